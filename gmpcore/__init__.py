@@ -1,0 +1,23 @@
+"""gmpcore: a cycle-level, native-accelerated emulator of the Go runtime's GMP scheduler.
+
+    import gmpcore
+    prog = gmpcore.Program()
+    ...
+    res = gmpcore.run(prog, procs=16, strategy="go", seed=1)
+    res.summary, res.latency.percentile(99), res.start_order
+"""
+from ._engine import G_DTYPE, M_DTYPE, P_DTYPE
+from .config import STRATEGIES, CostModel, Machine, Strategy, get_strategy
+from .dist import Const, Distribution, Exponential, LogNormal, Uniform
+from .program import Function, Program, WaitGroup
+from .result import LatencyHistogram, Result
+from .runner import InternalError, ProgramError, run
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Program", "Function", "WaitGroup", "run", "Result", "LatencyHistogram",
+    "Machine", "CostModel", "Strategy", "STRATEGIES", "get_strategy",
+    "Distribution", "Const", "Exponential", "Uniform", "LogNormal",
+    "ProgramError", "InternalError", "G_DTYPE", "P_DTYPE", "M_DTYPE", "__version__",
+]

@@ -1,0 +1,193 @@
+"""Configuration of a run: the machine, the cost of each scheduler operation, the queue strategy.
+
+All three are frozen dataclasses of plain values (picklable, comparable, printable); the native
+engine receives them as flat C structs.  Changing a CostModel changes timings, never Go's
+semantics; changing a Strategy changes the run-queue design.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+
+__all__ = ["Machine", "CostModel", "Strategy", "STRATEGIES", "get_strategy"]
+
+
+def _int_field(obj, name, lo, hi):
+    v = getattr(obj, name)
+    cls = type(obj).__name__
+    if isinstance(v, bool) or not isinstance(v, int):
+        try:
+            import numpy as np
+            if isinstance(v, np.integer):
+                object.__setattr__(obj, name, int(v))
+                v = int(v)
+            else:
+                raise TypeError
+        except TypeError:
+            raise TypeError(f"{cls}.{name} must be an int, got {type(v).__name__}") from None
+    if not lo <= v <= hi:
+        raise ValueError(f"{cls}.{name} must be between {lo} and {hi}, got {v}")
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The emulated machine.
+
+    procs            GOMAXPROCS (number of Ps), 1..1024.
+    clock_ghz        clock used to print cycles as nanoseconds.
+    start_schedtick  P0's schedtick when main.main starts.  A real program starts main after
+                     the runtime has already run a few goroutines, which moves where the
+                     every-61st global-queue pick falls; the Go-oracle tests fit this value.
+    init_goroutines  runtime goroutines that are runnable in P0's runnext when main.main starts
+                     (a Go binary importing os has one: the finalizer goroutine runfinq, started
+                     by SetFinalizer on os.Stdin/Stdout/Stderr).  Each runs once and parks for
+                     good ("finalizer wait"); they are not user goroutines.
+    max_threads      sched.maxmcount (Go: 10000); more Ms is "thread exhaustion".
+    """
+    procs: int = 4
+    clock_ghz: float = 3.0
+    start_schedtick: int = 0
+    init_goroutines: int = 0
+    max_threads: int = 10000
+
+    def __post_init__(self):
+        _int_field(self, "procs", 1, 1024)
+        _int_field(self, "start_schedtick", 0, 2**32 - 1)
+        _int_field(self, "init_goroutines", 0, 256)
+        _int_field(self, "max_threads", 1, 10000)
+        if self.max_threads < self.procs:
+            raise ValueError(f"Machine.max_threads ({self.max_threads}) must be >= procs "
+                             f"({self.procs})")
+        c = self.clock_ghz
+        if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) \
+                or not 0.01 <= c <= 100:
+            raise ValueError(f"Machine.clock_ghz must be a number between 0.01 and 100, got {c!r}")
+
+    def ns(self, cycles):
+        return cycles / self.clock_ghz
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Cycles of each scheduler micro-operation.
+
+    Defaults are for a ~3 GHz x86 core and come from the order of magnitude of Go's own
+    benchmarks (BenchmarkCreateGoroutines*, BenchmarkPingPongHog, runtime lock microbenchmarks)
+    and of cache/atomic latencies: an uncontended atomic/CAS on a local line ~20 cycles, a
+    context switch into a G (gogo) ~100, a futex wake-up of a sleeping thread ~2 us, creating a
+    thread ~10 us.  They are inputs of experiments, not measurements of this machine.
+    """
+    schedule: int = 40          # schedule() top + findRunnable bookkeeping
+    runqget: int = 20           # one phase of runqget (load, or CAS)
+    runqput: int = 20
+    globrunq: int = 60          # global-queue operation under sched.lock, per batch
+    globrunq_per_g: int = 10    # ... plus per G moved
+    lock: int = 40              # uncontended lock + unlock (two atomics)
+    lock_handoff: int = 150     # lock hand-off to a spinning waiter (line transfer + retry)
+    futex_wake: int = 6000      # notewakeup -> the woken thread runs (~2 us)
+    newm: int = 30000           # newm: clone a thread and start it (~10 us)
+    execute: int = 100          # execute + gogo: switch into the G
+    newproc: int = 450          # `go` statement: newproc1 (gfget, stack, goid) + runqput
+    goexit: int = 150           # goexit0 + gfput
+    park: int = 150             # gopark + park_m
+    ready: int = 100            # goready, per G
+    wakep: int = 30
+    steal_probe: int = 40       # stealWork: look at one victim (load head and tail)
+    steal_per_g: int = 4        # runqgrab: copy one G pointer
+    steal_cas: int = 40         # runqgrab: CAS on the victim's runqhead / runnext
+    runnext_backoff: int = 9000 # runqgrab: usleep(3) before taking a running P's runnext
+    spin_pass: int = 30         # stealWork: cheaprand + start of one pass
+    mark: int = 0               # recording a mark
+    wg: int = 20                # WaitGroup Add/Done/Wait fast path (one atomic)
+    gosched: int = 100          # Gosched -> goschedImpl (before the global-queue put)
+
+    def __post_init__(self):
+        for f in fields(self):
+            _int_field(self, f.name, 0, 10**12)
+
+    @classmethod
+    def zero(cls) -> "CostModel":
+        """Every scheduler overhead zero: only user work takes time (queueing-theory checks)."""
+        return cls(**{f.name: 0 for f in fields(cls)})
+
+    def to_native(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A run-queue design as data.  The defaults are Go's (runtime/proc.go).
+
+    global_only       every runnable G goes through one global queue under sched.lock
+    ring_cap          per-P ring capacity (power of two; Go: 256)
+    use_runnext       newproc/goready put the G in the P's runnext slot
+    steal             idle Ps steal from other Ps' rings
+    steal_passes      stealWork passes over a random coprime-stride victim order (Go: 4)
+    steal_runnext     thieves may take a victim's runnext, on the last pass only
+    fairness_tick     take one G from the global queue every N schedticks (Go: 61; 0: never)
+    global_batch_max  cap of a global -> local refill (Go: ring_cap / 2)
+    """
+    name: str = "go"
+    global_only: bool = False
+    ring_cap: int = 256
+    use_runnext: bool = True
+    steal: bool = True
+    steal_passes: int = 4
+    steal_runnext: bool = True
+    fairness_tick: int = 61
+    global_batch_max: int = 128
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError("Strategy.name must be a non-empty str")
+        for b in ("global_only", "use_runnext", "steal", "steal_runnext"):
+            if not isinstance(getattr(self, b), bool):
+                raise TypeError(f"Strategy.{b} must be a bool, got {getattr(self, b)!r}")
+        _int_field(self, "ring_cap", 2, 1 << 20)
+        if self.ring_cap & (self.ring_cap - 1):
+            raise ValueError(f"Strategy.ring_cap must be a power of two, got {self.ring_cap}")
+        _int_field(self, "steal_passes", 1, 64)
+        _int_field(self, "fairness_tick", 0, 1 << 30)
+        _int_field(self, "global_batch_max", 1, 1 << 20)
+        if self.global_batch_max > self.ring_cap // 2 and not self.global_only:
+            raise ValueError(f"Strategy.global_batch_max ({self.global_batch_max}) must be at "
+                             f"most ring_cap/2 ({self.ring_cap // 2}): a refill must fit in the "
+                             f"ring")
+        if self.global_only and self.steal:
+            raise ValueError("Strategy: global_only has no local rings, so steal must be False")
+
+    def to_native(self) -> dict:
+        return {
+            "global_only": int(self.global_only),
+            "ring_cap": self.ring_cap,
+            "use_runnext": int(self.use_runnext),
+            "steal_passes": self.steal_passes,
+            "steal_runnext": int(self.steal_runnext),
+            "fairness_tick": self.fairness_tick,
+            "global_batch_max": self.global_batch_max,
+            "steal": int(self.steal),
+        }
+
+    def replace(self, **kw) -> "Strategy":
+        return replace(self, **kw)
+
+
+STRATEGIES: dict[str, Strategy] = {
+    # current Go: per-P 256-slot rings + runnext, steal half from the head, 4 passes, %61
+    "go": Strategy(),
+    # one global queue under sched.lock: no local rings, no stealing
+    "global": Strategy(name="global", global_only=True, steal=False, use_runnext=False,
+                       steal_runnext=False, fairness_tick=0, global_batch_max=1),
+}
+
+
+def get_strategy(strategy) -> Strategy:
+    if isinstance(strategy, Strategy):
+        return strategy
+    if isinstance(strategy, str):
+        try:
+            return STRATEGIES[strategy]
+        except KeyError:
+            raise ValueError(f"unknown strategy {strategy!r}; known: "
+                             f"{', '.join(sorted(STRATEGIES))}") from None
+    raise TypeError(f"strategy must be a name or a Strategy, got {type(strategy).__name__}")

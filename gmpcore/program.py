@@ -1,0 +1,262 @@
+"""A small DSL for Go programs, compiled to flat bytecode arrays for the native engine.
+
+    prog = Program()
+    wg = prog.waitgroup("wg")
+    main = prog.func("main")
+    main.wg_add(wg, 1000)
+    main.go("worker", times=1000)        # for i := 0; i < 1000; i++ { go worker(i) }
+    main.wg_wait(wg)
+
+    worker = prog.func("worker")
+    worker.compute(Exponential(2000))    # user code: ~2000 cycles
+    worker.mark("done")                  # records (time, goid, "done", i, loop iteration)
+    worker.wg_done(wg)
+
+Each instruction is (opcode, a, b, c) int32 words; functions end with an implicit goexit.
+New kinds of operation (channels, mutexes, timers, syscalls) are new opcodes, not a new engine.
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _engine
+from .dist import Distribution, as_distribution
+
+__all__ = ["Program", "Function", "WaitGroup", "CompiledProgram", "OP"]
+
+OP = dict(_engine.OPCODES)
+INSTR = _engine.INSTR
+MAX_LOOP_DEPTH = _engine.MAXLOOPDEPTH
+MAX_COUNT = 2**31 - 1
+RUNTIME_FUNC = "runtime.runfinq"
+
+
+@dataclass(frozen=True)
+class WaitGroup:
+    """A sync.WaitGroup shared by the program's goroutines."""
+    index: int
+    name: str
+    program_id: int
+
+
+class Function:
+    """The body of one Go function, built by appending operations.  Methods return self."""
+
+    def __init__(self, program: "Program", name: str):
+        self._program = program
+        self.name = name
+        self._ops: list[tuple] = []
+        self._depth = 0
+
+    def __repr__(self):
+        return f"<gmpcore.Function {self.name!r}: {len(self._ops)} ops>"
+
+    # -- user code ---------------------------------------------------------------------------
+    def compute(self, work) -> "Function":
+        """Run user code for `work` cycles (a number, or a Distribution drawn per execution)."""
+        self._ops.append(("COMPUTE", as_distribution(work)))
+        return self
+
+    def mark(self, label: str) -> "Function":
+        """Record (time, goid, label, spawn index, loop iteration) when executed."""
+        if not isinstance(label, str):
+            raise TypeError(f"mark label must be a str, got {type(label).__name__}")
+        self._ops.append(("MARK", label))
+        return self
+
+    # -- goroutines --------------------------------------------------------------------------
+    def go(self, fn, times: int = 1) -> "Function":
+        """`go fn()`; with times=N, `for i := 0; i < N; i++ { go fn(i) }` (i is the spawned
+        goroutine's spawn index).  A single `go` inside a loop gets that loop's iteration."""
+        name = fn.name if isinstance(fn, Function) else fn
+        if not isinstance(name, str):
+            raise TypeError(f"go() takes a function name or Function, got {type(fn).__name__}")
+        times = _count("go(times=...)", times)
+        if times == 1:
+            self._ops.append(("GO", name))
+        else:
+            with self.loop(times):
+                self._ops.append(("GO", name))
+        return self
+
+    def gosched(self) -> "Function":
+        """runtime.Gosched(): yield to the global queue tail."""
+        self._ops.append(("GOSCHED",))
+        return self
+
+    # -- sync.WaitGroup ----------------------------------------------------------------------
+    def wg_add(self, wg: WaitGroup, delta: int = 1) -> "Function":
+        self._check_wg(wg)
+        if isinstance(delta, bool) or not isinstance(delta, (int, np.integer)):
+            raise TypeError(f"wg_add delta must be an int, got {type(delta).__name__}")
+        if not -MAX_COUNT <= int(delta) <= MAX_COUNT:
+            raise ValueError(f"wg_add delta must be within +-{MAX_COUNT}, got {delta}")
+        self._ops.append(("WG_ADD", wg.index, int(delta)))
+        return self
+
+    def wg_done(self, wg: WaitGroup) -> "Function":
+        return self.wg_add(wg, -1)
+
+    def wg_wait(self, wg: WaitGroup) -> "Function":
+        self._check_wg(wg)
+        self._ops.append(("WG_WAIT", wg.index))
+        return self
+
+    # -- control flow ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def loop(self, n: int):
+        """`for i := 0; i < n; i++ { ... }` around the operations added inside the block."""
+        n = _count("loop(n)", n, allow_zero=True)
+        if self._depth >= MAX_LOOP_DEPTH:
+            raise ValueError(f"function {self.name!r}: loops nest at most {MAX_LOOP_DEPTH} deep "
+                             f"(go(times=N) counts as a loop)")
+        self._ops.append(("LOOP", n))
+        self._depth += 1
+        try:
+            yield self
+        finally:
+            self._depth -= 1
+            self._ops.append(("ENDLOOP",))
+
+    def _check_wg(self, wg):
+        if not isinstance(wg, WaitGroup):
+            raise TypeError(f"expected a WaitGroup from Program.waitgroup(), got {type(wg).__name__}")
+        if wg.program_id != id(self._program):
+            raise ValueError(f"WaitGroup {wg.name!r} belongs to another Program")
+
+
+def _count(what: str, n, allow_zero=False) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{what} must be an int, got {type(n).__name__}")
+    n = int(n)
+    lo = 0 if allow_zero else 1
+    if not lo <= n <= MAX_COUNT:
+        raise ValueError(f"{what} must be between {lo} and {MAX_COUNT}, got {n}")
+    return n
+
+
+@dataclass
+class CompiledProgram:
+    code: np.ndarray          # int32, INSTR words per instruction
+    func_entry: np.ndarray    # int32, first pc of each function
+    func_names: list
+    dist_kind: np.ndarray
+    dist_a: np.ndarray
+    dist_b: np.ndarray
+    labels: list              # mark label strings, by index
+    nwgs: int
+    main_fn: int
+    sys_fn: int
+
+    def disassemble(self) -> str:
+        names = {v: k for k, v in OP.items()}
+        out = []
+        entries = {int(e): n for e, n in zip(self.func_entry, self.func_names)}
+        for pc in range(len(self.code) // INSTR):
+            if pc in entries:
+                out.append(f"{entries[pc]}:")
+            op, a, b, c = self.code[pc * INSTR:(pc + 1) * INSTR]
+            out.append(f"  {pc:4d}  {names[int(op)]:<8} {a} {b}")
+        return "\n".join(out)
+
+
+class Program:
+    """A Go program: functions (``main`` is where the main goroutine starts) and WaitGroups."""
+
+    def __init__(self):
+        self._funcs: dict[str, Function] = {}
+        self._wgs: list[WaitGroup] = []
+
+    def func(self, name: str) -> Function:
+        """Define a function (its body is built with the returned Function's methods)."""
+        if not isinstance(name, str) or not name:
+            raise TypeError("function name must be a non-empty str")
+        if name in self._funcs:
+            raise ValueError(f"function {name!r} is already defined")
+        if name == RUNTIME_FUNC:
+            raise ValueError(f"{RUNTIME_FUNC!r} is reserved")
+        f = Function(self, name)
+        self._funcs[name] = f
+        return f
+
+    def __getitem__(self, name) -> Function:
+        return self._funcs[name]
+
+    @property
+    def functions(self) -> list[str]:
+        return list(self._funcs)
+
+    def waitgroup(self, name: str | None = None) -> WaitGroup:
+        wg = WaitGroup(len(self._wgs), name or f"wg{len(self._wgs)}", id(self))
+        self._wgs.append(wg)
+        return wg
+
+    def compile(self) -> CompiledProgram:
+        """Check the program and lower it to arrays.  Raises ValueError naming the problem."""
+        if "main" not in self._funcs:
+            raise ValueError("the program has no 'main' function (Program.func('main'))")
+        names = list(self._funcs) + [RUNTIME_FUNC]
+        index = {n: i for i, n in enumerate(names)}
+        dists: dict[Distribution, int] = {}
+        labels: dict[str, int] = {}
+        code: list[list[int]] = []
+        entries = []
+        for name in names:
+            entries.append(len(code))
+            if name == RUNTIME_FUNC:
+                code.append([OP["SYSPARK"], 0, 0, 0])
+                code.append([OP["EXIT"], 0, 0, 0])
+                continue
+            f = self._funcs[name]
+            if f._depth:
+                raise ValueError(f"function {name!r}: a loop is still open")
+            loop_stack = []
+            for op in f._ops:
+                kind = op[0]
+                if kind == "COMPUTE":
+                    d = op[1]
+                    if d not in dists:
+                        dists[d] = len(dists)
+                    code.append([OP["COMPUTE"], dists[d], 0, 0])
+                elif kind == "GO":
+                    if op[1] not in self._funcs:
+                        raise ValueError(f"function {name!r} spawns undefined function {op[1]!r}")
+                    code.append([OP["GO"], index[op[1]], 0, 0])
+                elif kind == "WG_ADD":
+                    code.append([OP["WG_ADD"], op[1], op[2], 0])
+                elif kind == "WG_WAIT":
+                    code.append([OP["WG_WAIT"], op[1], 0, 0])
+                elif kind == "MARK":
+                    if op[1] not in labels:
+                        labels[op[1]] = len(labels)
+                    code.append([OP["MARK"], labels[op[1]], 0, 0])
+                elif kind == "LOOP":
+                    loop_stack.append(len(code))
+                    code.append([OP["LOOP"], op[1], -1, 0])
+                elif kind == "ENDLOOP":
+                    start = loop_stack.pop()
+                    code[start][2] = len(code)
+                    code.append([OP["ENDLOOP"], start, 0, 0])
+                elif kind == "GOSCHED":
+                    code.append([OP["GOSCHED"], 0, 0, 0])
+                else:  # pragma: no cover - the builder only appends the kinds above
+                    raise AssertionError(kind)
+            code.append([OP["EXIT"], 0, 0, 0])
+        if len(code) >= 2**31 // INSTR:
+            raise ValueError("program too large")
+        dlist = sorted(dists, key=dists.get)
+        return CompiledProgram(
+            code=np.asarray(code, dtype=np.int32).reshape(-1),
+            func_entry=np.asarray(entries, dtype=np.int32),
+            func_names=names,
+            dist_kind=np.asarray([_engine.DISTS[d.kind] for d in dlist], dtype=np.int32),
+            dist_a=np.asarray([d.params()[0] for d in dlist], dtype=np.float64),
+            dist_b=np.asarray([d.params()[1] for d in dlist], dtype=np.float64),
+            labels=sorted(labels, key=labels.get),
+            nwgs=len(self._wgs),
+            main_fn=index["main"],
+            sys_fn=index[RUNTIME_FUNC],
+        )

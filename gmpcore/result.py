@@ -1,0 +1,158 @@
+"""What a run returns: plain data (numpy arrays, dicts, pandas frames)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _engine
+
+__all__ = ["LatencyHistogram", "Result", "bucket_bounds"]
+
+SUB_BITS = 5
+NBUCKETS = _engine.HIST_NBUCKETS
+
+
+def bucket_bounds(nbuckets: int = NBUCKETS) -> tuple[np.ndarray, np.ndarray]:
+    """[low, high) cycle range of every histogram bucket (mirrors core/hist.pxi)."""
+    lo = np.zeros(nbuckets, dtype=np.float64)
+    hi = np.zeros(nbuckets, dtype=np.float64)
+    for b in range(nbuckets):
+        if b < 32:
+            lo[b], hi[b] = b, b + 1
+        else:
+            e = b // 32 + 4
+            sub = b % 32
+            lo[b] = (32 + sub) * 2.0 ** (e - 5)
+            hi[b] = (33 + sub) * 2.0 ** (e - 5)
+    return lo, hi
+
+
+_LO, _HI = bucket_bounds()
+
+
+class LatencyHistogram:
+    """Scheduling latency (runnable -> running), log-bucketed: constant memory for any count.
+
+    Percentiles are exact to within one bucket (1/32 of the value); the mean, min-free sum and
+    max are exact.  Values are returned in nanoseconds unless unit="cycles".
+    """
+
+    def __init__(self, counts: np.ndarray, total_cycles: int, max_cycles: int, clock_ghz: float):
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.count = int(self.counts.sum())
+        self.total_cycles = int(total_cycles)
+        self.max_cycles = int(max_cycles)
+        self.clock_ghz = float(clock_ghz)
+
+    def _scale(self, v, unit):
+        if unit == "cycles":
+            return float(v)
+        if unit == "ns":
+            return float(v) / self.clock_ghz
+        raise ValueError(f"unit must be 'ns' or 'cycles', got {unit!r}")
+
+    def mean(self, unit: str = "ns") -> float:
+        if self.count == 0:
+            return float("nan")
+        return self._scale(self.total_cycles / self.count, unit)
+
+    @property
+    def mean_ns(self) -> float:
+        return self.mean("ns")
+
+    def max(self, unit: str = "ns") -> float:
+        return self._scale(self.max_cycles, unit) if self.count else float("nan")
+
+    def percentile(self, q: float, unit: str = "ns") -> float:
+        """The q-th percentile (0..100), interpolated inside its bucket."""
+        if not 0 <= q <= 100:
+            raise ValueError(f"percentile q must be in [0, 100], got {q}")
+        if self.count == 0:
+            return float("nan")
+        target = q / 100 * self.count
+        cum = np.cumsum(self.counts)
+        b = int(np.searchsorted(cum, max(target, 1), side="left"))
+        before = cum[b - 1] if b > 0 else 0
+        frac = (target - before) / self.counts[b] if self.counts[b] else 0.0
+        v = _LO[b] + (_HI[b] - _LO[b]) * min(max(frac, 0.0), 1.0)
+        if b < 32:
+            v = _LO[b]                       # exact small values
+        return self._scale(min(v, self.max_cycles), unit)
+
+    def percentiles(self, qs=(50, 90, 99, 99.9), unit: str = "ns") -> dict:
+        return {q: self.percentile(q, unit) for q in qs}
+
+    def cdf(self, unit: str = "ns") -> tuple[np.ndarray, np.ndarray]:
+        """(upper edge of each non-empty bucket, cumulative fraction) for plotting."""
+        nz = np.nonzero(self.counts)[0]
+        cum = np.cumsum(self.counts)[nz] / max(self.count, 1)
+        x = _HI[nz] if unit == "cycles" else _HI[nz] / self.clock_ghz
+        return x, cum
+
+    def __repr__(self):
+        if not self.count:
+            return "<LatencyHistogram: empty>"
+        return (f"<LatencyHistogram n={self.count} mean={self.mean():.1f}ns "
+                f"p50={self.percentile(50):.1f}ns p99={self.percentile(99):.1f}ns>")
+
+
+@dataclass
+class Result:
+    """The outcome of gmpcore.run().
+
+    summary      dict of scalar metrics (see README, "Results")
+    latency      LatencyHistogram of scheduling latency
+    start_order  goroutine ids in the order they first ran (main is 1; creation order)
+    marks        pandas DataFrame of executed marks (time, goid, label, spawn_index, iteration)
+    per_p        pandas DataFrame of per-P counters
+    """
+    summary: dict
+    latency: LatencyHistogram
+    start_order: np.ndarray
+    mark_records: np.ndarray
+    mark_labels: list
+    per_p_records: np.ndarray
+    config: dict = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return self.summary["status"]
+
+    @property
+    def marks(self):
+        import pandas as pd
+        r = self.mark_records
+        clock = self.config.get("clock_ghz", 3.0)
+        labels = np.asarray(self.mark_labels, dtype=object)
+        return pd.DataFrame({
+            "time_cycles": r["time"],
+            "time_ns": r["time"] / clock,
+            "goid": r["goid"],
+            "label": labels[r["label"]] if len(r) else np.zeros(0, dtype=object),
+            "spawn_index": r["spawn_index"],
+            "iteration": r["iteration"],
+            "p": r["p"],
+        })
+
+    def mark_tuples(self) -> list[tuple]:
+        """[(label, spawn_index, iteration), ...] in execution order: what a Go program that
+        prints computed labels would print."""
+        r = self.mark_records
+        return [(self.mark_labels[l], int(s), int(i))
+                for l, s, i in zip(r["label"], r["spawn_index"], r["iteration"])]
+
+    @property
+    def per_p(self):
+        import pandas as pd
+        return pd.DataFrame(self.per_p_records)
+
+    def summary_series(self):
+        import pandas as pd
+        return pd.Series(self.summary)
+
+    def __repr__(self):
+        s = self.summary
+        return (f"<gmpcore.Result {s['strategy']} procs={s['procs']} status={s['status']} "
+                f"goroutines={s['goroutines_created']} events={s['events']} "
+                f"emulated={s['emulated_ns'] / 1e6:.3f}ms>")

@@ -1,0 +1,142 @@
+"""gmpcore.run(): validate, build the native engine, run it in chunks, collect a Result."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from . import _engine
+from .config import CostModel, Machine, get_strategy
+from .program import Program
+from .result import LatencyHistogram, Result
+
+__all__ = ["run", "ProgramError", "InternalError"]
+
+DEFAULT_MAX_EVENTS = 2**62
+CHUNK_EVENTS = 1 << 21          # ~0.1 s of native work between Ctrl-C checks
+
+
+class ProgramError(RuntimeError):
+    """The emulated Go program failed the way Go would panic (e.g. a negative WaitGroup)."""
+
+
+class InternalError(RuntimeError):
+    """The engine detected a broken invariant: a gmpcore bug.  Please report it."""
+
+
+def _check_int(name, v, lo, hi):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(v).__name__}")
+    if not lo <= int(v) <= hi:
+        raise ValueError(f"{name} must be between {lo} and {hi}, got {v}")
+    return int(v)
+
+
+def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0, *,
+        machine: Machine | None = None, costs: CostModel | None = None, record: bool = True,
+        max_events: int | None = None, max_cycles: int | None = None,
+        check_every: int = 0) -> Result:
+    """Run `program` on the emulated scheduler and return a Result.
+
+    procs        GOMAXPROCS (overrides machine.procs)
+    strategy     a preset name ("go", "global") or a Strategy
+    seed         the engine RNG seed: same program, config and seed -> identical result
+    record       record start_order and marks (turn off for very large runs)
+    max_events   stop after this many micro-steps (status "max_events")
+    max_cycles   stop at this emulated cycle (status "max_cycles")
+    check_every  check the scheduler invariants every N micro-steps (tests; 0 = never)
+    """
+    if not isinstance(program, Program):
+        raise TypeError(f"run() takes a gmpcore.Program, got {type(program).__name__}")
+    if machine is None:
+        machine = Machine()
+    elif not isinstance(machine, Machine):
+        raise TypeError(f"machine must be a gmpcore.Machine, got {type(machine).__name__}")
+    if procs is not None:
+        _check_int("procs", procs, 1, 1024)
+        machine = Machine(**{**machine.__dict__, "procs": int(procs)})
+    if costs is None:
+        costs = CostModel()
+    elif not isinstance(costs, CostModel):
+        raise TypeError(f"costs must be a gmpcore.CostModel, got {type(costs).__name__}")
+    strat = get_strategy(strategy)
+    seed = _check_int("seed", seed, 0, 2**64 - 1)
+    max_events = DEFAULT_MAX_EVENTS if max_events is None else _check_int(
+        "max_events", max_events, 1, 2**62)
+    max_cycles = 2**62 if max_cycles is None else _check_int("max_cycles", max_cycles, 0, 2**62)
+    check_every = _check_int("check_every", check_every, 0, 2**62)
+    if not isinstance(record, bool):
+        raise TypeError(f"record must be a bool, got {type(record).__name__}")
+
+    compiled = program.compile()
+    eng = _engine.Engine(
+        compiled.code, compiled.func_entry, compiled.dist_kind, compiled.dist_a,
+        compiled.dist_b, compiled.nwgs, compiled.main_fn, compiled.sys_fn, machine.procs,
+        strat.to_native(), costs.to_native(), seed, machine.start_schedtick,
+        machine.init_goroutines, record, max_events, max_cycles, machine.max_threads)
+
+    t0 = time.perf_counter()
+    status = "running"
+    while status == "running":
+        status = eng.run(CHUNK_EVENTS, check_every)
+    wall = time.perf_counter() - t0
+
+    if status == "error":
+        msg, code, arg = eng.error
+        if msg == "internal invariant violated":
+            raise InternalError(f"gmpcore: internal invariant {arg} violated at cycle {eng.now} "
+                                f"(event {eng.events})")
+        if msg == "sync: negative WaitGroup counter":
+            raise ProgramError(f"panic: sync: negative WaitGroup counter "
+                               f"(WaitGroup #{arg}) at cycle {eng.now}")
+        if msg == "out of memory":
+            raise MemoryError(f"gmpcore: out of memory at cycle {eng.now} ({arg})")
+        if msg == "thread exhaustion":
+            raise ProgramError(f"runtime: program exceeds {machine.max_threads}-thread limit")
+        raise InternalError(f"gmpcore: {msg} ({arg}) at cycle {eng.now}")
+
+    return _collect(eng, compiled, machine, strat, costs, seed, wall, status)
+
+
+def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result:
+    c = eng.counters()
+    hist = LatencyHistogram(eng.hist(), c["lat_sum"], c["lat_max"], machine.clock_ghz)
+    ns = machine.ns
+    summary = {
+        "strategy": strat.name,
+        "procs": machine.procs,
+        "seed": seed,
+        "status": status,
+        "emulated_cycles": c["cycles"],
+        "emulated_ns": ns(c["cycles"]),
+        "events": c["events"],
+        "wall_s": wall,
+        "events_per_s": c["events"] / wall if wall > 0 else float("nan"),
+        "goroutines_created": c["goroutines_created"],
+        "goroutines_finished": c["goroutines_finished"],
+        "goroutines_live": c["live_goroutines"],
+        "max_live_goroutines": c["max_live"],
+        "latency_mean_ns": hist.mean(),
+        "latency_p50_ns": hist.percentile(50),
+        "latency_p99_ns": hist.percentile(99),
+        "latency_p999_ns": hist.percentile(99.9),
+        "latency_max_ns": hist.max(),
+    }
+    for k in ("schedules", "executes", "executes_inherit", "steals", "stolen_gs",
+              "steal_attempts", "steal_cas_fail", "runnext_steals", "runqget_cas_fail",
+              "runnext_puts", "runnext_kicks", "globrunq_puts", "globrunq_gets",
+              "globrunq_batches", "fairness_gets", "runqputslow", "wakep_calls", "wakep_started",
+              "startm", "stopm", "newm", "threads", "spinning_ms", "spinning_cycles",
+              "idle_cycles", "parks", "readies", "gfree_reuse", "g_records",
+              "lock_acquisitions", "lock_contended", "lock_wait_cycles", "lock_hold_cycles"):
+        summary[k] = c[k]
+    return Result(
+        summary=summary,
+        latency=hist,
+        start_order=eng.start_order(),
+        mark_records=eng.marks(),
+        mark_labels=list(compiled.labels),
+        per_p_records=eng.pstats(),
+        config={"machine": machine, "strategy": strat, "costs": costs, "seed": seed,
+                "clock_ghz": machine.clock_ghz},
+    )

@@ -1,0 +1,407 @@
+# cython: language_level=3
+"""The native engine of gmpcore: an integer-cycle discrete-event loop whose actors are Ms.
+
+Python (gmpcore.runner) validates a run, builds flat arrays (bytecode, distributions, costs,
+strategy) and calls Engine.run() once per chunk of events; everything per event happens here,
+without the GIL.  Layout of this extension:
+
+    _types.pxd          every struct and enum, with Go's field names
+    core/heap.pxi       event heap, (time, seq) order
+    core/rng.pxi        the engine RNG and work distributions
+    core/hist.pxi       log-linear latency histogram
+    sched/gs.pxi        G records, gFree caches, global queue, pidle/midle lists
+    sched/lock.pxi      the modelled lock (sched.lock)
+    sched/runq.pxi      per-P rings: runqput, runqputslow, steal copy
+    sched/proc.pxi      Ms' micro-steps: schedule, findRunnable, stealWork, wakep, startm, stopm
+    sched/interp.pxi    goroutine bytecode: compute, go, WaitGroup, mark, loops, Gosched, exit
+"""
+cimport cython
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, INT64_MAX
+from libc.stdlib cimport malloc, calloc, realloc, free
+from libc.string cimport memset, memcpy
+from libc.math cimport log, exp, sqrt, cos
+from cpython.exc cimport PyErr_CheckSignals
+
+import numpy as np
+cimport numpy as cnp
+
+from _types cimport *
+
+cnp.import_array()
+
+
+cdef inline void fail(State *s, int32_t code, int64_t arg) noexcept nogil:
+    if s.status == ST_RUNNING or s.status == ST_OK:
+        s.status = ST_ERROR
+        s.err_code = code
+        s.err_arg = arg
+
+
+cdef void record_start(State *s, int64_t goid) noexcept nogil:
+    cdef int64_t *buf
+    if s.nstart == s.start_cap:
+        buf = <int64_t *> realloc(s.start_order, 2 * s.start_cap * sizeof(int64_t))
+        if buf == NULL:
+            fail(s, ERR_NOMEM, 4)
+            return
+        s.start_order = buf
+        s.start_cap *= 2
+    s.start_order[s.nstart] = goid
+    s.nstart += 1
+
+
+cdef bint record_mark(State *s, G *gp, int32_t label, int32_t p) noexcept nogil:
+    cdef MarkRec *buf
+    cdef MarkRec *r
+    if s.nmarks == s.marks_cap:
+        buf = <MarkRec *> realloc(s.marks, 2 * s.marks_cap * sizeof(MarkRec))
+        if buf == NULL:
+            fail(s, ERR_NOMEM, 5)
+            return False
+        s.marks = buf
+        s.marks_cap *= 2
+    r = &s.marks[s.nmarks]
+    s.nmarks += 1
+    r.time = s.now
+    r.goid = gp.goid
+    r.label = label
+    r.spawn_index = gp.spawn_index
+    r.iteration = gp.loopiter[gp.loopdepth - 1] if gp.loopdepth > 0 else 0
+    r.p = p
+    return True
+
+
+include "core/heap.pxi"
+include "core/rng.pxi"
+include "core/hist.pxi"
+include "sched/gs.pxi"
+include "sched/lock.pxi"
+include "sched/runq.pxi"
+include "sched/interp.pxi"
+include "sched/proc.pxi"
+include "sched/check.pxi"
+
+
+cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
+    # Pop the earliest event and run that M's micro-steps.  While the M's next step is still
+    # strictly earlier than every pending event, it runs at once without touching the heap: the
+    # same order the heap would give, at a fraction of the cost.
+    cdef int64_t stop_at = s.events + budget
+    cdef int64_t cost, t
+    cdef int64_t next_check = s.events + check_every if check_every > 0 else INT64_MAX
+    cdef Event ev
+    cdef int32_t mi
+    while s.status == ST_RUNNING:
+        if s.events >= stop_at:
+            return 0
+        if s.heap_n == 0:
+            s.status = ST_DEADLOCK          # every M parked: all goroutines are asleep
+            return 0
+        if s.heap[0].time > s.max_cycles:
+            s.status = ST_MAX_CYCLES
+            return 0
+        if s.events >= s.max_events:
+            s.status = ST_MAX_EVENTS
+            return 0
+        ev = heap_pop(s)
+        s.now = ev.time
+        mi = ev.id
+        while True:
+            cost = m_step(s, mi)
+            s.events += 1
+            if s.events >= next_check:
+                next_check = s.events + check_every
+                check_invariants(s)
+            if cost < 0 or s.status != ST_RUNNING:
+                break
+            t = s.now + cost
+            if ((s.heap_n == 0 or t < s.heap[0].time) and t <= s.max_cycles
+                    and s.events < stop_at and s.events < s.max_events):
+                s.now = t
+                continue
+            heap_push(s, t, EV_M, mi)
+            break
+    return 0
+
+
+def _struct_fields(dtype):
+    return list(dtype.names)
+
+
+# numpy dtypes derived from the C structs (one layout, never written twice)
+cdef G _g_dummy
+cdef P _p_dummy
+cdef M _m_dummy
+cdef MarkRec _mark_dummy
+G_DTYPE = np.asarray(<G[:1]> (&_g_dummy)).dtype
+P_DTYPE = np.asarray(<P[:1]> (&_p_dummy)).dtype
+M_DTYPE = np.asarray(<M[:1]> (&_m_dummy)).dtype
+MARK_DTYPE = np.asarray(<MarkRec[:1]> (&_mark_dummy)).dtype
+
+STATUS_NAMES = {ST_RUNNING: "running", ST_OK: "ok", ST_DEADLOCK: "deadlock",
+                ST_MAX_EVENTS: "max_events", ST_MAX_CYCLES: "max_cycles", ST_ERROR: "error",
+                ST_INTERRUPTED: "interrupted"}
+ERROR_NAMES = {ERR_NONE: "", ERR_WG_NEGATIVE: "sync: negative WaitGroup counter",
+               ERR_NOMEM: "out of memory", ERR_INVARIANT: "internal invariant violated",
+               ERR_BAD_PC: "bad program counter", ERR_TOO_MANY_M: "thread exhaustion"}
+HIST_NBUCKETS = HIST_BUCKETS
+OPCODES = {"EXIT": OP_EXIT, "COMPUTE": OP_COMPUTE, "GO": OP_GO, "WG_ADD": OP_WG_ADD,
+           "WG_WAIT": OP_WG_WAIT, "MARK": OP_MARK, "LOOP": OP_LOOP, "ENDLOOP": OP_ENDLOOP,
+           "GOSCHED": OP_GOSCHED, "SYSPARK": OP_SYSPARK}
+DISTS = {"const": DIST_CONST, "exp": DIST_EXP, "uniform": DIST_UNIFORM,
+         "lognormal": DIST_LOGNORMAL}
+INSTR = INSTR_WIDTH
+MAXLOOPDEPTH = MAX_LOOP_DEPTH
+
+
+@cython.final
+cdef class Engine:
+    """Engine(code, func_entry, dists, nwgs, main_fn, sys_fn, nprocs, strategy, costs, seed,
+    start_schedtick, init_goroutines, record, max_events, max_cycles, maxmcount)
+
+    Owns the native state of one run.  Built by gmpcore.runner after validation; not meant to
+    be constructed by hand.  Same inputs and seed give the same run, bit for bit.
+    """
+    cdef State s
+    cdef object _keep           # arrays whose memory the state points into
+
+    def __cinit__(self):
+        memset(&self.s, 0, sizeof(State))
+
+    def __init__(self, cnp.ndarray code, cnp.ndarray func_entry, cnp.ndarray dist_kind,
+                 cnp.ndarray dist_a, cnp.ndarray dist_b, int nwgs, int main_fn, int sys_fn,
+                 int nprocs, dict strategy, dict costs, unsigned long long seed,
+                 unsigned int start_schedtick, int init_goroutines, bint record,
+                 long long max_events, long long max_cycles, int maxmcount):
+        cdef State *s = &self.s
+        cdef int32_t i, gi, mi
+        cdef G *gp
+        code = np.ascontiguousarray(code, dtype=np.int32)
+        func_entry = np.ascontiguousarray(func_entry, dtype=np.int32)
+        dist_kind = np.ascontiguousarray(dist_kind, dtype=np.int32)
+        dist_a = np.ascontiguousarray(dist_a, dtype=np.float64)
+        dist_b = np.ascontiguousarray(dist_b, dtype=np.float64)
+        self._keep = (code, func_entry, dist_kind, dist_a, dist_b)
+        s.code = <const int32_t *> cnp.PyArray_DATA(code)
+        s.ncode = <int32_t> (code.shape[0] // INSTR_WIDTH)
+        s.func_entry = <const int32_t *> cnp.PyArray_DATA(func_entry)
+        s.nfuncs = <int32_t> func_entry.shape[0]
+        s.dist_kind = <const int32_t *> cnp.PyArray_DATA(dist_kind)
+        s.dist_a = <const double *> cnp.PyArray_DATA(dist_a)
+        s.dist_b = <const double *> cnp.PyArray_DATA(dist_b)
+        s.ndists = <int32_t> dist_kind.shape[0]
+
+        s.strat = strategy
+        s.cost = costs
+        s.rng = seed
+        s.status = ST_RUNNING
+        s.max_events = max_events
+        s.max_cycles = max_cycles
+        s.record = record
+        s.nprocs = nprocs
+        s.maxmcount = maxmcount
+        s.ring_mask = <uint32_t> (s.strat.ring_cap - 1)
+
+        s.nwgs = nwgs
+        s.wgs = <WaitGroup *> calloc(max(nwgs, 1), sizeof(WaitGroup))
+        s.allp = <P *> calloc(nprocs, sizeof(P))
+        s.pstats = <PStats *> calloc(nprocs, sizeof(PStats))
+        s.runq_buf = <int32_t *> calloc(<size_t> nprocs * s.strat.ring_cap, sizeof(int32_t))
+        s.coprimes = <int32_t *> calloc(nprocs, sizeof(int32_t))
+        s.allm = <M *> calloc(maxmcount, sizeof(M))
+        s.gchunks_cap = 16
+        s.gchunks = <G **> calloc(s.gchunks_cap, sizeof(G *))
+        s.heap_cap = 1024
+        s.heap = <Event *> malloc(s.heap_cap * sizeof(Event))
+        s.hist = <int64_t *> calloc(HIST_BUCKETS, sizeof(int64_t))
+        s.start_cap = 1024
+        s.start_order = <int64_t *> malloc(s.start_cap * sizeof(int64_t))
+        s.marks_cap = 1024
+        s.marks = <MarkRec *> malloc(s.marks_cap * sizeof(MarkRec))
+        if (s.wgs == NULL or s.allp == NULL or s.pstats == NULL or s.runq_buf == NULL
+                or s.coprimes == NULL or s.allm == NULL or s.gchunks == NULL or s.heap == NULL
+                or s.hist == NULL or s.start_order == NULL or s.marks == NULL):
+            raise MemoryError("gmpcore: cannot allocate the engine state")
+        for i in range(nwgs):
+            s.wgs[i].waithead = -1
+            s.wgs[i].waittail = -1
+
+        # randomOrder.reset(nprocs): the strides coprime to nprocs
+        s.ncoprimes = 0
+        for i in range(1, nprocs + 1):
+            if _gcd(i, nprocs) == 1:
+                s.coprimes[s.ncoprimes] = i
+                s.ncoprimes += 1
+
+        lock_init(&s.schedlock)
+        s.sched.gomaxprocs = nprocs
+        s.sched.midle = -1
+        s.sched.pidle = -1
+        s.sched.runq_head = -1
+        s.sched.runq_tail = -1
+        s.sched.gFree = -1
+        for i in range(nprocs):
+            s.allp[i].id = i
+            s.allp[i].m = -1
+            s.allp[i].link = -1
+            s.allp[i].runnext = -1
+            s.allp[i].gFree = -1
+            s.allp[i].runq_off = <int64_t> i * s.strat.ring_cap
+        # procresize: P0 runs main; the others go idle in descending id order on the LIFO
+        # pidle list, so the lowest id is taken first
+        for i in range(nprocs - 1, 0, -1):
+            pidleput(s, i)
+        s.allp[0].schedtick = start_schedtick
+
+        mi = newm(s)                       # M0
+        acquirep(s, mi, 0)
+        gi = allocg(s)                     # the main goroutine, goid 1
+        s.maing = gi
+        gp = getg(s, gi)
+        memset(gp, 0, sizeof(G))
+        s.sched.goidgen = 1
+        gp.goid = 1
+        gp.schedlink = -1
+        gp.m = -1
+        gp.waiting_on = -1
+        gp.pc = s.func_entry[main_fn]
+        gp.status = _Grunnable
+        s.c.goroutines_created = 1
+        s.sched.ngoroutines = 1
+        s.c.max_live = 1
+        # runtime goroutines left runnable by init (e.g. runfinq, started by os's init): they
+        # sit in P0's runnext when main.main begins, and park for good when they run
+        for i in range(init_goroutines):
+            if sys_fn < 0:
+                raise ValueError("init_goroutines needs the runtime function")
+            gi = allocg(s)
+            gp = getg(s, gi)
+            memset(gp, 0, sizeof(G))
+            s.sched.goidgen += 1
+            gp.goid = s.sched.goidgen
+            gp.schedlink = -1
+            gp.m = -1
+            gp.waiting_on = -1
+            gp.pc = s.func_entry[sys_fn]
+            gp.status = _Grunnable
+            gp.flags = G_FLAG_SYSTEM
+            runqput(s, &s.allm[mi], &s.allp[0], gi, True)
+        s.allm[mi].arg = s.maing
+        s.allm[mi].arg2 = 1                # main starts in the time slice of runtime.main
+        s.allm[mi].state = MS_EXECUTE
+        heap_push(s, 0, EV_M, mi)
+
+    def __dealloc__(self):
+        cdef int32_t i
+        if self.s.gchunks != NULL:
+            for i in range(self.s.ngchunks):
+                free(self.s.gchunks[i])
+        free(self.s.gchunks)
+        free(self.s.wgs)
+        free(self.s.allp)
+        free(self.s.pstats)
+        free(self.s.runq_buf)
+        free(self.s.coprimes)
+        free(self.s.allm)
+        free(self.s.heap)
+        free(self.s.hist)
+        free(self.s.start_order)
+        free(self.s.marks)
+
+    def run(self, long long chunk=1 << 22, long long check_every=0):
+        """Run up to `chunk` events (then return, so Python can honour Ctrl-C and report
+        progress).  Returns the status name; 'running' means call again."""
+        with nogil:
+            run_loop(&self.s, chunk, check_every)
+        return STATUS_NAMES[self.s.status]
+
+    def check(self):
+        """Check the scheduler invariants now; returns 0 or the number of the failed check."""
+        return check_invariants(&self.s)
+
+    @property
+    def status(self):
+        return STATUS_NAMES[self.s.status]
+
+    @property
+    def error(self):
+        return ERROR_NAMES.get(self.s.err_code, "error"), self.s.err_code, self.s.err_arg
+
+    @property
+    def now(self):
+        return self.s.now
+
+    @property
+    def events(self):
+        return self.s.events
+
+    def counters(self):
+        d = dict(self.s.c)
+        d["cycles"] = self.s.now
+        d["events"] = self.s.events
+        d["threads"] = self.s.sched.mnext
+        d["live_goroutines"] = self.s.sched.ngoroutines
+        d["g_records"] = self.s.nallg
+        d["lock_acquisitions"] = self.s.schedlock.acquisitions
+        d["lock_contended"] = self.s.schedlock.contended
+        d["lock_wait_cycles"] = self.s.schedlock.wait_cycles
+        d["lock_hold_cycles"] = self.s.schedlock.hold_cycles
+        d["globrunq_len"] = self.s.sched.runqsize
+        d["npidle"] = self.s.sched.npidle
+        d["nmspinning"] = self.s.sched.nmspinning
+        d["nmidle"] = self.s.sched.nmidle
+        return d
+
+    def hist(self):
+        return np.asarray(<int64_t[:HIST_BUCKETS]> self.s.hist).copy()
+
+    def start_order(self):
+        if self.s.nstart == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(<int64_t[:self.s.nstart]> self.s.start_order).copy()
+
+    def marks(self):
+        if self.s.nmarks == 0:
+            return np.zeros(0, dtype=MARK_DTYPE)
+        return np.asarray(<MarkRec[:self.s.nmarks]> self.s.marks).copy()
+
+    def pstats(self):
+        return np.asarray(<PStats[:self.s.nprocs]> self.s.pstats).copy()
+
+    def procs(self):
+        return np.asarray(<P[:self.s.nprocs]> self.s.allp).copy()
+
+    def threads(self):
+        if self.s.sched.mnext == 0:
+            return np.zeros(0, dtype=M_DTYPE)
+        return np.asarray(<M[:self.s.sched.mnext]> self.s.allm).copy()
+
+    def goroutines(self):
+        """All G records (allgs order), as a structured array of G_DTYPE."""
+        cdef int32_t i
+        out = np.zeros(self.s.nallg, dtype=G_DTYPE)
+        cdef G[::1] view = out
+        for i in range(self.s.nallg):
+            view[i] = getg(&self.s, i)[0]
+        return out
+
+    def runq(self, int p):
+        """G indexes in P p's ring, head to tail."""
+        cdef P *pp = &self.s.allp[p]
+        cdef uint32_t h = pp.runqhead, t = pp.runqtail
+        return np.array([self.s.runq_buf[pp.runq_off + ((h + i) & self.s.ring_mask)]
+                         for i in range(t - h)], dtype=np.int32)
+
+    def global_runq(self):
+        out = []
+        cdef int32_t gi = self.s.sched.runq_head
+        while gi != -1:
+            out.append(gi)
+            gi = getg(&self.s, gi).schedlink
+        return np.array(out, dtype=np.int32)
+
+
+cdef int _gcd(int a, int b) noexcept:
+    while b:
+        a, b = b, a % b
+    return a

@@ -1,0 +1,410 @@
+# cython: language_level=3
+#
+# Every struct, enum and typedef of the native engine, declared once.
+#
+# Field names follow golang/go src/runtime/runtime2.go (type g, type p, type m, type schedt) so a
+# reader can grep the Go source.  numpy dtypes are derived from these structs in _engine.pyx;
+# nothing else writes the layout a second time.
+#
+# Invariants the engine keeps (go-scheduler-spec.md section 15):
+#   * a G is in at most one place: one P's ring, one P's runnext, the global queue, a wait list,
+#     a free list, or curg of exactly one M;
+#   * status == _Grunnable  <=>  the G is in exactly one run queue;
+#   * 0 <= runqtail - runqhead <= ring capacity for every P, at every step;
+#   * runqtail is written only by the owner P; runqhead only grows, and only by CAS.
+
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+
+# ---------------------------------------------------------------------------------------------
+# Status values: the integers of runtime2.go, so scheddetail output can print them unchanged.
+cdef enum:
+    _Gidle = 0
+    _Grunnable = 1
+    _Grunning = 2
+    _Gsyscall = 3
+    _Gwaiting = 4
+    _Gdead = 6
+
+cdef enum:
+    _Pidle = 0
+    _Prunning = 1
+    _Psyscall = 2
+    _Pgcstop = 3
+    _Pdead = 4
+
+# Wait reasons (a subset of runtime2.go waitReasonStrings, same spelling in Python).
+cdef enum:
+    waitReasonZero = 0
+    waitReasonSyncWaitGroupWait = 1
+    waitReasonFinalizerWait = 2
+
+cdef enum:
+    MAX_LOOP_DEPTH = 4     # nesting limit of loops in one function (checked in Python)
+
+# ---------------------------------------------------------------------------------------------
+# A goroutine.  Kept small on purpose (DESIGN.md: 10M goroutines in well under 1 GB); Gs live in
+# chunks that never move, and dead Gs are recycled through gFree lists as Go's gfput/gfget do.
+ctypedef struct G:
+    int64_t goid            # goroutine id; main is 1, then creation order
+    int64_t runnable_since  # cycle at which it last became _Grunnable (scheduling latency start)
+    int64_t parent_goid     # goid of the creator ("created by" in goroutine dumps), 0 for main
+    int32_t schedlink       # next G on a gQueue/gList/wait list (-1: none)
+    int32_t pc              # index of the next instruction in the program's code array
+    int32_t m               # index of the M running it (-1: none)
+    int32_t spawn_index     # iteration of the spawner's innermost loop at the `go` statement
+    int32_t waiting_on      # object a _Gwaiting G is parked on (-1: none)
+    int32_t loopiter[4]       # iteration counters of the enclosing loops
+    uint8_t status          # _G* value
+    uint8_t waitreason      # waitReason* value while _Gwaiting
+    uint8_t loopdepth       # number of active entries in loopiter
+    uint8_t flags           # G_FLAG_* bits
+
+cdef enum:
+    G_FLAG_SYSTEM = 1       # a runtime goroutine (not counted as a user goroutine)
+    G_FLAG_STARTED = 2      # has run at least once (start_order records only the first run)
+
+# ---------------------------------------------------------------------------------------------
+# A processor.  The ring itself lives in a separate buffer (Engine.runq_buf) so its capacity is
+# a strategy parameter; runqhead/runqtail are free-running uint32 indexes exactly as in Go.
+ctypedef struct P:
+    int32_t id
+    int32_t status          # _P* value
+    int32_t m               # owning M (-1: none)
+    int32_t link            # next P on sched.pidle (-1: none)
+    uint32_t runqhead       # advanced by CAS by the owner (runqget) and thieves (runqgrab)
+    uint32_t runqtail       # written only by the owner
+    int32_t runnext         # G that runs next and inherits the time slice (-1: none)
+    uint32_t schedtick      # incremented on every execute that does not inherit the time slice
+    uint32_t syscalltick
+    int32_t gFree           # head of the per-P dead-G list (gfput/gfget)
+    int32_t gFreeCount
+    int32_t idle            # bit of sched.idlepMask: on the idle list
+    int64_t runq_off        # offset of this P's ring in Engine.runq_buf
+
+# Per-P counters (kept out of the hot P record).
+ctypedef struct PStats:
+    int64_t steals          # successful steals BY this P (from another P's ring or runnext)
+    int64_t stolen          # Gs taken by this P in steals
+    int64_t stolen_from     # Gs taken FROM this P by thieves
+    int64_t steal_attempts  # victims probed
+    int64_t cas_fail        # failed CAS on runqhead/runnext by this P's M
+    int64_t runqputslow     # overflows of this P's ring to the global queue
+    int64_t executes
+    int64_t busy_cycles     # cycles an M on this P ran user code
+
+# ---------------------------------------------------------------------------------------------
+# A thread.  Ms are the actors: each M runs the scheduler as a sequence of micro-steps (state),
+# each with a cycle cost; other Ms' steps interleave between two steps of one M.
+ctypedef struct M:
+    int32_t id
+    int32_t p               # attached P (-1: none)
+    int32_t nextp           # P to acquire when woken (startm)
+    int32_t curg            # user G attached (-1: none)
+    int32_t state           # next micro-step (MS_*)
+    int32_t ret             # micro-step to return to after a sub-sequence (wakep, ready, ...)
+    int32_t schedlink       # next M on sched.midle or on a lock's wait queue (-1: none)
+    int32_t spinning        # out of local work and looking for it (counted in nmspinning)
+    int32_t parked          # sleeping on m.park (on sched.midle)
+    int32_t core            # core the thread runs on (cache model)
+    int32_t arg             # operand of the current sub-sequence (a G, a list head, ...)
+    int32_t arg2
+    int32_t wasSpinning
+    # in-flight steal (stealWork / runqgrab), kept across micro-steps so that other Ms can move
+    # the victim's runqhead between this M's load and its CAS
+    int32_t steal_pass
+    int32_t steal_pos
+    int32_t steal_inc
+    int32_t steal_i
+    int32_t steal_victim
+    uint32_t steal_h
+    uint32_t steal_n
+    int32_t steal_next      # runnext value seen, for the runnext CAS
+    uint32_t get_h          # runqget: head loaded before the CAS
+    int32_t state_after_lock  # critical-section step of a queued waiter
+    int32_t startm_p        # wakep -> startm: the idle P to hand over
+    int32_t lock_cont       # MS_LOCK: the critical-section step to run once sched.lock is held
+    int32_t retstack[4]     # return states of nested sub-sequences (put+wakep, startm, ...)
+    int32_t nret
+    int32_t gbatch_head     # Gs bound for the global queue, put under the next sched.lock
+    int32_t gbatch_tail
+    int32_t gbatch_n
+    int64_t lock_req        # cycle at which the M asked for the lock it is waiting on
+    int64_t idle_since      # cycle at which the M parked
+    int64_t spin_since      # cycle at which the M started spinning
+
+# A modelled lock (sched.lock now; channel locks and mutexes reuse it).  FIFO waiters; a holder's
+# critical section ends at held_until; a waiter lined up for hand-off is `pending`.
+ctypedef struct Lock:
+    int64_t busy_until      # cycle the lock is free again (INT64_MAX: held or being handed over)
+    int32_t pending         # M granted the lock, whose step runs at the hand-off time (-1: none)
+    int32_t waithead        # FIFO of Ms waiting (linked through M.schedlink)
+    int32_t waittail
+    int32_t holder          # M holding or about to hold the lock (-1: none)
+    int64_t acquisitions
+    int64_t contended       # acquisitions that had to wait
+    int64_t wait_cycles     # total cycles Ms spent waiting
+    int64_t hold_cycles
+    int64_t grant_time      # cycle the current holder got it
+
+# The global scheduler state (type schedt).
+ctypedef struct Sched:
+    int32_t gomaxprocs
+    int32_t midle           # idle M list (LIFO through M.schedlink)
+    int32_t nmidle
+    int32_t mnext           # number of Ms created
+    int32_t pidle           # idle P list (LIFO through P.link)
+    int32_t npidle
+    int32_t nmspinning
+    int32_t needspinning
+    int32_t runq_head       # global run queue (gQueue through G.schedlink)
+    int32_t runq_tail
+    int64_t runqsize
+    int32_t gFree           # global dead-G cache
+    int32_t gFreeCount
+    int64_t goidgen
+    int64_t ngoroutines     # live user goroutines
+
+# A WaitGroup (sync.WaitGroup): counter plus a FIFO of waiters (the sema queue).
+ctypedef struct WaitGroup:
+    int64_t counter
+    int32_t waithead
+    int32_t waittail
+    int32_t nwait
+
+# One entry of the event heap: (time, seq) orders events; ties never break at random.
+ctypedef struct Event:
+    int64_t time
+    int64_t seq
+    int32_t kind
+    int32_t id
+
+# A recorded mark(label).
+ctypedef struct MarkRec:
+    int64_t time
+    int64_t goid
+    int32_t label
+    int32_t spawn_index
+    int32_t iteration
+    int32_t p
+
+# ---------------------------------------------------------------------------------------------
+# Bytecode.  One instruction = INSTR_WIDTH int32 words: (opcode, a, b, c).  gmpcore/program.py
+# holds the matching Python enum (OPCODES) and a test pins the two together.
+cdef enum:
+    INSTR_WIDTH = 4
+
+cdef enum Opcode:
+    OP_EXIT = 0          # end of the function: goexit
+    OP_COMPUTE = 1       # a = distribution index: run user code for that many cycles
+    OP_GO = 2            # a = function index: newproc (spawn index = innermost loop iteration)
+    OP_WG_ADD = 3        # a = WaitGroup, b = delta
+    OP_WG_WAIT = 4       # a = WaitGroup
+    OP_MARK = 5          # a = label index
+    OP_LOOP = 6          # a = iterations, b = pc of the matching OP_ENDLOOP
+    OP_ENDLOOP = 7       # a = pc of the matching OP_LOOP
+    OP_GOSCHED = 8       # runtime.Gosched
+    OP_SYSPARK = 9       # (runtime goroutines only) park for good, like runfinq with no work
+
+cdef enum DistKind:
+    DIST_CONST = 0       # a
+    DIST_EXP = 1         # mean a
+    DIST_UNIFORM = 2     # [a, b]
+    DIST_LOGNORMAL = 3   # exp(N(a, b))
+
+# Event kinds in the heap.
+cdef enum EventKind:
+    EV_M = 0             # an M's next micro-step
+
+# Micro-steps of an M.  Names follow the Go function (and the step of findRunnable, numbered as
+# in go-scheduler-spec.md section 3.3) whose work the step does.
+cdef enum MState:
+    MS_PARKED = 0            # stopm: on sched.midle, no event
+    MS_LOCKWAIT = 1          # queued on a Lock, no event until hand-off
+    MS_LOCK = 2              # acquire sched.lock, then run m.lock_cont
+    MS_SCHEDULE = 3          # schedule() top; findRunnable step 4 (schedtick % 61 check)
+    MS_FR_FAIR_LOCKED = 4    #   step 4 under the lock: one G from the global queue
+    MS_FR_LOCAL = 5          # step 7 runqget: runnext, else load runqhead
+    MS_FR_LOCAL_CAS = 6      # step 7 runqget: CAS runqhead
+    MS_FR_GLOBAL = 7         # step 8: global queue non-empty?
+    MS_FR_GLOBAL_LOCKED = 8  #   step 8 under the lock: globrunqget batch
+    MS_FR_SPIN = 9           # step 10: may this M spin?
+    MS_STEAL_PASS = 10       # stealWork: start of a pass (cheaprand, coprime order)
+    MS_STEAL_VICTIM = 11     # runqgrab: load the victim's runqhead/runqtail
+    MS_STEAL_CAS = 12        # runqgrab: CAS the victim's runqhead
+    MS_STEAL_RUNNEXT = 13    # runqgrab: CAS the victim's runnext (last pass only)
+    MS_FR_IDLE_LOCKED = 14   # step 14 under the lock: last global check, release the P
+    MS_FR_DROP = 15          # step 15: drop spinning, re-check global and all runqs
+    MS_FR_DROP_LOCKED = 16   #   under the lock: pidlegetSpinning + global batch
+    MS_CHECKRUNQS_LOCKED = 17  # checkRunqsNoP under the lock: pidlegetSpinning
+    MS_STOPM_LOCKED = 18     # stopm: mput under the lock, then park
+    MS_WAKE = 19             # woken by startm: acquirep(nextp), findRunnable again
+    MS_EXECUTE = 20          # schedule: resetspinning (+wakep), then execute(gp)
+    MS_RUN = 21              # interpret the current G's next instruction
+    MS_AFTERPUT = 22         # after runqput: flush the global batch, then wakep, then return
+    MS_GLOBPUT_LOCKED = 23   #   globrunqputbatch under the lock
+    MS_WAKEP_LOCKED = 24     # wakep: pidlegetSpinning under the lock
+    MS_STARTM_LOCKED = 25    # startm: mget under the lock, then wake or create an M
+    MS_FR_TOP = 26           # findRunnable: goto top (not a new schedule())
+
+# ---------------------------------------------------------------------------------------------
+# Cycle costs of scheduler micro-operations (gmpcore.CostModel fills this; see its docstring for
+# the source or rationale of each default).
+ctypedef struct Costs:
+    int64_t schedule         # schedule() top + findRunnable bookkeeping
+    int64_t runqget          # one phase of runqget (load, or CAS)
+    int64_t runqput
+    int64_t globrunq         # a global-queue operation under sched.lock (per batch)
+    int64_t globrunq_per_g   # plus per G moved
+    int64_t lock             # uncontended lock acquire + release
+    int64_t lock_handoff     # hand-off to a spinning waiter
+    int64_t futex_wake       # notewakeup -> woken thread running (futex wake latency)
+    int64_t newm             # creating a thread (newm -> mstart)
+    int64_t execute          # execute + gogo (context switch into the G)
+    int64_t newproc          # go statement: newproc1 + runqput
+    int64_t goexit           # goexit0 + gfput
+    int64_t park             # gopark + park_m
+    int64_t ready            # goready
+    int64_t wakep
+    int64_t steal_probe      # stealWork: look at one victim (load head/tail)
+    int64_t steal_per_g      # runqgrab: copy one G pointer
+    int64_t steal_cas
+    int64_t runnext_backoff  # runqgrab: usleep(3) before taking a running victim's runnext
+    int64_t spin_pass        # stealWork: start of a pass (cheaprand, order)
+    int64_t mark             # recording a mark (user code, ~ a counter increment)
+    int64_t wg               # WaitGroup Add/Done/Wait fast path
+    int64_t gosched
+
+# The queue strategy as flat parameters (gmpcore.Strategy fills this).
+ctypedef struct Strategy:
+    int32_t global_only      # every runnable G goes through the global queue under sched.lock
+    int32_t ring_cap         # per-P ring capacity (power of two; Go: 256)
+    int32_t use_runnext      # newproc/ready put the G in runnext (Go: yes)
+    int32_t steal_passes     # stealWork passes (Go: 4)
+    int32_t steal_runnext    # thieves may take runnext on the last pass (Go: yes)
+    int32_t fairness_tick    # check the global queue every N schedticks (Go: 61; 0: never)
+    int32_t global_batch_max # cap of a global->local refill (Go: ring_cap / 2)
+    int32_t steal            # thieves steal at all (Go: yes)
+
+# Global counters (gmpcore.Result.summary).
+ctypedef struct Counters:
+    int64_t goroutines_created
+    int64_t goroutines_finished
+    int64_t schedules        # calls of schedule()
+    int64_t executes
+    int64_t executes_inherit # executes that inherited the time slice (runnext)
+    int64_t steals
+    int64_t stolen_gs
+    int64_t steal_attempts
+    int64_t steal_cas_fail
+    int64_t runnext_steals
+    int64_t runqget_cas_fail
+    int64_t runnext_puts
+    int64_t runnext_kicks    # previous runnext kicked to the ring tail
+    int64_t globrunq_puts    # Gs put on the global queue
+    int64_t globrunq_gets    # Gs taken from the global queue
+    int64_t globrunq_batches # refill batches (findRunnable steps 8/14/15)
+    int64_t fairness_gets    # schedtick % 61 picks
+    int64_t runqputslow
+    int64_t wakep_calls
+    int64_t wakep_started
+    int64_t startm
+    int64_t stopm
+    int64_t newm
+    int64_t spinning_ms      # becomeSpinning calls
+    int64_t spinning_cycles
+    int64_t idle_cycles      # cycles Ms spent parked (with no P)
+    int64_t parks
+    int64_t readies
+    int64_t gfree_reuse      # Gs reused from a free list
+    int64_t lat_count        # scheduling-latency samples
+    int64_t lat_sum
+    int64_t lat_max
+    int64_t max_live         # peak number of live user goroutines
+
+cdef enum:
+    HIST_SUB_BITS = 5
+    HIST_BUCKETS = 1920      # log-linear: 32 sub-buckets per power of two, up to 2^63
+
+cdef enum RunStatus:
+    ST_RUNNING = 0
+    ST_OK = 1                # main returned
+    ST_DEADLOCK = 2          # all goroutines are asleep
+    ST_MAX_EVENTS = 3
+    ST_MAX_CYCLES = 4
+    ST_ERROR = 5             # a program error (e.g. negative WaitGroup counter); see err_code
+    ST_INTERRUPTED = 6
+
+cdef enum ErrCode:
+    ERR_NONE = 0
+    ERR_WG_NEGATIVE = 1      # sync: negative WaitGroup counter
+    ERR_NOMEM = 2
+    ERR_INVARIANT = 3        # an internal invariant failed (a bug): err_arg says which
+    ERR_BAD_PC = 4
+    ERR_TOO_MANY_M = 5       # thread exhaustion (sched.maxmcount)
+
+# ---------------------------------------------------------------------------------------------
+# The whole engine state.  Python owns it through the Engine class; native code sees only this.
+cdef enum:
+    G_CHUNK_BITS = 16        # Gs live in chunks of 65536 that never move (no realloc copies)
+    G_CHUNK = 65536
+
+ctypedef struct State:
+    int64_t now              # current cycle
+    int64_t seq              # event sequence number (tie-break)
+    int64_t events           # micro-steps executed
+    int64_t max_events
+    int64_t max_cycles
+    int32_t status           # RunStatus
+    int32_t err_code
+    int64_t err_arg
+    uint64_t rng             # engine RNG state (splitmix64); the only source of randomness
+
+    Sched sched
+    Lock schedlock
+    Strategy strat
+    Costs cost
+    Counters c
+
+    P *allp
+    PStats *pstats
+    int32_t nprocs
+    int32_t *runq_buf        # nprocs * ring_cap G indexes
+    uint32_t ring_mask
+    int32_t *coprimes        # randomOrder.reset(nprocs)
+    int32_t ncoprimes
+
+    M *allm
+    int32_t mcap
+    int32_t maxmcount
+
+    G **gchunks
+    int32_t ngchunks
+    int32_t gchunks_cap
+    int32_t nallg            # G slots ever allocated (len(allgs))
+    int32_t maing            # index of the main goroutine
+
+    Event *heap
+    int64_t heap_n
+    int64_t heap_cap
+
+    # program
+    const int32_t *code
+    int32_t ncode
+    const int32_t *func_entry
+    int32_t nfuncs
+    const int32_t *dist_kind
+    const double *dist_a
+    const double *dist_b
+    int32_t ndists
+    WaitGroup *wgs
+    int32_t nwgs
+
+    # observation
+    int64_t *hist            # HIST_BUCKETS scheduling-latency buckets (cycles)
+    int32_t record
+    int64_t *start_order
+    int64_t nstart
+    int64_t start_cap
+    MarkRec *marks
+    int64_t nmarks
+    int64_t marks_cap

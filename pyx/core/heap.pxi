@@ -1,0 +1,58 @@
+# Event heap: a binary min-heap of (time, seq).  seq is a global counter, so two events at the
+# same cycle run in the order they were scheduled; nothing is ever broken at random, and a run
+# is a pure function of (program, config, seed).
+
+cdef inline bint ev_before(Event *a, Event *b) noexcept nogil:
+    return a.time < b.time or (a.time == b.time and a.seq < b.seq)
+
+
+cdef int heap_push(State *s, int64_t time, int32_t kind, int32_t ident) noexcept nogil:
+    cdef Event *h
+    cdef Event ev
+    cdef int64_t i, parent
+    if s.heap_n == s.heap_cap:
+        h = <Event *> realloc(s.heap, 2 * s.heap_cap * sizeof(Event))
+        if h == NULL:
+            fail(s, ERR_NOMEM, 0)
+            return -1
+        s.heap = h
+        s.heap_cap *= 2
+    ev.time = time
+    ev.seq = s.seq
+    ev.kind = kind
+    ev.id = ident
+    s.seq += 1
+    h = s.heap
+    i = s.heap_n
+    s.heap_n += 1
+    while i > 0:
+        parent = (i - 1) >> 1
+        if not ev_before(&ev, &h[parent]):
+            break
+        h[i] = h[parent]
+        i = parent
+    h[i] = ev
+    return 0
+
+
+cdef Event heap_pop(State *s) noexcept nogil:
+    cdef Event *h = s.heap
+    cdef Event top = h[0]
+    cdef Event last
+    cdef int64_t i = 0, child, n
+    s.heap_n -= 1
+    n = s.heap_n
+    if n > 0:
+        last = h[n]
+        while True:
+            child = 2 * i + 1
+            if child >= n:
+                break
+            if child + 1 < n and ev_before(&h[child + 1], &h[child]):
+                child += 1
+            if not ev_before(&h[child], &last):
+                break
+            h[i] = h[child]
+            i = child
+        h[i] = last
+    return top

@@ -1,0 +1,163 @@
+# The invariants of go-scheduler-spec.md section 15, checked over the whole state.  Used by the
+# tests (run(check_every=1) checks after every micro-step) and by debug builds.  A failure stops
+# the run with ERR_INVARIANT and the number of the failed check in err_arg.
+
+cdef enum:
+    SEEN_QUEUE = 1        # on a run queue (ring, runnext, global) or bound for one
+    SEEN_CURG = 2
+    SEEN_HAND = 4         # found by findRunnable, about to be executed
+    SEEN_WAIT = 8         # on a wait list
+    SEEN_FREE = 16        # on a gFree list
+
+
+cdef inline bint in_sequence(M *mp, int32_t st) noexcept nogil:
+    cdef int32_t i
+    if mp.state == st:
+        return True
+    for i in range(mp.nret):
+        if mp.retstack[i] == st:
+            return True
+    return False
+
+
+cdef inline int32_t effective_state(M *mp) noexcept nogil:
+    if mp.state == MS_LOCKWAIT:
+        return mp.state_after_lock
+    if mp.state == MS_LOCK:
+        return mp.lock_cont
+    return mp.state
+
+
+cdef int32_t check_fail(State *s, uint8_t *seen, int32_t code) noexcept nogil:
+    free(seen)
+    fail(s, ERR_INVARIANT, code)
+    return code
+
+
+cdef int32_t seen_add(State *s, uint8_t *seen, int32_t gi, uint8_t what) noexcept nogil:
+    if gi < 0 or gi >= s.nallg:
+        return 1
+    if seen[gi] != 0:
+        return 1                          # in two places at once
+    seen[gi] = what
+    return 0
+
+
+cdef int32_t check_invariants(State *s) noexcept nogil:
+    cdef uint8_t *seen = <uint8_t *> calloc(s.nallg + 1, 1)
+    cdef int32_t pi, mi, gi, n, i, nspin = 0, nreserved = 0, nrunning = 0
+    cdef uint32_t h, t, k
+    cdef P *pp
+    cdef M *mp
+    cdef G *gp
+    cdef int32_t st
+    if seen == NULL:
+        return 0
+    # (4, 13, 14) Ps: ring bounds, idle Ps empty and on the idle list, running Ps owned
+    n = 0
+    pi = s.sched.pidle
+    while pi != -1:
+        n += 1
+        if n > s.nprocs or not s.allp[pi].idle:
+            return check_fail(s, seen, 13)
+        pi = s.allp[pi].link
+    if n != s.sched.npidle:
+        return check_fail(s, seen, 13)
+    for pi in range(s.nprocs):
+        pp = &s.allp[pi]
+        h = pp.runqhead
+        t = pp.runqtail
+        if t - h > <uint32_t> s.strat.ring_cap:
+            return check_fail(s, seen, 4)
+        if pp.idle:
+            if pp.status != _Pidle or pp.m != -1 or h != t or pp.runnext != -1:
+                return check_fail(s, seen, 13)
+        elif pp.status == _Prunning:
+            if pp.m < 0 or s.allm[pp.m].p != pi:
+                return check_fail(s, seen, 14)
+        for k in range(t - h):
+            if seen_add(s, seen, s.runq_buf[pp.runq_off + ((h + k) & s.ring_mask)], SEEN_QUEUE):
+                return check_fail(s, seen, 1)
+        if pp.runnext != -1 and seen_add(s, seen, pp.runnext, SEEN_QUEUE):
+            return check_fail(s, seen, 1)
+        gi = pp.gFree
+        while gi != -1:
+            if seen_add(s, seen, gi, SEEN_FREE):
+                return check_fail(s, seen, 1)
+            gi = getg(s, gi).schedlink
+    # global queue and its length
+    n = 0
+    gi = s.sched.runq_head
+    while gi != -1:
+        n += 1
+        if seen_add(s, seen, gi, SEEN_QUEUE):
+            return check_fail(s, seen, 1)
+        gi = getg(s, gi).schedlink
+    if n != s.sched.runqsize:
+        return check_fail(s, seen, 9)
+    gi = s.sched.gFree
+    while gi != -1:
+        if seen_add(s, seen, gi, SEEN_FREE):
+            return check_fail(s, seen, 1)
+        gi = getg(s, gi).schedlink
+    for i in range(s.nwgs):
+        gi = s.wgs[i].waithead
+        while gi != -1:
+            if seen_add(s, seen, gi, SEEN_WAIT):
+                return check_fail(s, seen, 1)
+            gi = getg(s, gi).schedlink
+    # Ms: curg, Gs in hand, batches bound for the global queue, idle list, spinning count
+    n = 0
+    mi = s.sched.midle
+    while mi != -1:
+        n += 1
+        if n > s.sched.mnext or s.allm[mi].state != MS_PARKED or s.allm[mi].p != -1:
+            return check_fail(s, seen, 13)
+        mi = s.allm[mi].schedlink
+    if n != s.sched.nmidle:
+        return check_fail(s, seen, 13)
+    for mi in range(s.sched.mnext):
+        mp = &s.allm[mi]
+        st = effective_state(mp)
+        if mp.spinning:
+            nspin += 1
+            if mp.p != -1 and not in_sequence(mp, MS_EXECUTE) and not runqempty(s, &s.allp[mp.p]):
+                if st == MS_FR_TOP or st == MS_SCHEDULE:
+                    return check_fail(s, seen, 15)
+        if st == MS_WAKEP_LOCKED or st == MS_STARTM_LOCKED:
+            nreserved += 1
+        if mp.curg != -1:
+            nrunning += 1
+            if seen_add(s, seen, mp.curg, SEEN_CURG) or getg(s, mp.curg).m != mi:
+                return check_fail(s, seen, 3)
+            if getg(s, mp.curg).status != _Grunning:
+                return check_fail(s, seen, 3)
+        if in_sequence(mp, MS_EXECUTE) and mp.arg != -1 and mp.curg == -1:
+            if seen_add(s, seen, mp.arg, SEEN_HAND):
+                return check_fail(s, seen, 1)
+        gi = mp.gbatch_head if mp.gbatch_n > 0 else -1
+        while gi != -1:
+            if seen_add(s, seen, gi, SEEN_QUEUE):
+                return check_fail(s, seen, 1)
+            gi = getg(s, gi).schedlink
+    if s.sched.nmspinning != nspin + nreserved or s.sched.nmspinning < 0:
+        return check_fail(s, seen, 15)
+    if nrunning > s.sched.gomaxprocs:
+        return check_fail(s, seen, 3)
+    # (2) every G's status agrees with where it was found
+    for gi in range(s.nallg):
+        gp = getg(s, gi)
+        if gp.status == _Grunnable:
+            if seen[gi] != SEEN_QUEUE and seen[gi] != SEEN_HAND:
+                return check_fail(s, seen, 2)
+        elif gp.status == _Grunning:
+            if seen[gi] != SEEN_CURG:
+                return check_fail(s, seen, 3)
+        elif gp.status == _Gwaiting:
+            if seen[gi] != SEEN_WAIT and not (gp.flags & G_FLAG_SYSTEM):
+                return check_fail(s, seen, 2)
+        elif gp.status == _Gdead:
+            if seen[gi] != SEEN_FREE and gi != s.maing:
+                return check_fail(s, seen, 2)
+    free(seen)
+    return 0

@@ -1,0 +1,185 @@
+# Goroutine records: allocation in fixed chunks, the gFree caches (gfput/gfget), the global run
+# queue (a gQueue linked through G.schedlink) and the pidle / midle lists.
+
+cdef inline G *getg(State *s, int32_t i) noexcept nogil:
+    return &s.gchunks[i >> G_CHUNK_BITS][i & (G_CHUNK - 1)]
+
+
+cdef int32_t allocg(State *s) noexcept nogil:
+    # malg: a brand-new G slot (allgadd).  Chunks never move, so G pointers stay valid.
+    cdef G **chunks
+    cdef G *chunk
+    cdef int32_t i
+    if s.nallg == s.ngchunks * G_CHUNK:
+        if s.nallg >= 2147483647 - G_CHUNK:
+            fail(s, ERR_NOMEM, 1)
+            return -1
+        if s.ngchunks == s.gchunks_cap:
+            chunks = <G **> realloc(s.gchunks, 2 * s.gchunks_cap * sizeof(G *))
+            if chunks == NULL:
+                fail(s, ERR_NOMEM, 2)
+                return -1
+            s.gchunks = chunks
+            s.gchunks_cap *= 2
+        chunk = <G *> malloc(G_CHUNK * sizeof(G))
+        if chunk == NULL:
+            fail(s, ERR_NOMEM, 3)
+            return -1
+        s.gchunks[s.ngchunks] = chunk
+        s.ngchunks += 1
+    i = s.nallg
+    s.nallg += 1
+    getg(s, i).status = _Gdead
+    return i
+
+
+cdef void gfput(State *s, P *pp, int32_t gi) noexcept nogil:
+    # func gfput: push on the P's list; at 64, move Gs to the global cache until fewer than 32.
+    cdef G *gp = getg(s, gi)
+    cdef int32_t x
+    gp.status = _Gdead
+    gp.schedlink = pp.gFree
+    pp.gFree = gi
+    pp.gFreeCount += 1
+    if pp.gFreeCount >= 64:
+        while pp.gFreeCount >= 32:
+            x = pp.gFree
+            pp.gFree = getg(s, x).schedlink
+            pp.gFreeCount -= 1
+            getg(s, x).schedlink = s.sched.gFree
+            s.sched.gFree = x
+            s.sched.gFreeCount += 1
+
+
+cdef int32_t gfget(State *s, P *pp) noexcept nogil:
+    # func gfget: refill the P's list from the global cache (up to 32), then pop.
+    cdef int32_t x
+    if pp.gFree == -1 and s.sched.gFree != -1:
+        while pp.gFreeCount < 32 and s.sched.gFree != -1:
+            x = s.sched.gFree
+            s.sched.gFree = getg(s, x).schedlink
+            s.sched.gFreeCount -= 1
+            getg(s, x).schedlink = pp.gFree
+            pp.gFree = x
+            pp.gFreeCount += 1
+    x = pp.gFree
+    if x != -1:
+        pp.gFree = getg(s, x).schedlink
+        pp.gFreeCount -= 1
+        s.c.gfree_reuse += 1
+    return x
+
+
+# --- global run queue (sched.runq), always under sched.lock --------------------------------
+
+cdef inline void globrunqputbatch(State *s, int32_t head, int32_t tail, int32_t n) noexcept nogil:
+    # pushBackAll: append a linked batch at the tail
+    if n == 0:
+        return
+    getg(s, tail).schedlink = -1
+    if s.sched.runq_tail == -1:
+        s.sched.runq_head = head
+    else:
+        getg(s, s.sched.runq_tail).schedlink = head
+    s.sched.runq_tail = tail
+    s.sched.runqsize += n
+    s.c.globrunq_puts += n
+
+
+cdef inline int32_t globrunqpop(State *s) noexcept nogil:
+    cdef int32_t gi = s.sched.runq_head
+    if gi == -1:
+        return -1
+    s.sched.runq_head = getg(s, gi).schedlink
+    if s.sched.runq_head == -1:
+        s.sched.runq_tail = -1
+    getg(s, gi).schedlink = -1
+    s.sched.runqsize -= 1
+    s.c.globrunq_gets += 1
+    return gi
+
+
+cdef int32_t globrunqget(State *s, P *pp, int64_t maxn) noexcept nogil:
+    # G122 func globrunqget / TIP globrunqgetbatch: take k = min(L, L/GOMAXPROCS + 1, maxn)
+    # Gs; the first is returned to run, the other k-1 go to the local ring tail in order.
+    # Returns the G, and sets s.last_batch to k for the caller's cost.
+    cdef int64_t n = s.sched.runqsize
+    cdef int32_t gi, x
+    cdef uint32_t t
+    if n == 0:
+        return -1
+    n = n // s.sched.gomaxprocs + 1
+    if n > s.sched.runqsize:
+        n = s.sched.runqsize
+    if maxn > 0 and n > maxn:
+        n = maxn
+    if not s.strat.global_only and n > s.strat.global_batch_max:
+        n = s.strat.global_batch_max
+    gi = globrunqpop(s)
+    t = pp.runqtail
+    while n > 1:
+        x = globrunqpop(s)
+        # the ring is empty here (findRunnable found no local work), so k-1 <= cap/2 fit
+        s.runq_buf[pp.runq_off + (t & s.ring_mask)] = x
+        t += 1
+        n -= 1
+    pp.runqtail = t
+    s.c.globrunq_batches += 1
+    return gi
+
+
+# --- idle P and M lists ----------------------------------------------------------------------
+
+cdef inline void pidleput(State *s, int32_t pi) noexcept nogil:
+    cdef P *pp = &s.allp[pi]
+    pp.link = s.sched.pidle
+    s.sched.pidle = pi
+    s.sched.npidle += 1
+    pp.idle = 1
+    pp.status = _Pidle
+
+
+cdef inline int32_t pidleget(State *s) noexcept nogil:
+    cdef int32_t pi = s.sched.pidle
+    if pi != -1:
+        s.sched.pidle = s.allp[pi].link
+        s.allp[pi].link = -1
+        s.allp[pi].idle = 0
+        s.sched.npidle -= 1
+    return pi
+
+
+cdef inline int32_t pidlegetSpinning(State *s) noexcept nogil:
+    cdef int32_t pi = pidleget(s)
+    if pi == -1:
+        s.sched.needspinning = 1
+    return pi
+
+
+cdef inline void mput(State *s, int32_t mi) noexcept nogil:
+    s.allm[mi].schedlink = s.sched.midle
+    s.sched.midle = mi
+    s.sched.nmidle += 1
+
+
+cdef inline int32_t mget(State *s) noexcept nogil:
+    cdef int32_t mi = s.sched.midle
+    if mi != -1:
+        s.sched.midle = s.allm[mi].schedlink
+        s.allm[mi].schedlink = -1
+        s.sched.nmidle -= 1
+    return mi
+
+
+cdef inline void acquirep(State *s, int32_t mi, int32_t pi) noexcept nogil:
+    s.allm[mi].p = pi
+    s.allp[pi].m = mi
+    s.allp[pi].status = _Prunning
+
+
+cdef inline int32_t releasep(State *s, int32_t mi) noexcept nogil:
+    cdef int32_t pi = s.allm[mi].p
+    s.allm[mi].p = -1
+    s.allp[pi].m = -1
+    s.allp[pi].status = _Pidle
+    return pi

@@ -1,0 +1,203 @@
+# The goroutine side: a G's bytecode, interpreted by the M running it (MS_RUN).  Each
+# instruction that models Go runtime work (newproc, goexit, gopark, goready, Gosched) follows
+# the runtime function named in its comment; compute is user code and only advances time.
+
+cdef enum:
+    ZERO_COST_BUDGET = 64    # zero-cost instructions run in one step, at most this many
+
+
+cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcept nogil:
+    # func newproc / newproc1: gfget or malg, then runqput(pp, newg, next=true)
+    cdef int32_t gi = gfget(s, pp)
+    cdef G *gp
+    cdef G *par
+    if gi == -1:
+        gi = allocg(s)
+        if gi < 0:
+            return -1
+    gp = getg(s, gi)
+    par = getg(s, parent)
+    s.sched.goidgen += 1
+    gp.goid = s.sched.goidgen
+    gp.runnable_since = s.now
+    gp.parent_goid = par.goid
+    gp.schedlink = -1
+    gp.pc = s.func_entry[fn]
+    gp.m = -1
+    gp.spawn_index = par.loopiter[par.loopdepth - 1] if par.loopdepth > 0 else 0
+    gp.waiting_on = -1
+    gp.status = _Grunnable
+    gp.waitreason = waitReasonZero
+    gp.loopdepth = 0
+    gp.flags = 0
+    s.c.goroutines_created += 1
+    s.sched.ngoroutines += 1
+    if s.sched.ngoroutines > s.c.max_live:
+        s.c.max_live = s.sched.ngoroutines
+    runqput(s, mp, pp, gi, True)
+    return gi
+
+
+cdef int64_t goready_all(State *s, M *mp, WaitGroup *w) noexcept nogil:
+    # semrelease for every waiter, FIFO (sema.go dequeues the first waiter each time); each
+    # goready puts the G in the current P's runnext, kicking the previous one to the ring tail.
+    cdef int32_t gi
+    cdef int64_t k = 0
+    cdef G *gp
+    cdef P *pp = &s.allp[mp.p]
+    while w.waithead != -1:
+        gi = w.waithead
+        gp = getg(s, gi)
+        w.waithead = gp.schedlink
+        gp.schedlink = -1
+        gp.status = _Grunnable
+        gp.waitreason = waitReasonZero
+        gp.waiting_on = -1
+        gp.runnable_since = s.now
+        runqput(s, mp, pp, gi, True)
+        k += 1
+    w.waittail = -1
+    w.nwait = 0
+    s.c.readies += k
+    return k
+
+
+cdef int64_t goexit(State *s, M *mp, int32_t mi, int32_t gi) noexcept nogil:
+    # goexit0 / gdestroy: _Gdead, gfput, schedule.  main returning ends the program (exit(0)).
+    cdef G *gp = getg(s, gi)
+    gp.status = _Gdead
+    gp.m = -1
+    mp.curg = -1
+    if not (gp.flags & G_FLAG_SYSTEM):
+        s.c.goroutines_finished += 1
+        s.sched.ngoroutines -= 1
+    if gi == s.maing:
+        s.status = ST_OK
+        return -1
+    gfput(s, &s.allp[mp.p], gi)
+    mp.state = MS_SCHEDULE
+    return s.cost.goexit
+
+
+cdef inline void gopark(State *s, M *mp, G *gp, int32_t reason, int32_t obj) noexcept nogil:
+    # gopark / park_m: _Grunning -> _Gwaiting, dropg
+    gp.status = _Gwaiting
+    gp.waitreason = <uint8_t> reason
+    gp.waiting_on = obj
+    gp.m = -1
+    mp.curg = -1
+    mp.state = MS_SCHEDULE
+    s.c.parks += 1
+
+
+cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
+    cdef int32_t gi = mp.curg
+    cdef G *gp = getg(s, gi)
+    cdef const int32_t *ins
+    cdef int32_t op, a, b, budget = ZERO_COST_BUDGET
+    cdef int64_t n
+    cdef WaitGroup *w
+    while budget > 0:
+        budget -= 1
+        if gp.pc < 0 or gp.pc >= s.ncode:
+            fail(s, ERR_BAD_PC, gp.pc)
+            return -1
+        ins = &s.code[gp.pc * INSTR_WIDTH]
+        op = ins[0]
+        a = ins[1]
+        b = ins[2]
+
+        if op == OP_COMPUTE:
+            n = sample_dist(s, a)
+            gp.pc += 1
+            s.pstats[mp.p].busy_cycles += n
+            return n
+
+        elif op == OP_GO:
+            gp.pc += 1
+            if newproc(s, mp, &s.allp[mp.p], a, gi) < 0:
+                return -1
+            ret_push(mp, MS_RUN)
+            mp.state = MS_AFTERPUT           # runqputslow's lock, then wakep
+            return s.cost.newproc
+
+        elif op == OP_WG_ADD:
+            w = &s.wgs[a]
+            w.counter += b
+            gp.pc += 1
+            if w.counter < 0:
+                fail(s, ERR_WG_NEGATIVE, a)
+                return -1
+            if w.counter == 0 and w.waithead != -1:
+                n = goready_all(s, mp, w)
+                ret_push(mp, MS_RUN)
+                mp.state = MS_AFTERPUT
+                return s.cost.wg + n * s.cost.ready
+            if s.cost.wg > 0:
+                return s.cost.wg
+
+        elif op == OP_WG_WAIT:
+            w = &s.wgs[a]
+            gp.pc += 1
+            if w.counter == 0:
+                if s.cost.wg > 0:
+                    return s.cost.wg
+                continue
+            gp.schedlink = -1
+            if w.waittail == -1:
+                w.waithead = gi
+            else:
+                getg(s, w.waittail).schedlink = gi
+            w.waittail = gi
+            w.nwait += 1
+            gopark(s, mp, gp, waitReasonSyncWaitGroupWait, a)
+            return s.cost.park
+
+        elif op == OP_MARK:
+            gp.pc += 1
+            if s.record and not record_mark(s, gp, a, mp.p):
+                return -1
+            if s.cost.mark > 0:
+                return s.cost.mark
+
+        elif op == OP_LOOP:
+            if a <= 0:
+                gp.pc = b + 1
+            else:
+                gp.loopiter[gp.loopdepth] = 0
+                gp.loopdepth += 1
+                gp.pc += 1
+
+        elif op == OP_ENDLOOP:
+            gp.loopiter[gp.loopdepth - 1] += 1
+            if gp.loopiter[gp.loopdepth - 1] < s.code[a * INSTR_WIDTH + 1]:
+                gp.pc = a + 1
+            else:
+                gp.loopdepth -= 1
+                gp.pc += 1
+
+        elif op == OP_GOSCHED:
+            # gosched_m -> goschedImpl: _Grunnable, global queue tail, wakep, schedule
+            gp.pc += 1
+            gp.status = _Grunnable
+            gp.runnable_since = s.now
+            gp.m = -1
+            mp.curg = -1
+            gbatch_add(s, mp, gi)
+            ret_push(mp, MS_SCHEDULE)
+            mp.state = MS_AFTERPUT
+            return s.cost.gosched
+
+        elif op == OP_EXIT:
+            return goexit(s, mp, mi, gi)
+
+        elif op == OP_SYSPARK:
+            # a runtime goroutine (runfinq) that parks for good: "finalizer wait"
+            gp.pc += 1
+            gopark(s, mp, gp, waitReasonFinalizerWait, -1)
+            return s.cost.park
+
+        else:
+            fail(s, ERR_BAD_PC, gp.pc)
+            return -1
+    return 0

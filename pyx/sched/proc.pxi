@@ -1,0 +1,471 @@
+# The scheduler as micro-steps of M actors (runtime/proc.go: schedule, findRunnable, stealWork,
+# runqgrab, execute, wakep, startm, stopm).
+#
+# m_step(s, mi) performs the step named by m.state at cycle s.now, sets the next state and
+# returns the cycles until that next step (or -1 when the M waits: parked on sched.midle, or
+# queued on a lock, which schedules it at hand-off).  Effects of a step happen at the cycle of
+# the step; a load in one step and the CAS in a later step are separated by that step's cost, so
+# other Ms can move a runqhead in between and make the CAS fail, as on real hardware.
+
+cdef enum:
+    NOT_STARTED = -2   # wakep_begin: wakep returned at once
+
+
+cdef inline void ret_push(M *mp, int32_t st) noexcept nogil:
+    mp.retstack[mp.nret] = st
+    mp.nret += 1
+
+
+cdef inline int32_t ret_pop(M *mp) noexcept nogil:
+    mp.nret -= 1
+    return mp.retstack[mp.nret]
+
+
+cdef inline void becomeSpinning(State *s, M *mp) noexcept nogil:
+    mp.spinning = 1
+    mp.spin_since = s.now
+    s.sched.nmspinning += 1
+    s.sched.needspinning = 0
+    s.c.spinning_ms += 1
+
+
+cdef inline void stopSpinning(State *s, M *mp) noexcept nogil:
+    # the first half of resetspinning (and of findRunnable step 15)
+    mp.spinning = 0
+    s.sched.nmspinning -= 1
+    s.c.spinning_cycles += s.now - mp.spin_since
+
+
+cdef inline int64_t to_execute(M *mp, int32_t gi, int32_t inherit, int64_t cost) noexcept nogil:
+    mp.arg = gi
+    mp.arg2 = inherit
+    mp.state = MS_EXECUTE
+    return cost
+
+
+cdef inline int64_t take_lock(State *s, M *mp, int32_t mi, int32_t cont) noexcept nogil:
+    # acquire sched.lock now; the critical section is the step `cont`
+    mp.state = cont
+    return lock_acquire(s, &s.schedlock, mi)
+
+
+cdef inline int64_t lock_after(M *mp, int32_t cont, int64_t cost) noexcept nogil:
+    # acquire sched.lock after `cost` more cycles of work in this step
+    mp.state = MS_LOCK
+    mp.lock_cont = cont
+    return cost
+
+
+cdef inline int64_t unlock(State *s, int64_t cost) noexcept nogil:
+    # end the current critical section after `cost` cycles
+    lock_release(s, &s.schedlock, s.now + cost)
+    return cost
+
+
+cdef inline int64_t wakep_begin(State *s, M *mp, int32_t mi, int32_t ret) noexcept nogil:
+    # func wakep: "if nmspinning != 0 || !CAS(nmspinning, 0, 1) return", then lock and
+    # pidlegetSpinning.  Returns NOT_STARTED when wakep returned at once; otherwise the M resumes
+    # at `ret` when the wakep/startm sequence is over.
+    s.c.wakep_calls += 1
+    if s.sched.nmspinning != 0:
+        return NOT_STARTED
+    s.sched.nmspinning = 1          # pre-increment: the started M will be spinning
+    ret_push(mp, ret)
+    return take_lock(s, mp, mi, MS_WAKEP_LOCKED)
+
+
+cdef int32_t newm(State *s) noexcept nogil:
+    # func newm / mcommoninit: a new thread (M) with a fresh id
+    cdef int32_t mi = s.sched.mnext
+    cdef M *mp
+    if mi >= s.maxmcount:
+        fail(s, ERR_TOO_MANY_M, mi)
+        return -1
+    s.sched.mnext += 1
+    mp = &s.allm[mi]
+    m_init(s, mp, mi)
+    s.c.newm += 1
+    return mi
+
+
+cdef void m_init(State *s, M *mp, int32_t mi) noexcept nogil:
+    memset(mp, 0, sizeof(M))
+    mp.id = mi
+    mp.p = -1
+    mp.nextp = -1
+    mp.curg = -1
+    mp.schedlink = -1
+    mp.arg = -1
+    mp.steal_victim = -1
+    mp.steal_next = -1
+    mp.core = mi % s.nprocs
+    mp.state = MS_PARKED
+
+
+cdef int64_t fr_top(State *s, M *mp, int32_t mi, int64_t cost) noexcept nogil:
+    # findRunnable from the top: step 4 (fairness), then step 7 (runqget, first phase)
+    cdef P *pp = &s.allp[mp.p]
+    cdef int32_t gi
+    if s.strat.global_only:
+        mp.state = MS_FR_GLOBAL
+        return cost
+    if (s.strat.fairness_tick > 0 and pp.schedtick % <uint32_t> s.strat.fairness_tick == 0
+            and s.sched.runqsize > 0):
+        return lock_after(mp, MS_FR_FAIR_LOCKED, cost)
+    return fr_local(s, mp, pp, cost)
+
+
+cdef int64_t fr_local(State *s, M *mp, P *pp, int64_t cost) noexcept nogil:
+    # runqget, first phase: runnext (its CAS cannot need a retry: only thieves clear it), else
+    # load runqhead; the CAS comes one step later.
+    cdef int32_t gi = pp.runnext
+    cost += s.cost.runqget
+    if gi != -1:
+        pp.runnext = -1
+        return to_execute(mp, gi, 1, cost)
+    if pp.runqhead == pp.runqtail:
+        mp.state = MS_FR_GLOBAL
+        return cost
+    mp.get_h = pp.runqhead
+    mp.state = MS_FR_LOCAL_CAS
+    return cost
+
+
+cdef int64_t steal_victim(State *s, M *mp, int32_t mi) noexcept nogil:
+    # stealWork's walk over the victims of one pass, and runqgrab's first phase on a victim
+    cdef P *pp = &s.allp[mp.p]
+    cdef P *victim
+    cdef int32_t vi, nprocs = s.nprocs
+    cdef uint32_t h, t, n
+    while mp.steal_i < nprocs:
+        vi = mp.steal_pos
+        if vi != mp.p and not s.allp[vi].idle:     # never steal from an idle P (idlepMask)
+            break
+        mp.steal_i += 1
+        mp.steal_pos = (mp.steal_pos + mp.steal_inc) % nprocs
+    if mp.steal_i >= nprocs:
+        mp.steal_pass += 1
+        mp.state = MS_STEAL_PASS
+        return 0
+    victim = &s.allp[vi]
+    s.c.steal_attempts += 1
+    s.pstats[pp.id].steal_attempts += 1
+    h = victim.runqhead
+    t = victim.runqtail
+    n = t - h
+    n = n - n // 2
+    if n == 0:
+        if (s.strat.steal_runnext and mp.steal_pass == s.strat.steal_passes - 1
+                and victim.runnext != -1):
+            mp.steal_victim = vi
+            mp.steal_next = victim.runnext
+            mp.state = MS_STEAL_RUNNEXT
+            if victim.status == _Prunning:
+                # usleep(3): the victim is probably about to run it (see runqgrab)
+                return s.cost.steal_probe + s.cost.runnext_backoff
+            return s.cost.steal_probe
+        mp.steal_i += 1
+        mp.steal_pos = (mp.steal_pos + mp.steal_inc) % nprocs
+        return s.cost.steal_probe
+    mp.steal_victim = vi
+    mp.steal_h = h
+    mp.steal_n = n
+    mp.state = MS_STEAL_CAS
+    return s.cost.steal_probe + <int64_t> n * s.cost.steal_per_g
+
+
+cdef int64_t checkrunqs(State *s, M *mp, int64_t cost) noexcept nogil:
+    # checkRunqsNoP: any non-idle P with local work?  Then get an idle P and spin again.
+    cdef int32_t pi
+    for pi in range(s.nprocs):
+        cost += s.cost.steal_probe
+        if not s.allp[pi].idle and not runqempty(s, &s.allp[pi]):
+            return lock_after(mp, MS_CHECKRUNQS_LOCKED, cost)
+    return lock_after(mp, MS_STOPM_LOCKED, cost)
+
+
+cdef void startm_wake(State *s, int32_t pi, int32_t spinning, int64_t when) noexcept nogil:
+    # startm's second half (sched.lock held): an idle M, or a new thread, gets pi as nextp
+    cdef int32_t nmi = mget(s)
+    cdef int64_t delay = s.cost.futex_wake
+    cdef M *nmp
+    if nmi == -1:
+        nmi = newm(s)
+        if nmi < 0:
+            return
+        delay = s.cost.newm
+    nmp = &s.allm[nmi]
+    nmp.nextp = pi
+    nmp.spinning = spinning
+    nmp.state = MS_WAKE
+    s.c.startm += 1
+    heap_push(s, when + delay, EV_M, nmi)
+
+
+cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
+    cdef M *mp = &s.allm[mi]
+    cdef int32_t st = mp.state
+    cdef P *pp
+    cdef P *victim
+    cdef G *gp
+    cdef int32_t gi, pi
+    cdef int64_t cost, k
+    cdef uint32_t r
+
+    if st == MS_RUN:
+        return interp(s, mp, mi)
+
+    elif st == MS_SCHEDULE:
+        s.c.schedules += 1
+        return fr_top(s, mp, mi, s.cost.schedule)
+
+    elif st == MS_FR_TOP:
+        return fr_top(s, mp, mi, 0)
+
+    elif st == MS_LOCK:
+        return take_lock(s, mp, mi, mp.lock_cont)
+
+    elif st == MS_FR_FAIR_LOCKED:
+        lock_granted(s, &s.schedlock, mi)
+        gi = globrunqget(s, &s.allp[mp.p], 1)
+        cost = unlock(s, s.cost.globrunq + s.cost.globrunq_per_g)
+        if gi != -1:
+            s.c.fairness_gets += 1
+            return to_execute(mp, gi, 0, cost)
+        return fr_local(s, mp, &s.allp[mp.p], cost)
+
+    elif st == MS_FR_LOCAL:
+        return fr_local(s, mp, &s.allp[mp.p], 0)
+
+    elif st == MS_FR_LOCAL_CAS:
+        pp = &s.allp[mp.p]
+        if pp.runqhead == mp.get_h:
+            gi = ring(s, pp)[mp.get_h & s.ring_mask]
+            pp.runqhead = mp.get_h + 1
+            return to_execute(mp, gi, 0, s.cost.runqget)
+        s.c.runqget_cas_fail += 1          # a thief moved runqhead since our load
+        s.pstats[pp.id].cas_fail += 1
+        mp.state = MS_FR_LOCAL
+        return s.cost.runqget
+
+    elif st == MS_FR_GLOBAL:
+        if s.sched.runqsize > 0:
+            return take_lock(s, mp, mi, MS_FR_GLOBAL_LOCKED)
+        mp.state = MS_FR_SPIN
+        return 0
+
+    elif st == MS_FR_GLOBAL_LOCKED:
+        lock_granted(s, &s.schedlock, mi)
+        k = s.c.globrunq_gets
+        gi = globrunqget(s, &s.allp[mp.p], 1 if s.strat.global_only else 0)
+        cost = unlock(s, s.cost.globrunq + (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
+        if gi != -1:
+            return to_execute(mp, gi, 0, cost)
+        mp.state = MS_FR_SPIN
+        return cost
+
+    elif st == MS_FR_SPIN:
+        # step 10: spin only if already spinning or spinning Ms < half the busy Ps
+        if s.strat.steal and (mp.spinning or
+                              2 * s.sched.nmspinning < s.sched.gomaxprocs - s.sched.npidle):
+            if not mp.spinning:
+                becomeSpinning(s, mp)
+            mp.steal_pass = 0
+            mp.state = MS_STEAL_PASS
+            return 0
+        return take_lock(s, mp, mi, MS_FR_IDLE_LOCKED)
+
+    elif st == MS_STEAL_PASS:
+        if mp.steal_pass >= s.strat.steal_passes:
+            return take_lock(s, mp, mi, MS_FR_IDLE_LOCKED)
+        # stealOrder.start(cheaprand()): a random start and a random stride coprime to nprocs
+        r = cheaprand(s)
+        mp.steal_pos = <int32_t> (r % <uint32_t> s.nprocs)
+        mp.steal_inc = s.coprimes[(r // <uint32_t> s.nprocs) % <uint32_t> s.ncoprimes]
+        mp.steal_i = 0
+        mp.state = MS_STEAL_VICTIM
+        return s.cost.spin_pass
+
+    elif st == MS_STEAL_VICTIM:
+        return steal_victim(s, mp, mi)
+
+    elif st == MS_STEAL_CAS:
+        pp = &s.allp[mp.p]
+        victim = &s.allp[mp.steal_victim]
+        if victim.runqhead == mp.steal_h:
+            gi = runq_move(s, pp, victim, mp.steal_h, mp.steal_n)
+            s.c.steals += 1
+            s.c.stolen_gs += mp.steal_n
+            s.pstats[pp.id].steals += 1
+            s.pstats[pp.id].stolen += mp.steal_n
+            s.pstats[victim.id].stolen_from += mp.steal_n
+            return to_execute(mp, gi, 0, s.cost.steal_cas)
+        s.c.steal_cas_fail += 1            # the owner or another thief got there first: retry
+        s.pstats[pp.id].cas_fail += 1
+        mp.state = MS_STEAL_VICTIM
+        return s.cost.steal_cas
+
+    elif st == MS_STEAL_RUNNEXT:
+        pp = &s.allp[mp.p]
+        victim = &s.allp[mp.steal_victim]
+        if mp.steal_next != -1 and victim.runnext == mp.steal_next:
+            victim.runnext = -1
+            s.c.steals += 1
+            s.c.stolen_gs += 1
+            s.c.runnext_steals += 1
+            s.pstats[pp.id].steals += 1
+            s.pstats[pp.id].stolen += 1
+            s.pstats[victim.id].stolen_from += 1
+            return to_execute(mp, mp.steal_next, 0, s.cost.steal_cas)
+        s.c.steal_cas_fail += 1
+        s.pstats[pp.id].cas_fail += 1
+        mp.state = MS_STEAL_VICTIM        # runqgrab retries: re-read the victim
+        return s.cost.steal_cas
+
+    elif st == MS_FR_IDLE_LOCKED:
+        # step 14: last look at the global queue under the lock, then give up the P
+        lock_granted(s, &s.schedlock, mi)
+        if s.sched.runqsize > 0:
+            k = s.c.globrunq_gets
+            gi = globrunqget(s, &s.allp[mp.p], 1 if s.strat.global_only else 0)
+            cost = unlock(s, s.cost.globrunq + (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
+            return to_execute(mp, gi, 0, cost)
+        if not mp.spinning and s.sched.needspinning == 1:
+            becomeSpinning(s, mp)          # the "delicate dance": someone needs a spinner
+            mp.state = MS_FR_TOP           # goto top
+            return unlock(s, s.cost.lock)
+        pidleput(s, releasep(s, mi))
+        mp.wasSpinning = mp.spinning
+        mp.state = MS_FR_DROP
+        return unlock(s, s.cost.lock)
+
+    elif st == MS_FR_DROP:
+        # step 15: a spinning M that dropped its P re-checks everything (StoreLoad dance)
+        if mp.wasSpinning:
+            if mp.spinning:
+                stopSpinning(s, mp)
+            if s.sched.runqsize > 0:
+                return take_lock(s, mp, mi, MS_FR_DROP_LOCKED)
+            return checkrunqs(s, mp, 0)
+        return take_lock(s, mp, mi, MS_STOPM_LOCKED)
+
+    elif st == MS_FR_DROP_LOCKED:
+        lock_granted(s, &s.schedlock, mi)
+        if s.sched.runqsize > 0:
+            pi = pidlegetSpinning(s)
+            if pi != -1:
+                acquirep(s, mi, pi)
+                k = s.c.globrunq_gets
+                gi = globrunqget(s, &s.allp[pi], 1 if s.strat.global_only else 0)
+                cost = unlock(s, s.cost.globrunq +
+                              (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
+                becomeSpinning(s, mp)
+                return to_execute(mp, gi, 0, cost)
+        return checkrunqs(s, mp, unlock(s, s.cost.lock))
+
+    elif st == MS_CHECKRUNQS_LOCKED:
+        lock_granted(s, &s.schedlock, mi)
+        pi = pidlegetSpinning(s)
+        cost = unlock(s, s.cost.lock)
+        if pi != -1:
+            acquirep(s, mi, pi)
+            becomeSpinning(s, mp)
+            mp.state = MS_FR_TOP
+            return cost
+        return lock_after(mp, MS_STOPM_LOCKED, cost)
+
+    elif st == MS_STOPM_LOCKED:
+        lock_granted(s, &s.schedlock, mi)
+        mput(s, mi)
+        cost = unlock(s, s.cost.lock)
+        mp.state = MS_PARKED
+        mp.idle_since = s.now + cost
+        s.c.stopm += 1
+        return -1
+
+    elif st == MS_WAKE:
+        # woken by startm (or a new thread's mstart): acquirep(nextp), then findRunnable
+        s.c.idle_cycles += s.now - mp.idle_since
+        acquirep(s, mi, mp.nextp)
+        mp.nextp = -1
+        if mp.spinning:
+            mp.spin_since = s.now
+        return fr_top(s, mp, mi, 0)
+
+    elif st == MS_EXECUTE:
+        if mp.spinning:
+            # resetspinning: the last spinner to find work starts a replacement (wakep)
+            stopSpinning(s, mp)
+            cost = wakep_begin(s, mp, mi, MS_EXECUTE)
+            if cost != NOT_STARTED:
+                return cost
+        return execute(s, mp, mi)
+
+    elif st == MS_AFTERPUT:
+        # after runqput (newproc, ready, Gosched): put the Gs bound for the global queue under
+        # one sched.lock, then wakep, then return
+        if mp.gbatch_n > 0:
+            return take_lock(s, mp, mi, MS_GLOBPUT_LOCKED)
+        s.c.wakep_calls += 1
+        if s.sched.nmspinning == 0:
+            s.sched.nmspinning = 1
+            return take_lock(s, mp, mi, MS_WAKEP_LOCKED)
+        mp.state = ret_pop(mp)
+        return 0
+
+    elif st == MS_GLOBPUT_LOCKED:
+        lock_granted(s, &s.schedlock, mi)
+        k = mp.gbatch_n
+        globrunqputbatch(s, mp.gbatch_head, mp.gbatch_tail, mp.gbatch_n)
+        mp.gbatch_n = 0
+        mp.gbatch_head = -1
+        mp.gbatch_tail = -1
+        mp.state = MS_AFTERPUT
+        return unlock(s, s.cost.globrunq + k * s.cost.globrunq_per_g)
+
+    elif st == MS_WAKEP_LOCKED:
+        lock_granted(s, &s.schedlock, mi)
+        pi = pidlegetSpinning(s)
+        cost = unlock(s, s.cost.lock)
+        if pi == -1:
+            s.sched.nmspinning -= 1        # nobody to wake: undo the pre-increment
+            mp.state = ret_pop(mp)
+            return cost
+        s.c.wakep_started += 1
+        mp.startm_p = pi
+        return lock_after(mp, MS_STARTM_LOCKED, cost)
+
+    elif st == MS_STARTM_LOCKED:
+        lock_granted(s, &s.schedlock, mi)
+        cost = unlock(s, s.cost.lock)
+        startm_wake(s, mp.startm_p, 1, s.now + cost)
+        mp.state = ret_pop(mp)
+        return cost
+
+    fail(s, ERR_INVARIANT, 1000 + st)
+    return -1
+
+
+cdef int64_t execute(State *s, M *mp, int32_t mi) noexcept nogil:
+    # func execute: the G becomes _Grunning on this M; schedtick counts only Gs that do not
+    # inherit the time slice (runnext).
+    cdef int32_t gi = mp.arg
+    cdef G *gp = getg(s, gi)
+    cdef P *pp = &s.allp[mp.p]
+    gp.status = _Grunning
+    gp.m = mi
+    mp.curg = gi
+    mp.arg = -1
+    if mp.arg2:
+        s.c.executes_inherit += 1
+    else:
+        pp.schedtick += 1
+    s.c.executes += 1
+    s.pstats[pp.id].executes += 1
+    hist_add(s, s.now - gp.runnable_since)
+    if not (gp.flags & G_FLAG_STARTED):
+        gp.flags |= G_FLAG_STARTED
+        if s.record and not (gp.flags & G_FLAG_SYSTEM):
+            record_start(s, gp.goid)
+    mp.state = MS_RUN
+    return s.cost.execute

@@ -1,0 +1,74 @@
+# The per-P ring (runtime/proc.go runqput, runqputslow, runqempty, runqgrab's copy), and the
+# M-side list of Gs bound for the global queue.
+#
+# The ring is single-producer / multi-consumer: runqtail is written only by the owner; runqhead
+# is advanced by CAS by the owner (runqget) and by thieves (runqgrab).  Indexes are free-running
+# uint32 counters, slot = index & ring_mask.
+
+cdef inline int32_t *ring(State *s, P *pp) noexcept nogil:
+    return &s.runq_buf[pp.runq_off]
+
+
+cdef inline bint runqempty(State *s, P *pp) noexcept nogil:
+    return pp.runqhead == pp.runqtail and pp.runnext == -1
+
+
+cdef inline void gbatch_add(State *s, M *mp, int32_t gi) noexcept nogil:
+    # queue a G for the global queue; the M puts the whole batch under one sched.lock
+    getg(s, gi).schedlink = -1
+    if mp.gbatch_n == 0:
+        mp.gbatch_head = gi
+    else:
+        getg(s, mp.gbatch_tail).schedlink = gi
+    mp.gbatch_tail = gi
+    mp.gbatch_n += 1
+
+
+cdef void runqput(State *s, M *mp, P *pp, int32_t gi, bint next) noexcept nogil:
+    # func runqput.  With next, gi takes runnext and the old runnext is kicked to the ring tail.
+    # A full ring triggers runqputslow: the oldest half plus the G being put go to the global
+    # queue (collected on the M, put under sched.lock by the MS_AFTERPUT sequence).
+    cdef int32_t old, i, n
+    cdef uint32_t h, t
+    cdef int32_t *rq
+    if s.strat.global_only:
+        gbatch_add(s, mp, gi)
+        return
+    if next and s.strat.use_runnext:
+        old = pp.runnext
+        pp.runnext = gi
+        s.c.runnext_puts += 1
+        if old == -1:
+            return
+        gi = old
+        s.c.runnext_kicks += 1
+    h = pp.runqhead
+    t = pp.runqtail
+    rq = ring(s, pp)
+    if t - h < <uint32_t> s.strat.ring_cap:
+        rq[t & s.ring_mask] = gi
+        pp.runqtail = t + 1
+        return
+    # runqputslow: n = (t-h)/2 must be exactly half of a full ring
+    n = <int32_t> ((t - h) // 2)
+    for i in range(n):
+        gbatch_add(s, mp, rq[(h + <uint32_t> i) & s.ring_mask])
+    pp.runqhead = h + <uint32_t> n      # CasRel(runqhead, h, h+n): atomic within this step
+    gbatch_add(s, mp, gi)
+    s.c.runqputslow += 1
+    s.pstats[pp.id].runqputslow += 1
+
+
+cdef int32_t runq_move(State *s, P *pp, P *victim, uint32_t h, uint32_t n) noexcept nogil:
+    # runqsteal after a successful CAS of victim.runqhead from h to h+n: the n Gs go to the
+    # thief's ring tail in victim order; the last one is returned to run now.
+    cdef uint32_t t = pp.runqtail, i
+    cdef int32_t *src = ring(s, victim)
+    cdef int32_t *dst = ring(s, pp)
+    cdef int32_t gi
+    for i in range(n):
+        dst[(t + i) & s.ring_mask] = src[(h + i) & s.ring_mask]
+    victim.runqhead = h + n
+    gi = dst[(t + n - 1) & s.ring_mask]
+    pp.runqtail = t + n - 1             # the other n-1 become visible (StoreRel)
+    return gi
