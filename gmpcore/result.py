@@ -104,8 +104,10 @@ class Result:
     summary      dict of scalar metrics (see README, "Results")
     latency      LatencyHistogram of scheduling latency
     start_order  goroutine ids in the order they first ran (main is 1; creation order)
-    marks        pandas DataFrame of executed marks (time, goid, label, spawn_index, iteration)
-    per_p        pandas DataFrame of per-P counters
+    marks        pandas DataFrame of executed marks (time, goid, parent_goid, label,
+                 spawn_index, iteration, p)
+    per_p        pandas DataFrame of per-P counters and final state
+    steals       pandas DataFrame of successful steals (record=True)
     """
     summary: dict
     latency: LatencyHistogram
@@ -113,6 +115,7 @@ class Result:
     mark_records: np.ndarray
     mark_labels: list
     per_p_records: np.ndarray
+    steal_records: np.ndarray
     config: dict = field(default_factory=dict)
 
     @property
@@ -129,6 +132,7 @@ class Result:
             "time_cycles": r["time"],
             "time_ns": r["time"] / clock,
             "goid": r["goid"],
+            "parent_goid": r["parent_goid"],
             "label": labels[r["label"]] if len(r) else np.zeros(0, dtype=object),
             "spawn_index": r["spawn_index"],
             "iteration": r["iteration"],
@@ -144,8 +148,19 @@ class Result:
 
     @property
     def per_p(self):
+        """Per-P counters and final state (schedtick, ring length, runnext) by P id."""
         import pandas as pd
         return pd.DataFrame(self.per_p_records)
+
+    @property
+    def steals(self):
+        """Every successful steal (record=True): time, thief P, victim P, Gs taken, the
+        victim's ring length at the thief's load, and whether it took runnext."""
+        import pandas as pd
+        r = self.steal_records
+        return pd.DataFrame({
+            "time_cycles": r["time"], "thief": r["thief"], "victim": r["victim"],
+            "n": r["n"], "victim_len": r["victim_len"], "runnext": r["runnext"].astype(bool)})
 
     def summary_series(self):
         import pandas as pd

@@ -98,6 +98,21 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     return _collect(eng, compiled, machine, strat, costs, seed, wall, status)
 
 
+def _per_p(eng) -> np.ndarray:
+    import numpy.lib.recfunctions as rfn
+    st = eng.pstats()
+    ps = eng.procs()
+    extra = np.zeros(len(ps), dtype=[("p", np.int32), ("status", np.int32),
+                                     ("schedtick", np.int64), ("runqsize", np.int64),
+                                     ("runnext", np.int32)])
+    extra["p"] = ps["id"]
+    extra["status"] = ps["status"]
+    extra["schedtick"] = ps["schedtick"]
+    extra["runqsize"] = (ps["runqtail"].astype(np.int64) - ps["runqhead"]) % 2**32
+    extra["runnext"] = ps["runnext"]
+    return rfn.merge_arrays([extra, st], flatten=True, usemask=False)
+
+
 def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result:
     c = eng.counters()
     hist = LatencyHistogram(eng.hist(), c["lat_sum"], c["lat_max"], machine.clock_ghz)
@@ -136,7 +151,8 @@ def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result
         start_order=eng.start_order(),
         mark_records=eng.marks(),
         mark_labels=list(compiled.labels),
-        per_p_records=eng.pstats(),
+        per_p_records=_per_p(eng),
+        steal_records=eng.steals(),
         config={"machine": machine, "strategy": strat, "costs": costs, "seed": seed,
                 "clock_ghz": machine.clock_ghz},
     )

@@ -64,11 +64,33 @@ cdef bint record_mark(State *s, G *gp, int32_t label, int32_t p) noexcept nogil:
     s.nmarks += 1
     r.time = s.now
     r.goid = gp.goid
+    r.parent_goid = gp.parent_goid
     r.label = label
     r.spawn_index = gp.spawn_index
     r.iteration = gp.loopiter[gp.loopdepth - 1] if gp.loopdepth > 0 else 0
     r.p = p
     return True
+
+
+cdef void record_steal(State *s, int32_t thief, int32_t victim, int32_t n, int32_t vlen,
+                       int32_t runnext) noexcept nogil:
+    cdef StealRec *buf
+    cdef StealRec *r
+    if s.nsteals == s.steals_cap:
+        buf = <StealRec *> realloc(s.steals, 2 * s.steals_cap * sizeof(StealRec))
+        if buf == NULL:
+            fail(s, ERR_NOMEM, 6)
+            return
+        s.steals = buf
+        s.steals_cap *= 2
+    r = &s.steals[s.nsteals]
+    s.nsteals += 1
+    r.time = s.now
+    r.thief = thief
+    r.victim = victim
+    r.n = n
+    r.victim_len = vlen
+    r.runnext = runnext
 
 
 include "core/heap.pxi"
@@ -133,10 +155,14 @@ cdef G _g_dummy
 cdef P _p_dummy
 cdef M _m_dummy
 cdef MarkRec _mark_dummy
+cdef StealRec _steal_dummy
+cdef PStats _pstats_dummy
 G_DTYPE = np.asarray(<G[:1]> (&_g_dummy)).dtype
 P_DTYPE = np.asarray(<P[:1]> (&_p_dummy)).dtype
 M_DTYPE = np.asarray(<M[:1]> (&_m_dummy)).dtype
 MARK_DTYPE = np.asarray(<MarkRec[:1]> (&_mark_dummy)).dtype
+STEAL_DTYPE = np.asarray(<StealRec[:1]> (&_steal_dummy)).dtype
+PSTATS_DTYPE = np.asarray(<PStats[:1]> (&_pstats_dummy)).dtype
 
 STATUS_NAMES = {ST_RUNNING: "running", ST_OK: "ok", ST_DEADLOCK: "deadlock",
                 ST_MAX_EVENTS: "max_events", ST_MAX_CYCLES: "max_cycles", ST_ERROR: "error",
@@ -218,9 +244,11 @@ cdef class Engine:
         s.start_order = <int64_t *> malloc(s.start_cap * sizeof(int64_t))
         s.marks_cap = 1024
         s.marks = <MarkRec *> malloc(s.marks_cap * sizeof(MarkRec))
+        s.steals_cap = 1024
+        s.steals = <StealRec *> malloc(s.steals_cap * sizeof(StealRec))
         if (s.wgs == NULL or s.allp == NULL or s.pstats == NULL or s.runq_buf == NULL
                 or s.coprimes == NULL or s.allm == NULL or s.gchunks == NULL or s.heap == NULL
-                or s.hist == NULL or s.start_order == NULL or s.marks == NULL):
+                or s.hist == NULL or s.start_order == NULL or s.marks == NULL or s.steals == NULL):
             raise MemoryError("gmpcore: cannot allocate the engine state")
         for i in range(nwgs):
             s.wgs[i].waithead = -1
@@ -307,6 +335,7 @@ cdef class Engine:
         free(self.s.hist)
         free(self.s.start_order)
         free(self.s.marks)
+        free(self.s.steals)
 
     def run(self, long long chunk=1 << 22, long long check_every=0):
         """Run up to `chunk` events (then return, so Python can honour Ctrl-C and report
@@ -364,6 +393,11 @@ cdef class Engine:
         if self.s.nmarks == 0:
             return np.zeros(0, dtype=MARK_DTYPE)
         return np.asarray(<MarkRec[:self.s.nmarks]> self.s.marks).copy()
+
+    def steals(self):
+        if self.s.nsteals == 0:
+            return np.zeros(0, dtype=STEAL_DTYPE)
+        return np.asarray(<StealRec[:self.s.nsteals]> self.s.steals).copy()
 
     def pstats(self):
         return np.asarray(<PStats[:self.s.nprocs]> self.s.pstats).copy()

@@ -118,6 +118,7 @@ ctypedef struct M:
     int32_t steal_victim
     uint32_t steal_h
     uint32_t steal_n
+    uint32_t steal_len      # victim ring length seen at the load
     int32_t steal_next      # runnext value seen, for the runnext CAS
     uint32_t get_h          # runqget: head loaded before the CAS
     int32_t state_after_lock  # critical-section step of a queued waiter
@@ -178,10 +179,20 @@ ctypedef struct Event:
     int32_t kind
     int32_t id
 
+# A recorded successful steal (record=True).
+ctypedef struct StealRec:
+    int64_t time
+    int32_t thief           # P that stole
+    int32_t victim          # P stolen from
+    int32_t n               # Gs taken
+    int32_t victim_len      # victim's ring length (runqtail - runqhead) at the load
+    int32_t runnext         # 1 if the G taken was the victim's runnext
+
 # A recorded mark(label).
 ctypedef struct MarkRec:
     int64_t time
     int64_t goid
+    int64_t parent_goid
     int32_t label
     int32_t spawn_index
     int32_t iteration
@@ -408,3 +419,6 @@ ctypedef struct State:
     MarkRec *marks
     int64_t nmarks
     int64_t marks_cap
+    StealRec *steals
+    int64_t nsteals
+    int64_t steals_cap

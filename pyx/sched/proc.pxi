@@ -170,6 +170,7 @@ cdef int64_t steal_victim(State *s, M *mp, int32_t mi) noexcept nogil:
     mp.steal_victim = vi
     mp.steal_h = h
     mp.steal_n = n
+    mp.steal_len = t - h
     mp.state = MS_STEAL_CAS
     return s.cost.steal_probe + <int64_t> n * s.cost.steal_per_g
 
@@ -293,6 +294,8 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         pp = &s.allp[mp.p]
         victim = &s.allp[mp.steal_victim]
         if victim.runqhead == mp.steal_h:
+            if s.record:
+                record_steal(s, pp.id, victim.id, mp.steal_n, mp.steal_len, 0)
             gi = runq_move(s, pp, victim, mp.steal_h, mp.steal_n)
             s.c.steals += 1
             s.c.stolen_gs += mp.steal_n
@@ -310,6 +313,8 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         victim = &s.allp[mp.steal_victim]
         if mp.steal_next != -1 and victim.runnext == mp.steal_next:
             victim.runnext = -1
+            if s.record:
+                record_steal(s, pp.id, victim.id, 1, 0, 1)
             s.c.steals += 1
             s.c.stolen_gs += 1
             s.c.runnext_steals += 1
