@@ -1,0 +1,115 @@
+"""The `gmpcore` command (also `python -m gmpcore`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+__all__ = ["main"]
+
+_SUFFIX = {"k": 10**3, "m": 10**6, "g": 10**9}
+
+
+def parse_count(text: str) -> int:
+    """'1000000', '1M', '10m', '100k', '1e6' -> int."""
+    t = str(text).strip().lower().replace("_", "")
+    try:
+        if t and t[-1] in _SUFFIX:
+            v = float(t[:-1]) * _SUFFIX[t[-1]]
+        else:
+            v = float(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a count: {text!r} (e.g. 1000000, 1M, 100k)")
+    if v != int(v) or v < 1:
+        raise argparse.ArgumentTypeError(f"count must be a positive integer, got {text!r}")
+    return int(v)
+
+
+def _work(text):
+    from .dist import parse_distribution
+    try:
+        return parse_distribution(text)
+    except (ValueError, TypeError) as e:
+        raise argparse.ArgumentTypeError(str(e))
+
+
+def _fmt(v):
+    if isinstance(v, float):
+        if v != v:
+            return "nan"
+        if abs(v) >= 1e6:
+            return f"{v:.3e}"
+        if abs(v) >= 100:
+            return f"{v:,.0f}"
+        return f"{v:.3g}" if abs(v) < 10 else f"{v:.1f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def print_table(df, columns, file=sys.stdout):
+    cols = [c for c in columns if c in df.columns]
+    cells = [[_fmt(v) for v in row] for row in df[cols].itertuples(index=False)]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
+    print("  ".join(c.rjust(w) for c, w in zip(cols, widths)), file=file)
+    for r in cells:
+        print("  ".join(v.rjust(w) for v, w in zip(r, widths)), file=file)
+
+
+def cmd_compare(args) -> int:
+    from .experiments import COMPARISON_COLUMNS, queue_comparison
+    strategies = args.strategy or ["go", "global"]
+    df = queue_comparison(goroutines=args.goroutines, procs=args.procs, strategies=strategies,
+                          work=args.work, spawn=args.spawn, seed=args.seed, fanout=args.fanout)
+    if args.json:
+        print(df.to_json(orient="records", indent=2))
+        return 0
+    print(f"gmpcore compare: {args.goroutines:,} goroutines ({args.spawn}), {args.procs} Ps, "
+          f"work {df['work'].iloc[0]}, seed {args.seed}")
+    print_table(df, COMPARISON_COLUMNS)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .config import STRATEGIES
+    p = argparse.ArgumentParser(prog="gmpcore", description=(
+        "Cycle-level emulator of the Go runtime's GMP scheduler."))
+    p.add_argument("--version", action="version", version=f"gmpcore {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("compare", help="compare queue strategies on one workload and seed")
+    c.add_argument("--goroutines", "-n", type=parse_count, default=1_000_000,
+                   help="goroutines to spawn (e.g. 1000000, 1M, 10M; default 1M)")
+    c.add_argument("--procs", "-p", type=int, default=16, help="GOMAXPROCS (default 16)")
+    c.add_argument("--strategy", "-s", action="append", choices=sorted(STRATEGIES),
+                   help="strategy to run (repeatable; default: go and global)")
+    c.add_argument("--work", type=_work, default=None,
+                   help="cycles per goroutine: N, exp:MEAN, uniform:LO:HI, lognormal:MEAN:SIGMA "
+                        "(default exp:2000)")
+    c.add_argument("--spawn", choices=["burst", "tree"], default="burst",
+                   help="burst: main spawns all; tree: fan-out tree (default burst)")
+    c.add_argument("--fanout", type=int, default=16, help="children per node with --spawn tree")
+    c.add_argument("--seed", type=int, default=1)
+    c.add_argument("--json", action="store_true", help="machine-readable output")
+    c.set_defaults(func=cmd_compare)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "procs", 1) < 1 or getattr(args, "procs", 1) > 1024:
+        parser.error(f"--procs must be between 1 and 1024, got {args.procs}")
+    if getattr(args, "seed", 0) < 0:
+        parser.error(f"--seed must be >= 0, got {args.seed}")
+    try:
+        return args.func(args)
+    except (ValueError, TypeError) as e:
+        parser.error(str(e))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
