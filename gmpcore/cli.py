@@ -56,18 +56,51 @@ def print_table(df, columns, file=sys.stdout):
         print("  ".join(v.rjust(w) for v, w in zip(r, widths)), file=file)
 
 
+def print_transposed(df, rows, file=sys.stdout):
+    """One row per metric, one column per strategy."""
+    labels = [lab for col, lab in rows if col in df.columns]
+    cols = [col for col, lab in rows if col in df.columns]
+    names = list(df["strategy"])
+    cells = [[_fmt(v) for v in df[c]] for c in cols]
+    lw = max(len(x) for x in labels)
+    widths = [max(len(n), *(len(r[i]) for r in cells)) for i, n in enumerate(names)]
+    print(" " * lw + "  " + "  ".join(n.rjust(w) for n, w in zip(names, widths)), file=file)
+    for lab, r in zip(labels, cells):
+        print(lab.ljust(lw) + "  " + "  ".join(v.rjust(w) for v, w in zip(r, widths)), file=file)
+
+
 def cmd_compare(args) -> int:
-    from .experiments import COMPARISON_COLUMNS, queue_comparison
+    from .experiments import COMPARISON_ROWS, queue_comparison
     strategies = args.strategy or ["go", "global"]
     df = queue_comparison(goroutines=args.goroutines, procs=args.procs, strategies=strategies,
-                          work=args.work, spawn=args.spawn, seed=args.seed, fanout=args.fanout)
+                          work=args.work, spawn=args.spawn, seed=args.seed, fanout=args.fanout,
+                          machine=_machine(args))
     if args.json:
         print(df.to_json(orient="records", indent=2))
         return 0
     print(f"gmpcore compare: {args.goroutines:,} goroutines ({args.spawn}), {args.procs} Ps, "
-          f"work {df['work'].iloc[0]}, seed {args.seed}")
-    print_table(df, COMPARISON_COLUMNS)
+          f"{df['ncores'].iloc[0] if 'ncores' in df else args.procs} cores, layout "
+          f"{args.layout}, work {df['work'].iloc[0]}, seed {args.seed}\n")
+    print_transposed(df, COMPARISON_ROWS)
+    classes = [c[len("misses["):-1] for c in df.columns if c.startswith("misses[")]
+    if classes:
+        print("\ncache misses by line (misses / accesses = miss rate):")
+        rows = []
+        for line in classes:
+            rows.append((f"misses[{line}]", line))
+        shown = df.copy()
+        for line in classes:
+            m, a = shown[f"misses[{line}]"].fillna(0), shown[f"accesses[{line}]"].fillna(0)
+            shown[f"misses[{line}]"] = [f"{int(x):,} / {int(y):,} = {x / y if y else 0:.1%}"
+                                        for x, y in zip(m, a)]
+        print_transposed(shown, rows)
     return 0
+
+
+def _machine(args):
+    from .config import Machine
+    return Machine(procs=args.procs, cores=args.cores, sockets=args.sockets,
+                   layout=args.layout, cache=not args.no_cache)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="burst: main spawns all; tree: fan-out tree (default burst)")
     c.add_argument("--fanout", type=int, default=16, help="children per node with --spawn tree")
     c.add_argument("--seed", type=int, default=1)
+    c.add_argument("--cores", type=int, default=None, help="cores (default: procs)")
+    c.add_argument("--sockets", type=int, default=1, help="sockets (default 1)")
+    c.add_argument("--layout", choices=["go", "padded"], default="go",
+                   help="which scheduler fields share cache lines (default: Go's structs)")
+    c.add_argument("--no-cache", action="store_true", help="switch the cache model off")
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=cmd_compare)
     return p
@@ -109,6 +147,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

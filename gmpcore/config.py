@@ -43,12 +43,25 @@ class Machine:
                      by SetFinalizer on os.Stdin/Stdout/Stderr).  Each runs once and parks for
                      good ("finalizer wait"); they are not user goroutines.
     max_threads      sched.maxmcount (Go: 10000); more Ms is "thread exhaustion".
+    cores            cores of the machine (default: procs); M i runs on core i % cores.
+    sockets          sockets (cores are split evenly); a line moving between sockets costs
+                     CostModel.cache_remote instead of cache_local.
+    layout           which scheduler fields share a 64-byte line: "go" (Go's structs: runqhead,
+                     runqtail and ring[0:7] on one line, runnext beside ring[255]; sched.lock
+                     beside goidgen and midle; the global queue beside npidle and nmspinning)
+                     or "padded" (every field on a line of its own).
+    cache            model the caches (coherence directory).  False: accesses cost nothing and
+                     are not counted (the op costs alone).
     """
     procs: int = 4
     clock_ghz: float = 3.0
     start_schedtick: int = 0
     init_goroutines: int = 0
     max_threads: int = 10000
+    cores: int | None = None
+    sockets: int = 1
+    layout: str = "go"
+    cache: bool = True
 
     def __post_init__(self):
         _int_field(self, "procs", 1, 1024)
@@ -58,6 +71,17 @@ class Machine:
         if self.max_threads < self.procs:
             raise ValueError(f"Machine.max_threads ({self.max_threads}) must be >= procs "
                              f"({self.procs})")
+        if self.cores is not None:
+            _int_field(self, "cores", 1, 256)
+        _int_field(self, "sockets", 1, 8)
+        if self.ncores % self.sockets:
+            raise ValueError(f"Machine.sockets ({self.sockets}) must divide the number of cores "
+                             f"({self.ncores})")
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"Machine.layout must be one of {sorted(LAYOUTS)}, got "
+                             f"{self.layout!r}")
+        if not isinstance(self.cache, bool):
+            raise TypeError(f"Machine.cache must be a bool, got {self.cache!r}")
         c = self.clock_ghz
         if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) \
                 or not 0.01 <= c <= 100:
@@ -65,6 +89,13 @@ class Machine:
 
     def ns(self, cycles):
         return cycles / self.clock_ghz
+
+    @property
+    def ncores(self) -> int:
+        return self.cores if self.cores is not None else min(self.procs, 256)
+
+
+LAYOUTS = {"go": 0, "padded": 1}
 
 
 @dataclass(frozen=True)
@@ -100,6 +131,15 @@ class CostModel:
     mark: int = 0               # recording a mark
     wg: int = 20                # WaitGroup Add/Done/Wait fast path (one atomic)
     gosched: int = 100          # Gosched -> goschedImpl (before the global-queue put)
+    # cache model (Machine.cache=True): the cost of one access to a modelled line.  Orders of
+    # magnitude from published measurements of x86 servers (e.g. Schweizer, Besta, Hoefler,
+    # "Evaluating the cost of atomic operations on modern architectures", PACT 2015; Intel
+    # memory-latency-checker figures): L1 ~4 cycles, a line from another core of the same
+    # socket ~100, from another socket ~300, from DRAM ~250.
+    cache_hit: int = 4
+    cache_local: int = 100
+    cache_remote: int = 300
+    cache_mem: int = 250
 
     def __post_init__(self):
         for f in fields(self):

@@ -8,11 +8,36 @@ from . import workloads
 
 __all__ = ["queue_comparison", "COMPARISON_COLUMNS"]
 
-COMPARISON_COLUMNS = [
-    "strategy", "goroutines", "procs", "emulated_ms", "latency_mean_ns", "latency_p50_ns",
-    "latency_p99_ns", "latency_p999_ns", "steals", "stolen_gs", "globrunq_ops",
-    "lock_acquisitions", "lock_wait_ms", "wall_s", "events", "events_per_s",
+# (column, label) of the comparison, in display order
+COMPARISON_ROWS = [
+    ("goroutines", "goroutines"),
+    ("procs", "procs"),
+    ("emulated_ms", "emulated time (ms)"),
+    ("latency_mean_ns", "sched latency mean (ns)"),
+    ("latency_p50_ns", "sched latency p50 (ns)"),
+    ("latency_p99_ns", "sched latency p99 (ns)"),
+    ("latency_p999_ns", "sched latency p99.9 (ns)"),
+    ("cache_accesses", "cache accesses"),
+    ("cache_misses", "cache misses"),
+    ("cache_miss_rate", "cache miss rate"),
+    ("transfers_local", "line transfers (same socket)"),
+    ("transfers_remote", "line transfers (other socket)"),
+    ("invalidations", "invalidations"),
+    ("cas_attempts", "CAS attempts"),
+    ("cas_failures", "CAS failures"),
+    ("lock_acquisitions", "sched.lock acquisitions"),
+    ("lock_contended", "sched.lock contended"),
+    ("lock_wait_ms", "sched.lock wait (ms, all Ms)"),
+    ("steals", "steals"),
+    ("stolen_gs", "stolen goroutines"),
+    ("globrunq_ops", "global queue puts+gets"),
+    ("spinning_ms", "spinning (ms, all Ms)"),
+    ("idle_ms", "idle (ms, all Ms)"),
+    ("events", "emulated events"),
+    ("wall_s", "wall time (s)"),
+    ("events_per_s", "events/s"),
 ]
+COMPARISON_COLUMNS = ["strategy"] + [c for c, _ in COMPARISON_ROWS]
 
 
 def queue_comparison(goroutines: int = 1_000_000, procs: int = 16,
@@ -50,9 +75,16 @@ def queue_comparison(goroutines: int = 1_000_000, procs: int = 16,
             "emulated_ms": s["emulated_ns"] / 1e6,
             "globrunq_ops": s["globrunq_puts"] + s["globrunq_gets"],
             "lock_wait_ms": machine.ns(s["lock_wait_cycles"]) / 1e6,
+            "spinning_ms": machine.ns(s["spinning_cycles"]) / 1e6,
+            "idle_ms": machine.ns(s["idle_cycles"]) / 1e6,
             "work": repr(work),
             "spawn": spawn,
         })
+        cache = res.cache
+        for line, r in cache.iterrows():
+            row[f"misses[{line}]"] = int(r["misses"])
+            row[f"miss_rate[{line}]"] = float(r["miss_rate"])
+            row[f"accesses[{line}]"] = int(r["accesses"])
         rows.append(row)
     df = pd.DataFrame(rows)
     front = [c for c in COMPARISON_COLUMNS if c in df.columns]

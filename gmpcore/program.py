@@ -150,6 +150,9 @@ class CompiledProgram:
     nwgs: int
     main_fn: int
     sys_fn: int
+    arr_fn: int = -1
+    arr_dist: int = -1
+    arr_count: int = 0
 
     def disassemble(self) -> str:
         names = {v: k for k, v in OP.items()}
@@ -169,6 +172,7 @@ class Program:
     def __init__(self):
         self._funcs: dict[str, Function] = {}
         self._wgs: list[WaitGroup] = []
+        self._arrivals = None
 
     def func(self, name: str) -> Function:
         """Define a function (its body is built with the returned Function's methods)."""
@@ -188,6 +192,18 @@ class Program:
     @property
     def functions(self) -> list[str]:
         return list(self._funcs)
+
+    def arrivals(self, fn, interarrival, count: int) -> "Program":
+        """Open arrivals: `count` goroutines running `fn` arrive from outside the Ps, with
+        inter-arrival times drawn from `interarrival` (cycles; e.g. Exponential(mean) for a
+        Poisson stream).  They are injected like netpoll results: global queue, idle Ps
+        started.  The arriving goroutine's spawn_index is its arrival number."""
+        name = fn.name if isinstance(fn, Function) else fn
+        if not isinstance(name, str):
+            raise TypeError(f"arrivals() takes a function name or Function, got {type(fn).__name__}")
+        count = _count("arrivals(count=...)", count)
+        self._arrivals = (name, as_distribution(interarrival), count)
+        return self
 
     def waitgroup(self, name: str | None = None) -> WaitGroup:
         wg = WaitGroup(len(self._wgs), name or f"wg{len(self._wgs)}", id(self))
@@ -247,6 +263,15 @@ class Program:
             code.append([OP["EXIT"], 0, 0, 0])
         if len(code) >= 2**31 // INSTR:
             raise ValueError("program too large")
+        arr_fn, arr_dist, arr_count = -1, -1, 0
+        if self._arrivals is not None:
+            fname, d, arr_count = self._arrivals
+            if fname not in self._funcs:
+                raise ValueError(f"arrivals() names undefined function {fname!r}")
+            arr_fn = index[fname]
+            if d not in dists:
+                dists[d] = len(dists)
+            arr_dist = dists[d]
         dlist = sorted(dists, key=dists.get)
         return CompiledProgram(
             code=np.asarray(code, dtype=np.int32).reshape(-1),
@@ -259,4 +284,7 @@ class Program:
             nwgs=len(self._wgs),
             main_fn=index["main"],
             sys_fn=index[RUNTIME_FUNC],
+            arr_fn=arr_fn,
+            arr_dist=arr_dist,
+            arr_count=arr_count,
         )

@@ -116,6 +116,8 @@ class Result:
     mark_labels: list
     per_p_records: np.ndarray
     steal_records: np.ndarray
+    cache_records: np.ndarray = None
+    core_records: np.ndarray = None
     config: dict = field(default_factory=dict)
 
     @property
@@ -161,6 +163,31 @@ class Result:
         return pd.DataFrame({
             "time_cycles": r["time"], "thief": r["thief"], "victim": r["victim"],
             "n": r["n"], "victim_len": r["victim_len"], "runnext": r["runnext"].astype(bool)})
+
+    @property
+    def cache(self):
+        """Cache traffic by class of line (see README, "The cache model"): accesses, hits,
+        misses and miss rate, transfers from a core on the same / another socket, memory
+        misses, invalidations, and the cycles spent."""
+        import pandas as pd
+        r = self.cache_records
+        df = pd.DataFrame({
+            "accesses": r["accesses"], "hits": r["hits"],
+            "misses": r["transfers_local"] + r["transfers_remote"] + r["mem"],
+            "transfers_local": r["transfers_local"], "transfers_remote": r["transfers_remote"],
+            "mem": r["mem"], "invalidations": r["invalidations"], "cycles": r["cycles"],
+        }, index=pd.Index(_engine.LINE_CLASSES, name="line"))
+        df.insert(3, "miss_rate", (df["misses"] / df["accesses"].where(df["accesses"] > 0))
+                  .fillna(0.0))
+        return df[df["accesses"] > 0]
+
+    @property
+    def cache_by_core(self):
+        import pandas as pd
+        acc, miss = self.core_records
+        return pd.DataFrame({"accesses": acc, "misses": miss,
+                             "miss_rate": np.where(acc > 0, miss / np.maximum(acc, 1), 0.0)},
+                            index=pd.RangeIndex(len(acc), name="core"))
 
     def summary_series(self):
         import pandas as pd

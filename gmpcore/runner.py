@@ -6,7 +6,7 @@ import time
 import numpy as np
 
 from . import _engine
-from .config import CostModel, Machine, get_strategy
+from .config import LAYOUTS, CostModel, Machine, get_strategy
 from .program import Program
 from .result import LatencyHistogram, Result
 
@@ -73,7 +73,10 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         compiled.code, compiled.func_entry, compiled.dist_kind, compiled.dist_a,
         compiled.dist_b, compiled.nwgs, compiled.main_fn, compiled.sys_fn, machine.procs,
         strat.to_native(), costs.to_native(), seed, machine.start_schedtick,
-        machine.init_goroutines, record, max_events, max_cycles, machine.max_threads)
+        machine.init_goroutines, record, max_events, max_cycles, machine.max_threads,
+        cache=machine.cache, cores=machine.ncores, sockets=machine.sockets,
+        layout=LAYOUTS[machine.layout], arr_fn=compiled.arr_fn, arr_dist=compiled.arr_dist,
+        arr_count=compiled.arr_count)
 
     t0 = time.perf_counter()
     status = "running"
@@ -137,13 +140,28 @@ def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result
         "latency_p999_ns": hist.percentile(99.9),
         "latency_max_ns": hist.max(),
     }
+    cache = eng.cache_stats()
+    acc = int(cache["accesses"].sum())
+    misses = int((cache["transfers_local"] + cache["transfers_remote"] + cache["mem"]).sum())
+    summary.update({
+        "cache_accesses": acc,
+        "cache_misses": misses,
+        "cache_miss_rate": misses / acc if acc else 0.0,
+        "transfers_local": int(cache["transfers_local"].sum()),
+        "transfers_remote": int(cache["transfers_remote"].sum()),
+        "mem_misses": int(cache["mem"].sum()),
+        "invalidations": int(cache["invalidations"].sum()),
+        "cache_cycles": int(cache["cycles"].sum()),
+        "ncores": machine.ncores,
+    })
     for k in ("schedules", "executes", "executes_inherit", "steals", "stolen_gs",
               "steal_attempts", "steal_cas_fail", "runnext_steals", "runqget_cas_fail",
               "runnext_puts", "runnext_kicks", "globrunq_puts", "globrunq_gets",
               "globrunq_batches", "fairness_gets", "runqputslow", "wakep_calls", "wakep_started",
               "startm", "stopm", "newm", "threads", "spinning_ms", "spinning_cycles",
               "idle_cycles", "parks", "readies", "gfree_reuse", "g_records",
-              "lock_acquisitions", "lock_contended", "lock_wait_cycles", "lock_hold_cycles"):
+              "lock_acquisitions", "lock_contended", "lock_wait_cycles", "lock_hold_cycles",
+              "cas_attempts", "cas_failures", "arrivals"):
         summary[k] = c[k]
     return Result(
         summary=summary,
@@ -153,6 +171,8 @@ def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result
         mark_labels=list(compiled.labels),
         per_p_records=_per_p(eng),
         steal_records=eng.steals(),
+        cache_records=cache,
+        core_records=np.stack(eng.core_stats()),
         config={"machine": machine, "strategy": strat, "costs": costs, "seed": seed,
                 "clock_ghz": machine.clock_ghz},
     )

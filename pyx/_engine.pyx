@@ -9,11 +9,14 @@ without the GIL.  Layout of this extension:
     core/heap.pxi       event heap, (time, seq) order
     core/rng.pxi        the engine RNG and work distributions
     core/hist.pxi       log-linear latency histogram
+    cache/coherence.pxi coherence directory over modelled 64-byte lines (hit/transfer/memory)
     sched/gs.pxi        G records, gFree caches, global queue, pidle/midle lists
     sched/lock.pxi      the modelled lock (sched.lock)
     sched/runq.pxi      per-P rings: runqput, runqputslow, steal copy
     sched/proc.pxi      Ms' micro-steps: schedule, findRunnable, stealWork, wakep, startm, stopm
     sched/interp.pxi    goroutine bytecode: compute, go, WaitGroup, mark, loops, Gosched, exit
+    sched/arrivals.pxi  open arrivals: goroutines injected from outside the Ps
+    sched/check.pxi     the scheduler invariants, checked on demand
 """
 cimport cython
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, INT64_MAX
@@ -96,12 +99,14 @@ cdef void record_steal(State *s, int32_t thief, int32_t victim, int32_t n, int32
 include "core/heap.pxi"
 include "core/rng.pxi"
 include "core/hist.pxi"
+include "cache/coherence.pxi"
 include "sched/gs.pxi"
 include "sched/lock.pxi"
 include "sched/runq.pxi"
 include "sched/interp.pxi"
 include "sched/proc.pxi"
 include "sched/check.pxi"
+include "sched/arrivals.pxi"
 
 
 cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
@@ -129,7 +134,10 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
         s.now = ev.time
         mi = ev.id
         while True:
+            s.step_acc = 0
             cost = m_step(s, mi)
+            if cost >= 0:
+                cost += s.step_acc              # cycles of the step's cache accesses
             s.events += 1
             if s.events >= next_check:
                 next_check = s.events + check_every
@@ -171,6 +179,9 @@ ERROR_NAMES = {ERR_NONE: "", ERR_WG_NEGATIVE: "sync: negative WaitGroup counter"
                ERR_NOMEM: "out of memory", ERR_INVARIANT: "internal invariant violated",
                ERR_BAD_PC: "bad program counter", ERR_TOO_MANY_M: "thread exhaustion"}
 HIST_NBUCKETS = HIST_BUCKETS
+LINE_CLASSES = ["p.runqhead", "p.runqtail", "p.runq", "p.runnext", "sched.lock", "sched.runq",
+                "sched.pidle", "sched.nmspinning", "sched.midle", "sched.goidgen", "idlepMask",
+                "g", "user"]
 OPCODES = {"EXIT": OP_EXIT, "COMPUTE": OP_COMPUTE, "GO": OP_GO, "WG_ADD": OP_WG_ADD,
            "WG_WAIT": OP_WG_WAIT, "MARK": OP_MARK, "LOOP": OP_LOOP, "ENDLOOP": OP_ENDLOOP,
            "GOSCHED": OP_GOSCHED, "SYSPARK": OP_SYSPARK}
@@ -198,7 +209,9 @@ cdef class Engine:
                  cnp.ndarray dist_a, cnp.ndarray dist_b, int nwgs, int main_fn, int sys_fn,
                  int nprocs, dict strategy, dict costs, unsigned long long seed,
                  unsigned int start_schedtick, int init_goroutines, bint record,
-                 long long max_events, long long max_cycles, int maxmcount):
+                 long long max_events, long long max_cycles, int maxmcount,
+                 bint cache=False, int cores=0, int sockets=1, int layout=0,
+                 int arr_fn=-1, int arr_dist=-1, long long arr_count=0):
         cdef State *s = &self.s
         cdef int32_t i, gi, mi
         cdef G *gp
@@ -253,6 +266,7 @@ cdef class Engine:
         for i in range(nwgs):
             s.wgs[i].waithead = -1
             s.wgs[i].waittail = -1
+        self._init_cache(cores if cores > 0 else nprocs, sockets, layout)
 
         # randomOrder.reset(nprocs): the strides coprime to nprocs
         s.ncoprimes = 0
@@ -262,6 +276,7 @@ cdef class Engine:
                 s.ncoprimes += 1
 
         lock_init(&s.schedlock)
+        s.schedlock.line = s.sched_line[SF_LOCK]
         s.sched.gomaxprocs = nprocs
         s.sched.midle = -1
         s.sched.pidle = -1
@@ -278,7 +293,7 @@ cdef class Engine:
         # procresize: P0 runs main; the others go idle in descending id order on the LIFO
         # pidle list, so the lowest id is taken first
         for i in range(nprocs - 1, 0, -1):
-            pidleput(s, i)
+            pidleput(s, NULL, i)
         s.allp[0].schedtick = start_schedtick
 
         mi = newm(s)                       # M0
@@ -318,6 +333,89 @@ cdef class Engine:
         s.allm[mi].arg2 = 1                # main starts in the time slice of runtime.main
         s.allm[mi].state = MS_EXECUTE
         heap_push(s, 0, EV_M, mi)
+        if arr_count > 0:
+            arrivals_init(s, arr_fn, arr_dist, arr_count)
+        s.cache_on = cache                 # (set last: setup itself is not modelled traffic)
+
+    cdef _init_cache(self, int ncores, int sockets, int layout):
+        # Lay the modelled lines out: each P's runq lines, the schedt lines, the user lines.
+        cdef State *s = &self.s
+        cdef int32_t i, j, k, C = s.strat.ring_cap, nsched, base
+        if ncores < 1 or ncores > MAX_CORES or sockets < 1 or sockets > 8 or ncores % sockets:
+            raise ValueError("bad cores/sockets")
+        s.ncores = ncores
+        s.cores_per_socket = ncores // sockets
+        for i in range(sockets):
+            for j in range(s.cores_per_socket):
+                k = i * s.cores_per_socket + j
+                s.socket_mask[i][k >> 6] |= (<uint64_t> 1) << (k & 63)
+        if layout == 0:
+            # Go's struct p: runqhead, runqtail, runq [C]guintptr, runnext -- contiguous, so
+            # head/tail share a line with ring[0:7] and runnext with the last slot
+            s.tail_line = 0
+            s.slot_shift = 1
+            s.slot_base = 0
+            s.runnext_line = (C + 1) >> 3
+        else:
+            # padded: head, tail, ring and runnext each start a line of their own
+            s.tail_line = 1
+            s.slot_shift = 0
+            s.slot_base = 2
+            s.runnext_line = 2 + C // 8
+        s.lines_per_p = s.runnext_line + 1
+        if layout == 0:
+            # schedt: lock shares a line with goidgen and the idle-M list; the global queue with
+            # the idle-P list and the spinning counters
+            nsched = 3
+            s.sched_line[SF_LOCK] = 0
+            s.sched_line[SF_MIDLE] = 0
+            s.sched_line[SF_GOID] = 0
+            s.sched_line[SF_RUNQ] = 1
+            s.sched_line[SF_IDLE] = 1
+            s.sched_line[SF_SPIN] = 1
+            s.sched_line[SF_IDLEPMASK] = 2
+        else:
+            nsched = NSCHEDFIELDS
+            for i in range(NSCHEDFIELDS):
+                s.sched_line[i] = i
+        base = s.nprocs * s.lines_per_p
+        s.nlines = base + nsched + s.nwgs
+        s.lines = <Line *> calloc(s.nlines, sizeof(Line))
+        s.core_acc = <int64_t *> calloc(ncores, sizeof(int64_t))
+        s.core_miss = <int64_t *> calloc(ncores, sizeof(int64_t))
+        if s.lines == NULL or s.core_acc == NULL or s.core_miss == NULL:
+            raise MemoryError("gmpcore: cannot allocate the cache model")
+        for i in range(s.nlines):
+            s.lines[i].owner = -1
+        for i in range(s.nprocs):
+            s.allp[i].line_base = i * s.lines_per_p
+            for j in range(s.lines_per_p):
+                k = i * s.lines_per_p + j
+                if j == 0:
+                    s.lines[k].cls = LC_P_HEAD
+                elif j == s.runnext_line:
+                    s.lines[k].cls = LC_P_RUNNEXT
+                elif j == s.tail_line:
+                    s.lines[k].cls = LC_P_TAIL
+                else:
+                    s.lines[k].cls = LC_P_RING
+        for i in range(NSCHEDFIELDS):
+            s.sched_line[i] += base
+        if layout == 0:
+            s.lines[base].cls = LC_SCHED_LOCK
+            s.lines[base + 1].cls = LC_SCHED_RUNQ
+            s.lines[base + 2].cls = LC_IDLEPMASK
+        else:
+            s.lines[s.sched_line[SF_LOCK]].cls = LC_SCHED_LOCK
+            s.lines[s.sched_line[SF_RUNQ]].cls = LC_SCHED_RUNQ
+            s.lines[s.sched_line[SF_IDLE]].cls = LC_SCHED_IDLE
+            s.lines[s.sched_line[SF_SPIN]].cls = LC_SCHED_SPIN
+            s.lines[s.sched_line[SF_MIDLE]].cls = LC_SCHED_MIDLE
+            s.lines[s.sched_line[SF_GOID]].cls = LC_SCHED_GOID
+            s.lines[s.sched_line[SF_IDLEPMASK]].cls = LC_IDLEPMASK
+        s.wg_line0 = base + nsched
+        for i in range(s.nwgs):
+            s.lines[s.wg_line0 + i].cls = LC_USER
 
     def __dealloc__(self):
         cdef int32_t i
@@ -336,6 +434,9 @@ cdef class Engine:
         free(self.s.start_order)
         free(self.s.marks)
         free(self.s.steals)
+        free(self.s.lines)
+        free(self.s.core_acc)
+        free(self.s.core_miss)
 
     def run(self, long long chunk=1 << 22, long long check_every=0):
         """Run up to `chunk` events (then return, so Python can honour Ctrl-C and report
@@ -379,6 +480,7 @@ cdef class Engine:
         d["npidle"] = self.s.sched.npidle
         d["nmspinning"] = self.s.sched.nmspinning
         d["nmidle"] = self.s.sched.nmidle
+        d["ncores"] = self.s.ncores
         return d
 
     def hist(self):
@@ -398,6 +500,15 @@ cdef class Engine:
         if self.s.nsteals == 0:
             return np.zeros(0, dtype=STEAL_DTYPE)
         return np.asarray(<StealRec[:self.s.nsteals]> self.s.steals).copy()
+
+    def cache_stats(self):
+        """Per line class: accesses, hits, transfers (same / other socket), memory, ..."""
+        return np.asarray(<CacheStats[:NLINECLASSES]> self.s.cstats).copy()
+
+    def core_stats(self):
+        acc = np.asarray(<int64_t[:self.s.ncores]> self.s.core_acc).copy()
+        miss = np.asarray(<int64_t[:self.s.ncores]> self.s.core_miss).copy()
+        return acc, miss
 
     def pstats(self):
         return np.asarray(<PStats[:self.s.nprocs]> self.s.pstats).copy()

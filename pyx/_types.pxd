@@ -58,6 +58,7 @@ ctypedef struct G:
     uint8_t waitreason      # waitReason* value while _Gwaiting
     uint8_t loopdepth       # number of active entries in loopiter
     uint8_t flags           # G_FLAG_* bits
+    int16_t cowner          # cache model: core that last touched the descriptor line (-1: none)
 
 cdef enum:
     G_FLAG_SYSTEM = 1       # a runtime goroutine (not counted as a user goroutine)
@@ -80,6 +81,8 @@ ctypedef struct P:
     int32_t gFreeCount
     int32_t idle            # bit of sched.idlepMask: on the idle list
     int64_t runq_off        # offset of this P's ring in Engine.runq_buf
+    int32_t line_base       # cache model: first line of this P's runq lines
+    int32_t goidcache       # newproc: goids left in this P's batch (_GoidCacheBatch = 16)
 
 # Per-P counters (kept out of the hot P record).
 ctypedef struct PStats:
@@ -123,6 +126,7 @@ ctypedef struct M:
     uint32_t get_h          # runqget: head loaded before the CAS
     int32_t state_after_lock  # critical-section step of a queued waiter
     int32_t startm_p        # wakep -> startm: the idle P to hand over
+    int32_t lock_retry      # woken from the lock's futex: retrying (keeps lock_req)
     int32_t lock_cont       # MS_LOCK: the critical-section step to run once sched.lock is held
     int32_t retstack[4]     # return states of nested sub-sequences (put+wakep, startm, ...)
     int32_t nret
@@ -146,6 +150,7 @@ ctypedef struct Lock:
     int64_t wait_cycles     # total cycles Ms spent waiting
     int64_t hold_cycles
     int64_t grant_time      # cycle the current holder got it
+    int32_t line            # cache line of the lock word
 
 # The global scheduler state (type schedt).
 ctypedef struct Sched:
@@ -256,6 +261,8 @@ cdef enum MState:
     MS_WAKEP_LOCKED = 24     # wakep: pidlegetSpinning under the lock
     MS_STARTM_LOCKED = 25    # startm: mget under the lock, then wake or create an M
     MS_FR_TOP = 26           # findRunnable: goto top (not a new schedule())
+    MS_ARRIVE = 27           # open arrivals: create the arriving G, then inject it
+    MS_INJECT_LOCKED = 28    # injectglist without a P: global queue + startIdle, under the lock
 
 # ---------------------------------------------------------------------------------------------
 # Cycle costs of scheduler micro-operations (gmpcore.CostModel fills this; see its docstring for
@@ -281,6 +288,10 @@ ctypedef struct Costs:
     int64_t steal_cas
     int64_t runnext_backoff  # runqgrab: usleep(3) before taking a running victim's runnext
     int64_t spin_pass        # stealWork: start of a pass (cheaprand, order)
+    int64_t cache_hit        # cache model: L1 hit
+    int64_t cache_local      # line transfer from another core on the same socket
+    int64_t cache_remote     # line transfer from another socket
+    int64_t cache_mem        # memory (no cached copy anywhere)
     int64_t mark             # recording a mark (user code, ~ a counter increment)
     int64_t wg               # WaitGroup Add/Done/Wait fast path
     int64_t gosched
@@ -331,6 +342,9 @@ ctypedef struct Counters:
     int64_t lat_sum
     int64_t lat_max
     int64_t max_live         # peak number of live user goroutines
+    int64_t cas_attempts     # CAS on runqhead / runnext / nmspinning
+    int64_t cas_failures
+    int64_t arrivals         # goroutines injected by open arrivals
 
 cdef enum:
     HIST_SUB_BITS = 5
@@ -354,6 +368,59 @@ cdef enum ErrCode:
     ERR_TOO_MANY_M = 5       # thread exhaustion (sched.maxmcount)
 
 # ---------------------------------------------------------------------------------------------
+# Cache model.  Every piece of shared scheduler state sits on a modelled 64-byte line; a
+# directory (owner, sharers) classifies each access as a hit, a transfer from another core on
+# the same or another socket, or a memory miss.  Which fields share a line is the layout.
+cdef enum:  # LineClass
+    LC_P_HEAD = 0        # the line holding runqhead (Go layout: + runqtail + ring[0:7])
+    LC_P_TAIL = 1        # runqtail (padded layout only)
+    LC_P_RING = 2        # ring slot lines (8 G pointers each)
+    LC_P_RUNNEXT = 3     # runnext (Go layout: + ring[255])
+    LC_SCHED_LOCK = 4    # sched.lock (Go layout: + goidgen, midle, nmidle)
+    LC_SCHED_RUNQ = 5    # sched.runq (Go layout: + pidle, npidle, nmspinning, needspinning)
+    LC_SCHED_IDLE = 6    # pidle/npidle (padded layout)
+    LC_SCHED_SPIN = 7    # nmspinning/needspinning (padded layout)
+    LC_SCHED_MIDLE = 8   # midle/nmidle (padded layout)
+    LC_SCHED_GOID = 9    # goidgen (padded layout)
+    LC_IDLEPMASK = 10    # idlepMask bitmap
+    LC_G = 11            # goroutine descriptors
+    LC_USER = 12         # user objects (WaitGroups)
+    NLINECLASSES = 13
+
+# Fields of schedt with a modelled line (Engine.sched_line maps them to lines per layout).
+cdef enum:  # SchedField
+    SF_LOCK = 0
+    SF_RUNQ = 1
+    SF_IDLE = 2
+    SF_SPIN = 3
+    SF_MIDLE = 4
+    SF_GOID = 5
+    SF_IDLEPMASK = 6
+    NSCHEDFIELDS = 7
+
+cdef enum:  # AccessKind
+    ACC_READ = 0
+    ACC_WRITE = 1
+    ACC_RMW = 2          # an atomic read-modify-write (CAS, Xadd, Xchg)
+
+cdef enum:
+    MAX_CORES = 256
+
+ctypedef struct Line:
+    uint64_t sharers[4]     # cores holding a valid copy (MAX_CORES bits)
+    int16_t owner           # core holding it Modified/Exclusive (-1: none, or Shared)
+    int16_t nsharers
+    int32_t cls             # LineClass
+
+ctypedef struct CacheStats:
+    int64_t accesses
+    int64_t hits
+    int64_t transfers_local     # from another core's cache, same socket
+    int64_t transfers_remote    # from another socket
+    int64_t mem                 # from memory (no cached copy)
+    int64_t invalidations       # copies invalidated by writes
+    int64_t cycles              # cycles spent in these accesses
+
 # The whole engine state.  Python owns it through the Engine class; native code sees only this.
 cdef enum:
     G_CHUNK_BITS = 16        # Gs live in chunks of 65536 that never move (no realloc copies)
@@ -397,6 +464,31 @@ ctypedef struct State:
     Event *heap
     int64_t heap_n
     int64_t heap_cap
+
+    # cache model
+    int32_t cache_on
+    int32_t ncores
+    int32_t cores_per_socket
+    Line *lines
+    int32_t nlines
+    int32_t lines_per_p
+    int32_t slot_shift       # line of slot s = line_base + slot_base + ((s + slot_shift) >> 3)
+    int32_t slot_base
+    int32_t tail_line        # offset of runqtail's line within a P's lines
+    int32_t runnext_line
+    int32_t sched_line[7]    # SchedField -> line
+    int32_t wg_line0         # first WaitGroup line
+    uint64_t socket_mask[8][4]   # cores of each socket (at most 8 sockets)
+    int64_t step_acc         # cycles of the accesses made by the current micro-step
+    CacheStats cstats[13]
+    int64_t *core_acc        # per core: accesses, misses
+    int64_t *core_miss
+
+    # open arrivals: goroutines injected from outside the Ps (like netpoll results)
+    int32_t arr_fn           # function the arriving goroutines run (-1: none)
+    int32_t arr_dist         # inter-arrival distribution
+    int64_t arr_left         # arrivals still to come
+    int32_t arr_m            # the injecting thread (an M without a P)
 
     # program
     const int32_t *code

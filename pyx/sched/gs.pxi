@@ -72,24 +72,28 @@ cdef int32_t gfget(State *s, P *pp) noexcept nogil:
 
 # --- global run queue (sched.runq), always under sched.lock --------------------------------
 
-cdef inline void globrunqputbatch(State *s, int32_t head, int32_t tail, int32_t n) noexcept nogil:
+cdef inline void globrunqputbatch(State *s, M *mp, int32_t head, int32_t tail,
+                                  int32_t n) noexcept nogil:
     # pushBackAll: append a linked batch at the tail
     if n == 0:
         return
+    acc_sched(s, mp, SF_RUNQ, ACC_WRITE)
     getg(s, tail).schedlink = -1
     if s.sched.runq_tail == -1:
         s.sched.runq_head = head
     else:
+        acc_g(s, mp, s.sched.runq_tail, ACC_WRITE)      # old tail's schedlink
         getg(s, s.sched.runq_tail).schedlink = head
     s.sched.runq_tail = tail
     s.sched.runqsize += n
     s.c.globrunq_puts += n
 
 
-cdef inline int32_t globrunqpop(State *s) noexcept nogil:
+cdef inline int32_t globrunqpop(State *s, M *mp) noexcept nogil:
     cdef int32_t gi = s.sched.runq_head
     if gi == -1:
         return -1
+    acc_g(s, mp, gi, ACC_WRITE)          # read and clear its schedlink: pointer chasing
     s.sched.runq_head = getg(s, gi).schedlink
     if s.sched.runq_head == -1:
         s.sched.runq_tail = -1
@@ -99,7 +103,7 @@ cdef inline int32_t globrunqpop(State *s) noexcept nogil:
     return gi
 
 
-cdef int32_t globrunqget(State *s, P *pp, int64_t maxn) noexcept nogil:
+cdef int32_t globrunqget(State *s, M *mp, P *pp, int64_t maxn) noexcept nogil:
     # G122 func globrunqget / TIP globrunqgetbatch: take k = min(L, L/GOMAXPROCS + 1, maxn)
     # Gs; the first is returned to run, the other k-1 go to the local ring tail in order.
     # Returns the G, and sets s.last_batch to k for the caller's cost.
@@ -108,6 +112,7 @@ cdef int32_t globrunqget(State *s, P *pp, int64_t maxn) noexcept nogil:
     cdef uint32_t t
     if n == 0:
         return -1
+    acc_sched(s, mp, SF_RUNQ, ACC_WRITE)
     n = n // s.sched.gomaxprocs + 1
     if n > s.sched.runqsize:
         n = s.sched.runqsize
@@ -115,10 +120,13 @@ cdef int32_t globrunqget(State *s, P *pp, int64_t maxn) noexcept nogil:
         n = maxn
     if not s.strat.global_only and n > s.strat.global_batch_max:
         n = s.strat.global_batch_max
-    gi = globrunqpop(s)
+    gi = globrunqpop(s, mp)
     t = pp.runqtail
+    if n > 1:
+        acc_slots(s, mp, pp, t, <uint32_t> (n - 1), ACC_WRITE)
+        acc_tail(s, mp, pp, ACC_WRITE)
     while n > 1:
-        x = globrunqpop(s)
+        x = globrunqpop(s, mp)
         # the ring is empty here (findRunnable found no local work), so k-1 <= cap/2 fit
         s.runq_buf[pp.runq_off + (t & s.ring_mask)] = x
         t += 1
@@ -130,8 +138,11 @@ cdef int32_t globrunqget(State *s, P *pp, int64_t maxn) noexcept nogil:
 
 # --- idle P and M lists ----------------------------------------------------------------------
 
-cdef inline void pidleput(State *s, int32_t pi) noexcept nogil:
+cdef inline void pidleput(State *s, M *mp, int32_t pi) noexcept nogil:
     cdef P *pp = &s.allp[pi]
+    if mp != NULL:
+        acc_sched(s, mp, SF_IDLE, ACC_WRITE)
+        acc_sched(s, mp, SF_IDLEPMASK, ACC_WRITE)
     pp.link = s.sched.pidle
     s.sched.pidle = pi
     s.sched.npidle += 1
@@ -139,9 +150,13 @@ cdef inline void pidleput(State *s, int32_t pi) noexcept nogil:
     pp.status = _Pidle
 
 
-cdef inline int32_t pidleget(State *s) noexcept nogil:
+cdef inline int32_t pidleget(State *s, M *mp) noexcept nogil:
     cdef int32_t pi = s.sched.pidle
-    if pi != -1:
+    if pi == -1:
+        acc_sched(s, mp, SF_IDLE, ACC_READ)
+    else:
+        acc_sched(s, mp, SF_IDLE, ACC_WRITE)
+        acc_sched(s, mp, SF_IDLEPMASK, ACC_WRITE)
         s.sched.pidle = s.allp[pi].link
         s.allp[pi].link = -1
         s.allp[pi].idle = 0
@@ -149,21 +164,24 @@ cdef inline int32_t pidleget(State *s) noexcept nogil:
     return pi
 
 
-cdef inline int32_t pidlegetSpinning(State *s) noexcept nogil:
-    cdef int32_t pi = pidleget(s)
+cdef inline int32_t pidlegetSpinning(State *s, M *mp) noexcept nogil:
+    cdef int32_t pi = pidleget(s, mp)
     if pi == -1:
+        acc_sched(s, mp, SF_SPIN, ACC_WRITE)
         s.sched.needspinning = 1
     return pi
 
 
 cdef inline void mput(State *s, int32_t mi) noexcept nogil:
+    acc_sched(s, &s.allm[mi], SF_MIDLE, ACC_WRITE)
     s.allm[mi].schedlink = s.sched.midle
     s.sched.midle = mi
     s.sched.nmidle += 1
 
 
-cdef inline int32_t mget(State *s) noexcept nogil:
+cdef inline int32_t mget(State *s, M *mp) noexcept nogil:
     cdef int32_t mi = s.sched.midle
+    acc_sched(s, mp, SF_MIDLE, ACC_WRITE if mi != -1 else ACC_READ)
     if mi != -1:
         s.sched.midle = s.allm[mi].schedlink
         s.allm[mi].schedlink = -1

@@ -15,8 +15,13 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
         gi = allocg(s)
         if gi < 0:
             return -1
+    acc_g(s, mp, gi, ACC_WRITE)
     gp = getg(s, gi)
     par = getg(s, parent)
+    if pp.goidcache <= 0:
+        acc_sched(s, mp, SF_GOID, ACC_RMW)   # sched.goidgen.Add(_GoidCacheBatch)
+        pp.goidcache = 16
+    pp.goidcache -= 1
     s.sched.goidgen += 1
     gp.goid = s.sched.goidgen
     gp.runnable_since = s.now
@@ -47,6 +52,7 @@ cdef int64_t goready_all(State *s, M *mp, WaitGroup *w) noexcept nogil:
     cdef P *pp = &s.allp[mp.p]
     while w.waithead != -1:
         gi = w.waithead
+        acc_g(s, mp, gi, ACC_WRITE)
         gp = getg(s, gi)
         w.waithead = gp.schedlink
         gp.schedlink = -1
@@ -65,6 +71,7 @@ cdef int64_t goready_all(State *s, M *mp, WaitGroup *w) noexcept nogil:
 cdef int64_t goexit(State *s, M *mp, int32_t mi, int32_t gi) noexcept nogil:
     # goexit0 / gdestroy: _Gdead, gfput, schedule.  main returning ends the program (exit(0)).
     cdef G *gp = getg(s, gi)
+    acc_g(s, mp, gi, ACC_WRITE)
     gp.status = _Gdead
     gp.m = -1
     mp.curg = -1
@@ -81,6 +88,7 @@ cdef int64_t goexit(State *s, M *mp, int32_t mi, int32_t gi) noexcept nogil:
 
 cdef inline void gopark(State *s, M *mp, G *gp, int32_t reason, int32_t obj) noexcept nogil:
     # gopark / park_m: _Grunning -> _Gwaiting, dropg
+    acc_g(s, mp, mp.curg, ACC_WRITE)
     gp.status = _Gwaiting
     gp.waitreason = <uint8_t> reason
     gp.waiting_on = obj
@@ -123,6 +131,7 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
 
         elif op == OP_WG_ADD:
             w = &s.wgs[a]
+            acc_wg(s, mp, a, ACC_RMW)
             w.counter += b
             gp.pc += 1
             if w.counter < 0:
@@ -138,15 +147,18 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
 
         elif op == OP_WG_WAIT:
             w = &s.wgs[a]
+            acc_wg(s, mp, a, ACC_READ)
             gp.pc += 1
             if w.counter == 0:
                 if s.cost.wg > 0:
                     return s.cost.wg
                 continue
             gp.schedlink = -1
+            acc_wg(s, mp, a, ACC_RMW)         # register as a waiter (CAS on the state word)
             if w.waittail == -1:
                 w.waithead = gi
             else:
+                acc_g(s, mp, w.waittail, ACC_WRITE)
                 getg(s, w.waittail).schedlink = gi
             w.waittail = gi
             w.nwait += 1
@@ -179,6 +191,7 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
         elif op == OP_GOSCHED:
             # gosched_m -> goschedImpl: _Grunnable, global queue tail, wakep, schedule
             gp.pc += 1
+            acc_g(s, mp, gi, ACC_WRITE)
             gp.status = _Grunnable
             gp.runnable_since = s.now
             gp.m = -1

@@ -1,17 +1,22 @@
 # A modelled lock (sched.lock; channel locks and sync.Mutex reuse it).
 #
-# The holder's critical section is one micro-step: it runs at the cycle the lock is granted and
-# declares when it ends (lock_release(L, end)).  Waiters queue FIFO.  A waiter is handed the lock
-# at the end of the critical section plus a hand-off latency: a cache-line transfer if it was
-# still spinning (waited less than the spin window), a futex wake otherwise -- the shape of
-# runtime lock2 (lock_futex.go / lock_spinbit.go: spin 4x30 procyield + osyield, then sleep).
+# Shaped after the runtime's own mutex (lock_futex.go / lock_spinbit.go): a waiter spins for a
+# while (4 x procyield(30) + osyield, LOCK_SPIN_WINDOW cycles here) and then sleeps on a futex.
+#
+#   * The holder's critical section is one micro-step: it runs at the cycle the lock is granted
+#     and declares when it ends (lock_release(L, end)).
+#   * At release, a waiter that is still spinning takes the lock after a hand-off latency (the
+#     line moving to its core plus its CAS, CostModel.lock_handoff).
+#   * A waiter that went to sleep is woken (CostModel.futex_wake later it retries), and the lock
+#     is free in the meantime: a newcomer may barge in, as with Go's mutex.  A woken waiter that
+#     loses goes back to the front of the queue.
 #
 #   free:     pending == -1 and busy_until <= now
-#   held:     busy_until == INT64_MAX (critical section running, end not yet declared)
-#   handing:  pending == M whose step runs at the hand-off cycle
+#   held:     busy_until == INT64_MAX (critical section running, or being handed to `pending`)
 
 cdef enum:
     LOCK_SPIN_WINDOW = 2000   # cycles a waiter spins before it sleeps on the futex
+
 
 cdef inline void lock_init(Lock *L) noexcept nogil:
     L.busy_until = 0
@@ -24,68 +29,88 @@ cdef inline void lock_init(Lock *L) noexcept nogil:
     L.wait_cycles = 0
     L.hold_cycles = 0
     L.grant_time = 0
+    L.line = 0
 
 
 cdef int64_t lock_acquire(State *s, Lock *L, int32_t mi) noexcept nogil:
     # Returns the cycles until the M's critical-section step (its state is already set to it),
     # or -1 if the M must wait: the lock schedules it at hand-off.
     cdef M *mp = &s.allm[mi]
-    cdef int64_t t
-    L.acquisitions += 1
-    mp.lock_req = s.now
+    line_access(s, mp.core, L.line, ACC_RMW)     # the Xchg/CAS on the lock word
+    if not mp.lock_retry:
+        mp.lock_req = s.now
     if L.pending == -1 and L.busy_until <= s.now:
         L.busy_until = INT64_MAX
         L.holder = mi
         L.grant_time = s.now
+        L.acquisitions += 1
+        if mp.lock_retry:
+            L.wait_cycles += s.now - mp.lock_req
+            mp.lock_retry = 0
         return s.cost.lock
-    L.contended += 1
-    if L.pending == -1 and L.busy_until != INT64_MAX:
-        # released already, at a cycle still in the future: line up for it
+    if not mp.lock_retry:
+        L.contended += 1
+    if L.pending == -1 and L.busy_until != INT64_MAX and L.busy_until - s.now < LOCK_SPIN_WINDOW:
+        # the critical section ends soon and nobody is lined up: spin, and take it at the end
         L.pending = mi
-        t = L.busy_until + lock_handoff_cost(s, L.busy_until - s.now)
+        heap_push(s, L.busy_until + s.cost.lock_handoff, EV_M, mi)
         L.busy_until = INT64_MAX
-        heap_push(s, t, EV_M, mi)
         return -1
-    mp.schedlink = -1
-    if L.waittail == -1:
-        L.waithead = mi
-    else:
-        s.allm[L.waittail].schedlink = mi
-    L.waittail = mi
     mp.state_after_lock = mp.state
     mp.state = MS_LOCKWAIT
+    if mp.lock_retry:
+        # a woken sleeper that lost the race goes back to the front
+        mp.schedlink = L.waithead
+        L.waithead = mi
+        if L.waittail == -1:
+            L.waittail = mi
+    else:
+        mp.schedlink = -1
+        if L.waittail == -1:
+            L.waithead = mi
+        else:
+            s.allm[L.waittail].schedlink = mi
+        L.waittail = mi
     return -1
-
-
-cdef inline int64_t lock_handoff_cost(State *s, int64_t waited) noexcept nogil:
-    if waited < LOCK_SPIN_WINDOW:
-        return s.cost.lock_handoff
-    return s.cost.futex_wake
 
 
 cdef inline void lock_granted(State *s, Lock *L, int32_t mi) noexcept nogil:
     # first thing in every critical-section step: account the wait of a handed-off M
     if L.pending == mi:
+        line_access(s, s.allm[mi].core, L.line, ACC_RMW)   # the waiter's winning CAS
         L.pending = -1
         L.holder = mi
+        L.acquisitions += 1
         L.wait_cycles += s.now - s.allm[mi].lock_req
         L.grant_time = s.now
+        s.allm[mi].lock_retry = 0
 
 
 cdef void lock_release(State *s, Lock *L, int64_t end) noexcept nogil:
     # The holder's critical section ends at `end` (>= now).
     cdef int32_t w
+    cdef M *wp
     L.hold_cycles += end - L.grant_time
     L.holder = -1
     w = L.waithead
-    if w != -1:
-        L.waithead = s.allm[w].schedlink
-        if L.waithead == -1:
-            L.waittail = -1
-        s.allm[w].schedlink = -1
-        s.allm[w].state = s.allm[w].state_after_lock
+    if w == -1:
+        L.busy_until = end
+        return
+    wp = &s.allm[w]
+    L.waithead = wp.schedlink
+    if L.waithead == -1:
+        L.waittail = -1
+    wp.schedlink = -1
+    if end - wp.lock_req < LOCK_SPIN_WINDOW:
+        # still spinning: it sees the release and takes the lock
+        wp.state = wp.state_after_lock
         L.pending = w
         L.busy_until = INT64_MAX
-        heap_push(s, end + lock_handoff_cost(s, end - s.allm[w].lock_req), EV_M, w)
+        heap_push(s, end + s.cost.lock_handoff, EV_M, w)
     else:
+        # asleep on the futex: wake it to retry; the lock is free until someone takes it
+        wp.lock_cont = wp.state_after_lock
+        wp.state = MS_LOCK
+        wp.lock_retry = 1
         L.busy_until = end
+        heap_push(s, end + s.cost.futex_wake, EV_M, w)

@@ -22,6 +22,7 @@ cdef inline int32_t ret_pop(M *mp) noexcept nogil:
 
 
 cdef inline void becomeSpinning(State *s, M *mp) noexcept nogil:
+    acc_sched(s, mp, SF_SPIN, ACC_RMW)
     mp.spinning = 1
     mp.spin_since = s.now
     s.sched.nmspinning += 1
@@ -31,6 +32,7 @@ cdef inline void becomeSpinning(State *s, M *mp) noexcept nogil:
 
 cdef inline void stopSpinning(State *s, M *mp) noexcept nogil:
     # the first half of resetspinning (and of findRunnable step 15)
+    acc_sched(s, mp, SF_SPIN, ACC_RMW)
     mp.spinning = 0
     s.sched.nmspinning -= 1
     s.c.spinning_cycles += s.now - mp.spin_since
@@ -56,9 +58,11 @@ cdef inline int64_t lock_after(M *mp, int32_t cont, int64_t cost) noexcept nogil
     return cost
 
 
-cdef inline int64_t unlock(State *s, int64_t cost) noexcept nogil:
-    # end the current critical section after `cost` cycles
-    lock_release(s, &s.schedlock, s.now + cost)
+cdef inline int64_t unlock(State *s, M *mp, int64_t cost) noexcept nogil:
+    # end the current critical section after `cost` more cycles (plus the cycles of the
+    # accesses the step made so far, and of the releasing store itself)
+    line_access(s, mp.core, s.schedlock.line, ACC_WRITE)
+    lock_release(s, &s.schedlock, s.now + s.step_acc + cost)
     return cost
 
 
@@ -67,8 +71,11 @@ cdef inline int64_t wakep_begin(State *s, M *mp, int32_t mi, int32_t ret) noexce
     # pidlegetSpinning.  Returns NOT_STARTED when wakep returned at once; otherwise the M resumes
     # at `ret` when the wakep/startm sequence is over.
     s.c.wakep_calls += 1
+    acc_sched(s, mp, SF_SPIN, ACC_READ)
     if s.sched.nmspinning != 0:
         return NOT_STARTED
+    acc_sched(s, mp, SF_SPIN, ACC_RMW)
+    s.c.cas_attempts += 1
     s.sched.nmspinning = 1          # pre-increment: the started M will be spinning
     ret_push(mp, ret)
     return take_lock(s, mp, mi, MS_WAKEP_LOCKED)
@@ -109,9 +116,10 @@ cdef int64_t fr_top(State *s, M *mp, int32_t mi, int64_t cost) noexcept nogil:
     if s.strat.global_only:
         mp.state = MS_FR_GLOBAL
         return cost
-    if (s.strat.fairness_tick > 0 and pp.schedtick % <uint32_t> s.strat.fairness_tick == 0
-            and s.sched.runqsize > 0):
-        return lock_after(mp, MS_FR_FAIR_LOCKED, cost)
+    if s.strat.fairness_tick > 0 and pp.schedtick % <uint32_t> s.strat.fairness_tick == 0:
+        acc_sched(s, mp, SF_RUNQ, ACC_READ)
+        if s.sched.runqsize > 0:
+            return lock_after(mp, MS_FR_FAIR_LOCKED, cost)
     return fr_local(s, mp, pp, cost)
 
 
@@ -120,9 +128,14 @@ cdef int64_t fr_local(State *s, M *mp, P *pp, int64_t cost) noexcept nogil:
     # load runqhead; the CAS comes one step later.
     cdef int32_t gi = pp.runnext
     cost += s.cost.runqget
+    acc_runnext(s, mp, pp, ACC_READ)
     if gi != -1:
+        acc_runnext(s, mp, pp, ACC_RMW)
+        s.c.cas_attempts += 1
         pp.runnext = -1
         return to_execute(mp, gi, 1, cost)
+    acc_head(s, mp, pp, ACC_READ)            # LoadAcq(runqhead); runqtail: plain owner read
+    acc_tail(s, mp, pp, ACC_READ)
     if pp.runqhead == pp.runqtail:
         mp.state = MS_FR_GLOBAL
         return cost
@@ -139,8 +152,10 @@ cdef int64_t steal_victim(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef uint32_t h, t, n
     while mp.steal_i < nprocs:
         vi = mp.steal_pos
-        if vi != mp.p and not s.allp[vi].idle:     # never steal from an idle P (idlepMask)
-            break
+        if vi != mp.p:
+            acc_sched(s, mp, SF_IDLEPMASK, ACC_READ)
+            if not s.allp[vi].idle:                # never steal from an idle P (idlepMask)
+                break
         mp.steal_i += 1
         mp.steal_pos = (mp.steal_pos + mp.steal_inc) % nprocs
     if mp.steal_i >= nprocs:
@@ -150,11 +165,15 @@ cdef int64_t steal_victim(State *s, M *mp, int32_t mi) noexcept nogil:
     victim = &s.allp[vi]
     s.c.steal_attempts += 1
     s.pstats[pp.id].steal_attempts += 1
+    acc_head(s, mp, victim, ACC_READ)         # LoadAcq(runqhead), LoadAcq(runqtail)
+    acc_tail(s, mp, victim, ACC_READ)
     h = victim.runqhead
     t = victim.runqtail
     n = t - h
     n = n - n // 2
     if n == 0:
+        if mp.steal_pass == s.strat.steal_passes - 1 and s.strat.steal_runnext:
+            acc_runnext(s, mp, victim, ACC_READ)
         if (s.strat.steal_runnext and mp.steal_pass == s.strat.steal_passes - 1
                 and victim.runnext != -1):
             mp.steal_victim = vi
@@ -167,6 +186,7 @@ cdef int64_t steal_victim(State *s, M *mp, int32_t mi) noexcept nogil:
         mp.steal_i += 1
         mp.steal_pos = (mp.steal_pos + mp.steal_inc) % nprocs
         return s.cost.steal_probe
+    acc_slots(s, mp, victim, h, n, ACC_READ)  # copy the G pointers out of the victim's ring
     mp.steal_victim = vi
     mp.steal_h = h
     mp.steal_n = n
@@ -180,14 +200,19 @@ cdef int64_t checkrunqs(State *s, M *mp, int64_t cost) noexcept nogil:
     cdef int32_t pi
     for pi in range(s.nprocs):
         cost += s.cost.steal_probe
+        if not s.allp[pi].idle:
+            acc_head(s, mp, &s.allp[pi], ACC_READ)
+            acc_tail(s, mp, &s.allp[pi], ACC_READ)
+            acc_runnext(s, mp, &s.allp[pi], ACC_READ)
         if not s.allp[pi].idle and not runqempty(s, &s.allp[pi]):
             return lock_after(mp, MS_CHECKRUNQS_LOCKED, cost)
     return lock_after(mp, MS_STOPM_LOCKED, cost)
 
 
-cdef void startm_wake(State *s, int32_t pi, int32_t spinning, int64_t when) noexcept nogil:
+cdef void startm_wake(State *s, M *mp, int32_t pi, int32_t spinning,
+                      int64_t when) noexcept nogil:
     # startm's second half (sched.lock held): an idle M, or a new thread, gets pi as nextp
-    cdef int32_t nmi = mget(s)
+    cdef int32_t nmi = mget(s, mp)
     cdef int64_t delay = s.cost.futex_wake
     cdef M *nmp
     if nmi == -1:
@@ -220,6 +245,12 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         s.c.schedules += 1
         return fr_top(s, mp, mi, s.cost.schedule)
 
+    elif st == MS_ARRIVE:
+        return arrive(s, mp, mi)
+
+    elif st == MS_INJECT_LOCKED:
+        return inject_locked(s, mp, mi)
+
     elif st == MS_FR_TOP:
         return fr_top(s, mp, mi, 0)
 
@@ -228,8 +259,8 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
 
     elif st == MS_FR_FAIR_LOCKED:
         lock_granted(s, &s.schedlock, mi)
-        gi = globrunqget(s, &s.allp[mp.p], 1)
-        cost = unlock(s, s.cost.globrunq + s.cost.globrunq_per_g)
+        gi = globrunqget(s, mp, &s.allp[mp.p], 1)
+        cost = unlock(s, mp, s.cost.globrunq + s.cost.globrunq_per_g)
         if gi != -1:
             s.c.fairness_gets += 1
             return to_execute(mp, gi, 0, cost)
@@ -240,16 +271,21 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
 
     elif st == MS_FR_LOCAL_CAS:
         pp = &s.allp[mp.p]
+        acc_slot(s, mp, pp, mp.get_h, ACC_READ)
+        acc_head(s, mp, pp, ACC_RMW)
+        s.c.cas_attempts += 1
         if pp.runqhead == mp.get_h:
             gi = ring(s, pp)[mp.get_h & s.ring_mask]
             pp.runqhead = mp.get_h + 1
             return to_execute(mp, gi, 0, s.cost.runqget)
+        s.c.cas_failures += 1
         s.c.runqget_cas_fail += 1          # a thief moved runqhead since our load
         s.pstats[pp.id].cas_fail += 1
         mp.state = MS_FR_LOCAL
         return s.cost.runqget
 
     elif st == MS_FR_GLOBAL:
+        acc_sched(s, mp, SF_RUNQ, ACC_READ)
         if s.sched.runqsize > 0:
             return take_lock(s, mp, mi, MS_FR_GLOBAL_LOCKED)
         mp.state = MS_FR_SPIN
@@ -258,8 +294,8 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     elif st == MS_FR_GLOBAL_LOCKED:
         lock_granted(s, &s.schedlock, mi)
         k = s.c.globrunq_gets
-        gi = globrunqget(s, &s.allp[mp.p], 1 if s.strat.global_only else 0)
-        cost = unlock(s, s.cost.globrunq + (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
+        gi = globrunqget(s, mp, &s.allp[mp.p], 1 if s.strat.global_only else 0)
+        cost = unlock(s, mp, s.cost.globrunq + (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
         if gi != -1:
             return to_execute(mp, gi, 0, cost)
         mp.state = MS_FR_SPIN
@@ -267,6 +303,9 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
 
     elif st == MS_FR_SPIN:
         # step 10: spin only if already spinning or spinning Ms < half the busy Ps
+        if s.strat.steal and not mp.spinning:
+            acc_sched(s, mp, SF_SPIN, ACC_READ)
+            acc_sched(s, mp, SF_IDLE, ACC_READ)
         if s.strat.steal and (mp.spinning or
                               2 * s.sched.nmspinning < s.sched.gomaxprocs - s.sched.npidle):
             if not mp.spinning:
@@ -293,10 +332,12 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     elif st == MS_STEAL_CAS:
         pp = &s.allp[mp.p]
         victim = &s.allp[mp.steal_victim]
+        acc_head(s, mp, victim, ACC_RMW)
+        s.c.cas_attempts += 1
         if victim.runqhead == mp.steal_h:
             if s.record:
                 record_steal(s, pp.id, victim.id, mp.steal_n, mp.steal_len, 0)
-            gi = runq_move(s, pp, victim, mp.steal_h, mp.steal_n)
+            gi = runq_move(s, mp, pp, victim, mp.steal_h, mp.steal_n)
             s.c.steals += 1
             s.c.stolen_gs += mp.steal_n
             s.pstats[pp.id].steals += 1
@@ -304,6 +345,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
             s.pstats[victim.id].stolen_from += mp.steal_n
             return to_execute(mp, gi, 0, s.cost.steal_cas)
         s.c.steal_cas_fail += 1            # the owner or another thief got there first: retry
+        s.c.cas_failures += 1
         s.pstats[pp.id].cas_fail += 1
         mp.state = MS_STEAL_VICTIM
         return s.cost.steal_cas
@@ -311,6 +353,8 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     elif st == MS_STEAL_RUNNEXT:
         pp = &s.allp[mp.p]
         victim = &s.allp[mp.steal_victim]
+        acc_runnext(s, mp, victim, ACC_RMW)
+        s.c.cas_attempts += 1
         if mp.steal_next != -1 and victim.runnext == mp.steal_next:
             victim.runnext = -1
             if s.record:
@@ -323,6 +367,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
             s.pstats[victim.id].stolen_from += 1
             return to_execute(mp, mp.steal_next, 0, s.cost.steal_cas)
         s.c.steal_cas_fail += 1
+        s.c.cas_failures += 1
         s.pstats[pp.id].cas_fail += 1
         mp.state = MS_STEAL_VICTIM        # runqgrab retries: re-read the victim
         return s.cost.steal_cas
@@ -330,25 +375,27 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     elif st == MS_FR_IDLE_LOCKED:
         # step 14: last look at the global queue under the lock, then give up the P
         lock_granted(s, &s.schedlock, mi)
+        acc_sched(s, mp, SF_RUNQ, ACC_READ)
         if s.sched.runqsize > 0:
             k = s.c.globrunq_gets
-            gi = globrunqget(s, &s.allp[mp.p], 1 if s.strat.global_only else 0)
-            cost = unlock(s, s.cost.globrunq + (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
+            gi = globrunqget(s, mp, &s.allp[mp.p], 1 if s.strat.global_only else 0)
+            cost = unlock(s, mp, s.cost.globrunq + (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
             return to_execute(mp, gi, 0, cost)
         if not mp.spinning and s.sched.needspinning == 1:
             becomeSpinning(s, mp)          # the "delicate dance": someone needs a spinner
             mp.state = MS_FR_TOP           # goto top
-            return unlock(s, s.cost.lock)
-        pidleput(s, releasep(s, mi))
+            return unlock(s, mp, s.cost.lock)
+        pidleput(s, mp, releasep(s, mi))
         mp.wasSpinning = mp.spinning
         mp.state = MS_FR_DROP
-        return unlock(s, s.cost.lock)
+        return unlock(s, mp, s.cost.lock)
 
     elif st == MS_FR_DROP:
         # step 15: a spinning M that dropped its P re-checks everything (StoreLoad dance)
         if mp.wasSpinning:
             if mp.spinning:
                 stopSpinning(s, mp)
+            acc_sched(s, mp, SF_RUNQ, ACC_READ)
             if s.sched.runqsize > 0:
                 return take_lock(s, mp, mi, MS_FR_DROP_LOCKED)
             return checkrunqs(s, mp, 0)
@@ -357,21 +404,21 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     elif st == MS_FR_DROP_LOCKED:
         lock_granted(s, &s.schedlock, mi)
         if s.sched.runqsize > 0:
-            pi = pidlegetSpinning(s)
+            pi = pidlegetSpinning(s, mp)
             if pi != -1:
                 acquirep(s, mi, pi)
                 k = s.c.globrunq_gets
-                gi = globrunqget(s, &s.allp[pi], 1 if s.strat.global_only else 0)
-                cost = unlock(s, s.cost.globrunq +
+                gi = globrunqget(s, mp, &s.allp[pi], 1 if s.strat.global_only else 0)
+                cost = unlock(s, mp, s.cost.globrunq +
                               (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
                 becomeSpinning(s, mp)
                 return to_execute(mp, gi, 0, cost)
-        return checkrunqs(s, mp, unlock(s, s.cost.lock))
+        return checkrunqs(s, mp, unlock(s, mp, s.cost.lock))
 
     elif st == MS_CHECKRUNQS_LOCKED:
         lock_granted(s, &s.schedlock, mi)
-        pi = pidlegetSpinning(s)
-        cost = unlock(s, s.cost.lock)
+        pi = pidlegetSpinning(s, mp)
+        cost = unlock(s, mp, s.cost.lock)
         if pi != -1:
             acquirep(s, mi, pi)
             becomeSpinning(s, mp)
@@ -382,7 +429,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     elif st == MS_STOPM_LOCKED:
         lock_granted(s, &s.schedlock, mi)
         mput(s, mi)
-        cost = unlock(s, s.cost.lock)
+        cost = unlock(s, mp, s.cost.lock)
         mp.state = MS_PARKED
         mp.idle_since = s.now + cost
         s.c.stopm += 1
@@ -412,7 +459,10 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         if mp.gbatch_n > 0:
             return take_lock(s, mp, mi, MS_GLOBPUT_LOCKED)
         s.c.wakep_calls += 1
+        acc_sched(s, mp, SF_SPIN, ACC_READ)
         if s.sched.nmspinning == 0:
+            acc_sched(s, mp, SF_SPIN, ACC_RMW)
+            s.c.cas_attempts += 1
             s.sched.nmspinning = 1
             return take_lock(s, mp, mi, MS_WAKEP_LOCKED)
         mp.state = ret_pop(mp)
@@ -421,18 +471,19 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     elif st == MS_GLOBPUT_LOCKED:
         lock_granted(s, &s.schedlock, mi)
         k = mp.gbatch_n
-        globrunqputbatch(s, mp.gbatch_head, mp.gbatch_tail, mp.gbatch_n)
+        globrunqputbatch(s, mp, mp.gbatch_head, mp.gbatch_tail, mp.gbatch_n)
         mp.gbatch_n = 0
         mp.gbatch_head = -1
         mp.gbatch_tail = -1
         mp.state = MS_AFTERPUT
-        return unlock(s, s.cost.globrunq + k * s.cost.globrunq_per_g)
+        return unlock(s, mp, s.cost.globrunq + k * s.cost.globrunq_per_g)
 
     elif st == MS_WAKEP_LOCKED:
         lock_granted(s, &s.schedlock, mi)
-        pi = pidlegetSpinning(s)
-        cost = unlock(s, s.cost.lock)
+        pi = pidlegetSpinning(s, mp)
+        cost = unlock(s, mp, s.cost.lock)
         if pi == -1:
+            acc_sched(s, mp, SF_SPIN, ACC_RMW)
             s.sched.nmspinning -= 1        # nobody to wake: undo the pre-increment
             mp.state = ret_pop(mp)
             return cost
@@ -442,8 +493,8 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
 
     elif st == MS_STARTM_LOCKED:
         lock_granted(s, &s.schedlock, mi)
-        cost = unlock(s, s.cost.lock)
-        startm_wake(s, mp.startm_p, 1, s.now + cost)
+        cost = unlock(s, mp, s.cost.lock)
+        startm_wake(s, mp, mp.startm_p, 1, s.now + s.step_acc + cost)
         mp.state = ret_pop(mp)
         return cost
 
@@ -457,6 +508,7 @@ cdef int64_t execute(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef int32_t gi = mp.arg
     cdef G *gp = getg(s, gi)
     cdef P *pp = &s.allp[mp.p]
+    acc_g(s, mp, gi, ACC_WRITE)
     gp.status = _Grunning
     gp.m = mi
     mp.curg = gi

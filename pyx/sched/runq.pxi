@@ -19,6 +19,7 @@ cdef inline void gbatch_add(State *s, M *mp, int32_t gi) noexcept nogil:
     if mp.gbatch_n == 0:
         mp.gbatch_head = gi
     else:
+        acc_g(s, mp, mp.gbatch_tail, ACC_WRITE)
         getg(s, mp.gbatch_tail).schedlink = gi
     mp.gbatch_tail = gi
     mp.gbatch_n += 1
@@ -35,6 +36,8 @@ cdef void runqput(State *s, M *mp, P *pp, int32_t gi, bint next) noexcept nogil:
         gbatch_add(s, mp, gi)
         return
     if next and s.strat.use_runnext:
+        acc_runnext(s, mp, pp, ACC_RMW)       # CAS loop on runnext (owner: cannot fail)
+        s.c.cas_attempts += 1
         old = pp.runnext
         pp.runnext = gi
         s.c.runnext_puts += 1
@@ -42,15 +45,21 @@ cdef void runqput(State *s, M *mp, P *pp, int32_t gi, bint next) noexcept nogil:
             return
         gi = old
         s.c.runnext_kicks += 1
+    acc_head(s, mp, pp, ACC_READ)             # LoadAcq(runqhead)
     h = pp.runqhead
     t = pp.runqtail
     rq = ring(s, pp)
     if t - h < <uint32_t> s.strat.ring_cap:
+        acc_slot(s, mp, pp, t, ACC_WRITE)
+        acc_tail(s, mp, pp, ACC_WRITE)        # StoreRel(runqtail)
         rq[t & s.ring_mask] = gi
         pp.runqtail = t + 1
         return
     # runqputslow: n = (t-h)/2 must be exactly half of a full ring
     n = <int32_t> ((t - h) // 2)
+    acc_slots(s, mp, pp, h, <uint32_t> n, ACC_READ)
+    acc_head(s, mp, pp, ACC_RMW)
+    s.c.cas_attempts += 1
     for i in range(n):
         gbatch_add(s, mp, rq[(h + <uint32_t> i) & s.ring_mask])
     pp.runqhead = h + <uint32_t> n      # CasRel(runqhead, h, h+n): atomic within this step
@@ -59,13 +68,17 @@ cdef void runqput(State *s, M *mp, P *pp, int32_t gi, bint next) noexcept nogil:
     s.pstats[pp.id].runqputslow += 1
 
 
-cdef int32_t runq_move(State *s, P *pp, P *victim, uint32_t h, uint32_t n) noexcept nogil:
+cdef int32_t runq_move(State *s, M *mp, P *pp, P *victim, uint32_t h,
+                       uint32_t n) noexcept nogil:
     # runqsteal after a successful CAS of victim.runqhead from h to h+n: the n Gs go to the
     # thief's ring tail in victim order; the last one is returned to run now.
     cdef uint32_t t = pp.runqtail, i
     cdef int32_t *src = ring(s, victim)
     cdef int32_t *dst = ring(s, pp)
     cdef int32_t gi
+    acc_slots(s, mp, pp, t, n, ACC_WRITE)
+    if n > 1:
+        acc_tail(s, mp, pp, ACC_WRITE)
     for i in range(n):
         dst[(t + i) & s.ring_mask] = src[(h + i) & s.ring_mask]
     victim.runqhead = h + n

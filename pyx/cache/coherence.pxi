@@ -1,0 +1,157 @@
+# The coherence directory: MESI-like states per modelled 64-byte line.
+#
+#   read:   hit if this core holds a copy; else the line comes from the owner (M/E -> both S),
+#           from a sharer, or from memory (-> E); a transfer is "local" when a copy sits on this
+#           core's socket, "remote" otherwise.
+#   write / atomic RMW:  hit if this core owns it (M/E), or is the only sharer (silent upgrade);
+#           otherwise every other copy is invalidated and the line moves here (-> M).
+#
+# Each access adds its cycles to s.step_acc; the engine adds those to the micro-step's cost, so
+# a contended line lengthens critical sections and widens the window between a load and a CAS.
+# Goroutine descriptors use a cheaper migratory model (one owner per G, 2 bytes in the G): a G
+# is touched by whoever schedules it, so its line simply follows it from core to core.
+
+cdef inline int socket_of(State *s, int32_t core) noexcept nogil:
+    return core // s.cores_per_socket
+
+
+cdef inline int64_t account(State *s, int32_t core, int32_t cls, int32_t what) noexcept nogil:
+    # what: 0 hit, 1 local transfer, 2 remote transfer, 3 memory
+    cdef CacheStats *st = &s.cstats[cls]
+    cdef int64_t c
+    st.accesses += 1
+    s.core_acc[core] += 1
+    if what == 0:
+        st.hits += 1
+        c = s.cost.cache_hit
+    else:
+        s.core_miss[core] += 1
+        if what == 1:
+            st.transfers_local += 1
+            c = s.cost.cache_local
+        elif what == 2:
+            st.transfers_remote += 1
+            c = s.cost.cache_remote
+        else:
+            st.mem += 1
+            c = s.cost.cache_mem
+    st.cycles += c
+    s.step_acc += c
+    return c
+
+
+cdef inline int32_t copy_distance(State *s, Line *L, int32_t core) noexcept nogil:
+    # where would a copy come from: 1 a core on my socket, 2 another socket, 3 memory
+    cdef int sock = socket_of(s, core), w
+    if L.nsharers == 0 and L.owner < 0:
+        return 3
+    if L.owner >= 0:
+        return 1 if socket_of(s, L.owner) == sock else 2
+    for w in range(4):
+        if L.sharers[w] & s.socket_mask[sock][w]:
+            return 1
+    return 2
+
+
+cdef int64_t line_access(State *s, int32_t core, int32_t li, int32_t kind) noexcept nogil:
+    cdef Line *L
+    cdef int32_t w = core >> 6, what, i
+    cdef uint64_t bit = (<uint64_t> 1) << (core & 63)
+    cdef bint mine
+    if not s.cache_on:
+        return 0
+    L = &s.lines[li]
+    mine = (L.sharers[w] & bit) != 0
+    if kind == ACC_READ:
+        if mine:
+            return account(s, core, L.cls, 0)
+        what = copy_distance(s, L, core)
+        if what == 3:
+            L.owner = <int16_t> core           # Exclusive
+        else:
+            L.owner = -1                       # owner (if any) downgrades: all Shared
+        L.sharers[w] |= bit
+        L.nsharers += 1
+        return account(s, core, L.cls, what)
+    # write or atomic RMW
+    if L.owner == core or (mine and L.nsharers == 1):
+        L.owner = <int16_t> core
+        return account(s, core, L.cls, 0)
+    if mine:
+        # Shared -> Modified with other copies around: invalidate them (an upgrade miss,
+        # costed like a transfer from the nearest other copy)
+        L.sharers[w] &= ~bit
+        L.nsharers -= 1
+    what = copy_distance(s, L, core)
+    s.cstats[L.cls].invalidations += L.nsharers
+    for i in range(4):
+        L.sharers[i] = 0
+    L.sharers[w] = bit
+    L.nsharers = 1
+    L.owner = <int16_t> core
+    return account(s, core, L.cls, what)
+
+
+cdef inline int64_t g_access(State *s, int32_t core, int32_t gi, int32_t kind) noexcept nogil:
+    cdef G *gp
+    cdef int32_t o, what
+    if not s.cache_on:
+        return 0
+    gp = getg(s, gi)
+    o = gp.cowner
+    if o == core:
+        what = 0
+    elif o < 0:
+        what = 3
+    else:
+        what = 1 if socket_of(s, o) == socket_of(s, core) else 2
+        if kind != ACC_READ:
+            s.cstats[LC_G].invalidations += 1
+    gp.cowner = <int16_t> core
+    return account(s, core, LC_G, what)
+
+
+# --- where scheduler fields live ------------------------------------------------------------
+
+cdef inline int64_t acc_head(State *s, M *mp, P *pp, int32_t kind) noexcept nogil:
+    return line_access(s, mp.core, pp.line_base, kind)
+
+
+cdef inline int64_t acc_tail(State *s, M *mp, P *pp, int32_t kind) noexcept nogil:
+    return line_access(s, mp.core, pp.line_base + s.tail_line, kind)
+
+
+cdef inline int64_t acc_runnext(State *s, M *mp, P *pp, int32_t kind) noexcept nogil:
+    return line_access(s, mp.core, pp.line_base + s.runnext_line, kind)
+
+
+cdef inline int64_t acc_slot(State *s, M *mp, P *pp, uint32_t idx, int32_t kind) noexcept nogil:
+    cdef uint32_t slot = idx & s.ring_mask
+    return line_access(s, mp.core,
+                       pp.line_base + s.slot_base + <int32_t> ((slot + s.slot_shift) >> 3), kind)
+
+
+cdef inline void acc_slots(State *s, M *mp, P *pp, uint32_t start, uint32_t n,
+                           int32_t kind) noexcept nogil:
+    # n consecutive slots: one access per line touched
+    cdef uint32_t i
+    cdef int32_t li, last = -1
+    if not s.cache_on:
+        return
+    for i in range(n):
+        li = pp.line_base + s.slot_base + <int32_t> ((((start + i) & s.ring_mask) + s.slot_shift) >> 3)
+        if li != last:
+            line_access(s, mp.core, li, kind)
+            last = li
+
+
+cdef inline int64_t acc_sched(State *s, M *mp, int32_t field, int32_t kind) noexcept nogil:
+    return line_access(s, mp.core, s.sched_line[field], kind)
+
+
+cdef inline int64_t acc_g(State *s, M *mp, int32_t gi, int32_t kind) noexcept nogil:
+    return g_access(s, mp.core, gi, kind)
+
+
+cdef inline int64_t acc_wg(State *s, M *mp, int32_t wg, int32_t kind) noexcept nogil:
+    return line_access(s, mp.core, s.wg_line0 + wg, kind)
