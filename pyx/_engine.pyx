@@ -302,6 +302,7 @@ cdef class Engine:
         s.maing = gi
         gp = getg(s, gi)
         memset(gp, 0, sizeof(G))
+        gp.cowner = -1
         s.sched.goidgen = 1
         gp.goid = 1
         gp.schedlink = -1
@@ -320,6 +321,7 @@ cdef class Engine:
             gi = allocg(s)
             gp = getg(s, gi)
             memset(gp, 0, sizeof(G))
+            gp.cowner = -1
             s.sched.goidgen += 1
             gp.goid = s.sched.goidgen
             gp.schedlink = -1
@@ -550,3 +552,104 @@ cdef int _gcd(int a, int b) noexcept:
     while b:
         a, b = b, a % b
     return a
+
+
+# --- hooks for the tests: drive native helpers directly (sklearn `_test_*` style) ------------
+
+_ACC = {"r": ACC_READ, "w": ACC_WRITE, "rmw": ACC_RMW}
+_OUTCOME = ("hit", "local", "remote", "mem")
+
+
+def _test_coherence(int ncores, int sockets, int nlines, accesses, dict costs):
+    """Apply `accesses` [(core, line, 'r'|'w'|'rmw'), ...] to a fresh directory of `nlines`
+    lines on `ncores` cores in `sockets` sockets.  Returns (outcomes, cycles, lines) where
+    outcomes[i] is 'hit' | 'local' | 'remote' | 'mem', and lines[j] = (owner, sharers, stats)."""
+    cdef State st
+    cdef State *s = &st
+    cdef int32_t i, j, k, core, li
+    cdef int64_t before[4]
+    cdef int64_t c
+    cdef CacheStats *cs
+    memset(s, 0, sizeof(State))
+    s.cost = costs
+    s.cache_on = 1
+    s.ncores = ncores
+    s.cores_per_socket = ncores // sockets
+    for i in range(sockets):
+        for j in range(s.cores_per_socket):
+            k = i * s.cores_per_socket + j
+            s.socket_mask[i][k >> 6] |= (<uint64_t> 1) << (k & 63)
+    s.lines = <Line *> calloc(nlines, sizeof(Line))
+    s.core_acc = <int64_t *> calloc(ncores, sizeof(int64_t))
+    s.core_miss = <int64_t *> calloc(ncores, sizeof(int64_t))
+    try:
+        for i in range(nlines):
+            s.lines[i].owner = -1
+            s.lines[i].cls = LC_USER
+        outcomes, cycles = [], []
+        cs = &s.cstats[LC_USER]
+        for core, li, kind in accesses:
+            if not 0 <= core < ncores or not 0 <= li < nlines:
+                raise ValueError("core or line out of range")
+            before[0], before[1], before[2], before[3] = (cs.hits, cs.transfers_local,
+                                                          cs.transfers_remote, cs.mem)
+            c = line_access(s, core, li, _ACC[kind])
+            after = (cs.hits, cs.transfers_local, cs.transfers_remote, cs.mem)
+            outcomes.append(_OUTCOME[[after[x] - before[x] for x in range(4)].index(1)])
+            cycles.append(c)
+        lines = []
+        for i in range(nlines):
+            sharers = [k for k in range(ncores)
+                       if s.lines[i].sharers[k >> 6] & ((<uint64_t> 1) << (k & 63))]
+            lines.append((s.lines[i].owner, sharers))
+        stats = dict(s.cstats[LC_USER])
+        return outcomes, cycles, lines, stats
+    finally:
+        free(s.lines)
+        free(s.core_acc)
+        free(s.core_miss)
+
+
+def _test_steal_race(Engine eng, int fn, int k, long long t1, long long t2):
+    """Two thieves race for one victim.  Put k runnable Gs (running function `fn`) in P0's
+    ring; take P1 and P2 off the idle list for two new spinning Ms whose stealWork starts at
+    cycles t1 and t2 with P0 as their first victim.  Run the engine afterwards."""
+    cdef State *s = &eng.s
+    cdef int32_t i, gi, mi, pi
+    cdef G *gp
+    cdef P *p0 = &s.allp[0]
+    cdef M *mp
+    if s.nprocs < 3 or k < 1 or k > s.strat.ring_cap:
+        raise ValueError("needs 3 Ps and 1 <= k <= ring capacity")
+    for i in range(k):
+        gi = allocg(s)
+        gp = getg(s, gi)
+        memset(gp, 0, sizeof(G))
+        s.sched.goidgen += 1
+        gp.goid = s.sched.goidgen
+        gp.schedlink = -1
+        gp.m = -1
+        gp.waiting_on = -1
+        gp.cowner = -1
+        gp.pc = s.func_entry[fn]
+        gp.status = _Grunnable
+        gp.runnable_since = s.now
+        s.c.goroutines_created += 1
+        s.sched.ngoroutines += 1
+        s.runq_buf[p0.runq_off + (p0.runqtail & s.ring_mask)] = gi
+        p0.runqtail += 1
+    for t in (t1, t2):
+        pi = pidleget(s, &s.allm[0])
+        mi = newm(s)
+        mp = &s.allm[mi]
+        acquirep(s, mi, pi)
+        mp.spinning = 1
+        mp.spin_since = t
+        s.sched.nmspinning += 1
+        mp.steal_pass = 0
+        mp.steal_pos = 0
+        mp.steal_inc = 1
+        mp.steal_i = 0
+        mp.state = MS_STEAL_VICTIM
+        heap_push(s, t, EV_M, mi)
+    s.status = ST_RUNNING

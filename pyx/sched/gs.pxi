@@ -30,6 +30,7 @@ cdef int32_t allocg(State *s) noexcept nogil:
     i = s.nallg
     s.nallg += 1
     getg(s, i).status = _Gdead
+    getg(s, i).cowner = -1               # a fresh descriptor is in no cache yet
     return i
 
 

@@ -105,7 +105,7 @@ cdef void m_init(State *s, M *mp, int32_t mi) noexcept nogil:
     mp.arg = -1
     mp.steal_victim = -1
     mp.steal_next = -1
-    mp.core = mi % s.nprocs
+    mp.core = mi % s.ncores            # threads stay on their core (no migration)
     mp.state = MS_PARKED
 
 

