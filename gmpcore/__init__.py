@@ -7,11 +7,16 @@
     res.summary, res.latency.percentile(99), res.start_order
 """
 from ._engine import G_DTYPE, M_DTYPE, P_DTYPE
-from .config import STRATEGIES, CostModel, Machine, Strategy, get_strategy
+from .config import STRATEGIES, STRATEGY_DOCS, CostModel, Machine, Strategy, get_strategy
 from .dist import Const, Distribution, Exponential, LogNormal, Uniform
 from .program import Function, Program, WaitGroup
 from .result import LatencyHistogram, Result
+from .kernels import Kernel, KernelError, kernel
 from .runner import InternalError, ProgramError, run
+from .sweep import RunSpec, load_store, sweep  # noqa: E402  (gmpcore.sweep is the function)
+
+#: the named strategy presets (name -> Strategy); STRATEGY_DOCS has each one's source
+strategies = STRATEGIES
 
 __version__ = "0.1.0"
 
@@ -20,4 +25,6 @@ __all__ = [
     "Machine", "CostModel", "Strategy", "STRATEGIES", "get_strategy",
     "Distribution", "Const", "Exponential", "Uniform", "LogNormal",
     "ProgramError", "InternalError", "G_DTYPE", "P_DTYPE", "M_DTYPE", "__version__",
+    "sweep", "RunSpec", "load_store",
+    "kernel", "Kernel", "KernelError", "strategies", "STRATEGY_DOCS",
 ]

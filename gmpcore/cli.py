@@ -97,6 +97,39 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    import os
+    from .sweep import DEFAULT_SUMMARY, FAILED, summarize, sweep_from_config
+    if not os.path.isfile(args.config):
+        raise ValueError(f"no such sweep file: {args.config}")
+    executor = args.executor
+    if executor is not None and executor.isdigit():
+        executor = int(executor)
+    progress = False if args.no_progress else None
+    df, opts = sweep_from_config(args.config, executor=executor, store=args.store,
+                                 progress=progress)
+    if args.json:
+        print(df.to_json(orient="records", indent=2))
+    else:
+        st = df.attrs.get("sweep", {})
+        metrics = (args.columns.split(",") if args.columns
+                   else opts.get("summary") or list(DEFAULT_SUMMARY))
+        table = summarize(df, metrics)
+        print(f"gmpcore sweep {args.config}: {st.get('points', len(df))} runs "
+              f"({st.get('ran', len(df))} run now, {st.get('skipped', 0)} from the store"
+              + (f" {opts['store']}" if opts.get("store") else "") + f"), "
+              f"{st.get('failed', 0)} failed, {st.get('wall_s', float('nan')):.1f} s\n")
+        print_table(table, list(table.columns), file=sys.stdout)
+        bad = df[df["status"] == FAILED]
+        if len(bad):
+            print(f"\n{len(bad)} failed run(s):")
+            params = [c for c in table.columns if c not in ("runs", "failed", *metrics)]
+            for _, r in bad.head(20).iterrows():
+                where = ", ".join(f"{c}={r[c]}" for c in params if c in r)
+                print(f"  {where}, seed {r['seed']}: {r['error']}")
+    return 1 if (df["status"] == FAILED).any() else 0
+
+
 def _machine(args):
     from .config import Machine
     return Machine(procs=args.procs, cores=args.cores, sockets=args.sockets,
@@ -130,6 +163,26 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-cache", action="store_true", help="switch the cache model off")
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=cmd_compare)
+    w = sub.add_parser("sweep", help="run a parameter sweep described in a TOML file",
+                       description="Run the sweep a TOML file describes ([sweep] seeds, store, "
+                                   "executor; [base] RunSpec fields; [grid] key = [values]; see "
+                                   "docs/sweeps.md) and print the mean over seeds of each grid "
+                                   "point.  Exits 1 if any run failed.")
+    w.add_argument("config", help="the sweep's TOML file")
+    w.add_argument("--store", default=None,
+                   help="results file (.parquet or .csv), overriding [sweep] store; a rerun "
+                        "skips the runs it already holds")
+    w.add_argument("--executor", default=None,
+                   help="'local' (a process pool, one worker per CPU), a number of workers, "
+                        "'serial', or a Dask scheduler address tcp://host:8786 (overrides "
+                        "[sweep] executor)")
+    w.add_argument("--columns", default=None,
+                   help="comma-separated metrics of the summary table (default: [sweep] summary "
+                        "or emulated_ns, latency_mean_ns, latency_p99_ns, cache_miss_rate, "
+                        "steals, lock_contended, wall_s)")
+    w.add_argument("--no-progress", action="store_true", help="no progress bar")
+    w.add_argument("--json", action="store_true", help="print every run as JSON records")
+    w.set_defaults(func=cmd_sweep)
     return p
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields, replace
 
-__all__ = ["Machine", "CostModel", "Strategy", "STRATEGIES", "get_strategy"]
+__all__ = ["Machine", "CostModel", "Strategy", "STRATEGIES", "STRATEGY_DOCS", "get_strategy"]
 
 
 def _int_field(obj, name, lo, hi):
@@ -154,30 +154,58 @@ class CostModel:
         return asdict(self)
 
 
+VICTIMS = {"go": 0, "random": 1, "sequential": 2, "round_robin": 3, "same_socket": 4}
+AMOUNTS = {"half": 0, "one": 1, "all_but_one": 2}
+READY = {"runnext": 0, "tail": 1, "global": 2}
+
+
 @dataclass(frozen=True)
 class Strategy:
     """A run-queue design as data.  The defaults are Go's (runtime/proc.go).
 
     global_only       every runnable G goes through one global queue under sched.lock
     ring_cap          per-P ring capacity (power of two; Go: 256)
-    use_runnext       newproc/goready put the G in the P's runnext slot
+    use_runnext       each P has a LIFO slot (Go's runnext, Tokio's lifo_slot)
+    ready             where newproc / goready put the G: "runnext" (Go: the old runnext is
+                      kicked to the ring tail), "tail" (the local ring tail), "global", or a
+                      place_ready kernel
+    local_order       "fifo": the owner takes the oldest G (Go); "lifo": the newest (ForkJoin)
     steal             idle Ps steal from other Ps' rings
-    steal_passes      stealWork passes over a random coprime-stride victim order (Go: 4)
-    steal_runnext     thieves may take a victim's runnext, on the last pass only
+    steal_amount      "half" (n - n/2, Go), "one", "all_but_one", an int (at most that many),
+                      or a steal_amount kernel
+    steal_end         "head": thieves take the oldest Gs (Go); "tail": the newest
+    victim            order of victims in a pass: "go" (random start, random stride coprime to
+                      GOMAXPROCS), "random" (independent random P per probe), "sequential"
+                      (random start, stride 1: Tokio), "round_robin" (from the next P),
+                      "same_socket" (Go's order, Ps on my socket first), or a choose_victim
+                      kernel
+    steal_passes      passes over the victims before giving up (Go: 4)
+    steal_runnext     thieves may take a victim's runnext, on the last pass only (Go: yes)
     fairness_tick     take one G from the global queue every N schedticks (Go: 61; 0: never)
     global_batch_max  cap of a global -> local refill (Go: ring_cap / 2)
+    spin_limit        a non-spinning M may start spinning while spinning Ms < spin_limit x busy
+                      Ps (Go: 0.5)
+    overflow_batch    runqputslow: Gs moved from a full ring to the global queue (Go: half)
     """
     name: str = "go"
     global_only: bool = False
     ring_cap: int = 256
     use_runnext: bool = True
+    ready: object = "runnext"
+    local_order: str = "fifo"
     steal: bool = True
+    steal_amount: object = "half"
+    steal_end: str = "head"
+    victim: object = "go"
     steal_passes: int = 4
     steal_runnext: bool = True
     fairness_tick: int = 61
     global_batch_max: int = 128
+    spin_limit: float = 0.5
+    overflow_batch: int | None = None
 
     def __post_init__(self):
+        from .kernels import Kernel
         if not isinstance(self.name, str) or not self.name:
             raise TypeError("Strategy.name must be a non-empty str")
         for b in ("global_only", "use_runnext", "steal", "steal_runnext"):
@@ -189,14 +217,64 @@ class Strategy:
         _int_field(self, "steal_passes", 1, 64)
         _int_field(self, "fairness_tick", 0, 1 << 30)
         _int_field(self, "global_batch_max", 1, 1 << 20)
+        if self.overflow_batch is None:
+            object.__setattr__(self, "overflow_batch", self.ring_cap // 2)
+        _int_field(self, "overflow_batch", 1, self.ring_cap)
+        if self.local_order not in ("fifo", "lifo"):
+            raise ValueError(f"Strategy.local_order must be 'fifo' or 'lifo', got "
+                             f"{self.local_order!r}")
+        if self.steal_end not in ("head", "tail"):
+            raise ValueError(f"Strategy.steal_end must be 'head' or 'tail', got {self.steal_end!r}")
+        _choice(self, "ready", READY, "place_ready", Kernel)
+        _choice(self, "victim", VICTIMS, "choose_victim", Kernel)
+        if isinstance(self.steal_amount, int) and not isinstance(self.steal_amount, bool):
+            if not 1 <= self.steal_amount <= self.ring_cap:
+                raise ValueError(f"Strategy.steal_amount as a batch must be between 1 and "
+                                 f"ring_cap ({self.ring_cap}), got {self.steal_amount}")
+        else:
+            _choice(self, "steal_amount", AMOUNTS, "steal_amount", Kernel)
+        sl = self.spin_limit
+        if isinstance(sl, bool) or not isinstance(sl, (int, float)) or not 0 <= sl <= 1:
+            raise ValueError(f"Strategy.spin_limit must be a fraction in [0, 1], got {sl!r}")
         if self.global_batch_max > self.ring_cap // 2 and not self.global_only:
             raise ValueError(f"Strategy.global_batch_max ({self.global_batch_max}) must be at "
                              f"most ring_cap/2 ({self.ring_cap // 2}): a refill must fit in the "
                              f"ring")
-        if self.global_only and self.steal:
-            raise ValueError("Strategy: global_only has no local rings, so steal must be False")
+        # combinations that cannot work, with the reason
+        if self.global_only:
+            why = "global_only has no local rings"
+            if self.steal:
+                raise ValueError(f"Strategy: {why}, so steal must be False")
+            if self.use_runnext:
+                raise ValueError(f"Strategy: {why}, so use_runnext must be False")
+            if self.fairness_tick:
+                raise ValueError(f"Strategy: {why}, so fairness_tick (a check of the global "
+                                 f"queue before the local one) must be 0")
+        if self.steal_runnext and not (self.steal and self.use_runnext):
+            raise ValueError("Strategy: steal_runnext needs steal=True and use_runnext=True "
+                             "(there is no runnext slot to steal)")
+        if self.ready == "runnext" and not self.use_runnext and not self.global_only:
+            raise ValueError("Strategy: ready='runnext' needs use_runnext=True; use "
+                             "ready='tail' for a design without a LIFO slot")
+        if not self.steal and (isinstance(self.victim, Kernel) or
+                               isinstance(self.steal_amount, Kernel)):
+            raise ValueError("Strategy: a choose_victim/steal_amount kernel needs steal=True")
+
+    @property
+    def kernels(self) -> dict:
+        """The user kernels of this strategy, by hook name."""
+        from .kernels import Kernel
+        out = {}
+        for f, hook in (("victim", "choose_victim"), ("steal_amount", "steal_amount"),
+                        ("ready", "place_ready")):
+            v = getattr(self, f)
+            if isinstance(v, Kernel):
+                out[hook] = v
+        return out
 
     def to_native(self) -> dict:
+        from .kernels import Kernel
+        amount = self.steal_amount
         return {
             "global_only": int(self.global_only),
             "ring_cap": self.ring_cap,
@@ -206,18 +284,68 @@ class Strategy:
             "fairness_tick": self.fairness_tick,
             "global_batch_max": self.global_batch_max,
             "steal": int(self.steal),
+            "local_lifo": int(self.local_order == "lifo"),
+            "steal_amount": 3 if isinstance(amount, int) and not isinstance(amount, bool)
+            else (0 if isinstance(amount, Kernel) else AMOUNTS[amount]),
+            "steal_batch": amount if isinstance(amount, int) and not isinstance(amount, bool)
+            else 0,
+            "steal_tail": int(self.steal_end == "tail"),
+            "victim": 0 if isinstance(self.victim, Kernel) else VICTIMS[self.victim],
+            "spin_pct": int(round(self.spin_limit * 100)),
+            "overflow_batch": self.overflow_batch,
+            "ready": 0 if isinstance(self.ready, Kernel) else READY[self.ready],
         }
 
     def replace(self, **kw) -> "Strategy":
         return replace(self, **kw)
 
+    def describe(self) -> str:
+        return STRATEGY_DOCS.get(self.name, "")
+
+
+def _choice(obj, field, table, hook, kernel_cls):
+    v = getattr(obj, field)
+    if isinstance(v, kernel_cls):
+        if v.hook != hook:
+            raise TypeError(f"Strategy.{field} takes a {hook!r} kernel, got a {v.hook!r} kernel "
+                            f"({v.name})")
+        return
+    if v not in table:
+        raise ValueError(f"Strategy.{field} must be one of {sorted(table)} or a {hook!r} "
+                         f"kernel, got {v!r}")
+
 
 STRATEGIES: dict[str, Strategy] = {
-    # current Go: per-P 256-slot rings + runnext, steal half from the head, 4 passes, %61
     "go": Strategy(),
-    # one global queue under sched.lock: no local rings, no stealing
     "global": Strategy(name="global", global_only=True, steal=False, use_runnext=False,
-                       steal_runnext=False, fairness_tick=0, global_batch_max=1),
+                       ready="tail", steal_runnext=False, fairness_tick=0, global_batch_max=1),
+    "tokio": Strategy(name="tokio", victim="sequential", steal_passes=1, steal_runnext=False,
+                      fairness_tick=31),
+    "forkjoin": Strategy(name="forkjoin", ring_cap=8192, use_runnext=False, ready="tail",
+                         local_order="lifo", steal_amount="one", victim="random",
+                         steal_runnext=False, fairness_tick=0, global_batch_max=1),
+    "steal-one": Strategy(name="steal-one", steal_amount="one"),
+    "no-steal": Strategy(name="no-steal", steal=False, steal_runnext=False),
+    "steal-tail": Strategy(name="steal-tail", steal_end="tail"),
+}
+
+STRATEGY_DOCS = {
+    "go": "Go (runtime/proc.go): per-P 256-slot FIFO rings with runnext, steal half from the "
+          "victim's head over 4 random coprime-stride passes, runnext stolen on the last pass "
+          "only, a global-queue check every 61 schedticks.",
+    "global": "One global run queue under sched.lock; no local rings, no stealing: the "
+              "baseline of the seed article's comparison.",
+    "tokio": "Tokio's multi-thread scheduler (tokio/src/runtime/scheduler/multi_thread): "
+             "256-slot local queues with a LIFO slot that thieves never take, steal half from "
+             "the head, one pass over the workers from a random start, the injection (global) "
+             "queue checked every 31 ticks (global_queue_interval).",
+    "forkjoin": "Java's ForkJoinPool / Cilk work-stealing deques: the owner pushes and pops "
+                "its newest task (LIFO), thieves take one task from the oldest end, random "
+                "victims; no LIFO slot, external submissions through the global queue.",
+    "steal-one": "Go, but a thief takes a single G instead of half the ring.",
+    "no-steal": "Go without work stealing: idle Ps only take from the global queue.",
+    "steal-tail": "Go, but thieves take the newest half from the victim's tail (what some "
+                  "blog posts claim Go does; Go takes the oldest half from the head).",
 }
 
 

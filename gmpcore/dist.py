@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import _engine
 
 __all__ = ["Distribution", "Const", "Exponential", "Uniform", "LogNormal", "as_distribution",
@@ -11,6 +13,8 @@ __all__ = ["Distribution", "Const", "Exponential", "Uniform", "LogNormal", "as_d
 
 
 def _finite_nonneg(name: str, field: str, v) -> float:
+    if isinstance(v, (np.integer, np.floating)):
+        v = v.item()
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise TypeError(f"{name}.{field} must be a number of cycles, got {type(v).__name__}")
     v = float(v)
@@ -118,6 +122,8 @@ def as_distribution(work) -> Distribution:
         return work
     if isinstance(work, bool):
         raise TypeError("work must be a number of cycles or a Distribution, got bool")
+    if isinstance(work, (np.integer, np.floating)):
+        work = work.item()
     if isinstance(work, (int, float)):
         return Const(work)
     raise TypeError(f"work must be a number of cycles or a Distribution, got {type(work).__name__}")

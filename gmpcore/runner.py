@@ -7,10 +7,11 @@ import numpy as np
 
 from . import _engine
 from .config import LAYOUTS, CostModel, Machine, get_strategy
+from .kernels import KernelError
 from .program import Program
 from .result import LatencyHistogram, Result
 
-__all__ = ["run", "ProgramError", "InternalError"]
+__all__ = ["run", "ProgramError", "InternalError", "KernelError"]
 
 DEFAULT_MAX_EVENTS = 2**62
 CHUNK_EVENTS = 1 << 21          # ~0.1 s of native work between Ctrl-C checks
@@ -76,7 +77,7 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         machine.init_goroutines, record, max_events, max_cycles, machine.max_threads,
         cache=machine.cache, cores=machine.ncores, sockets=machine.sockets,
         layout=LAYOUTS[machine.layout], arr_fn=compiled.arr_fn, arr_dist=compiled.arr_dist,
-        arr_count=compiled.arr_count)
+        arr_count=compiled.arr_count, **_kernel_addresses(strat))
 
     t0 = time.perf_counter()
     status = "running"
@@ -94,6 +95,17 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
                                f"(WaitGroup #{arg}) at cycle {eng.now}")
         if msg == "out of memory":
             raise MemoryError(f"gmpcore: out of memory at cycle {eng.now} ({arg})")
+        if msg == "kernel error":
+            hook = _engine.HOOK_NAMES.get(arg >> 32, "?")
+            rc = arg & 0xffffffff
+            rc = rc - 2**32 if rc >= 2**31 else rc
+            k = strat.kernels.get(hook)
+            if rc <= -1000000:
+                detail = f"returned {-1000000 - rc}, which is out of range"
+            else:
+                detail = f"returned error code {rc}"
+            raise KernelError(f"kernel {k.name if k else '?'!r} for hook {hook!r} {detail} at "
+                              f"cycle {eng.now}; the run was stopped")
         if msg == "thread exhaustion":
             raise ProgramError(f"runtime: program exceeds {machine.max_threads}-thread limit")
         raise InternalError(f"gmpcore: {msg} ({arg}) at cycle {eng.now}")
@@ -114,6 +126,13 @@ def _per_p(eng) -> np.ndarray:
     extra["runqsize"] = (ps["runqtail"].astype(np.int64) - ps["runqhead"]) % 2**32
     extra["runnext"] = ps["runnext"]
     return rfn.merge_arrays([extra, st], flatten=True, usemask=False)
+
+
+def _kernel_addresses(strat) -> dict:
+    k = strat.kernels
+    return {"victim_fn": k["choose_victim"].address if "choose_victim" in k else 0,
+            "amount_fn": k["steal_amount"].address if "steal_amount" in k else 0,
+            "ready_fn": k["place_ready"].address if "place_ready" in k else 0}
 
 
 def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result:

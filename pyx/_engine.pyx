@@ -40,6 +40,10 @@ cdef inline void fail(State *s, int32_t code, int64_t arg) noexcept nogil:
         s.err_arg = arg
 
 
+cdef inline void kernel_fail(State *s, int32_t hook, int32_t code) noexcept nogil:
+    fail(s, ERR_KERNEL, ((<int64_t> hook) << 32) | <int64_t> (<uint32_t> code))
+
+
 cdef void record_start(State *s, int64_t goid) noexcept nogil:
     cdef int64_t *buf
     if s.nstart == s.start_cap:
@@ -177,7 +181,9 @@ STATUS_NAMES = {ST_RUNNING: "running", ST_OK: "ok", ST_DEADLOCK: "deadlock",
                 ST_INTERRUPTED: "interrupted"}
 ERROR_NAMES = {ERR_NONE: "", ERR_WG_NEGATIVE: "sync: negative WaitGroup counter",
                ERR_NOMEM: "out of memory", ERR_INVARIANT: "internal invariant violated",
-               ERR_BAD_PC: "bad program counter", ERR_TOO_MANY_M: "thread exhaustion"}
+               ERR_BAD_PC: "bad program counter", ERR_TOO_MANY_M: "thread exhaustion",
+               ERR_KERNEL: "kernel error"}
+HOOK_NAMES = {HOOK_VICTIM: "choose_victim", HOOK_AMOUNT: "steal_amount", HOOK_READY: "place_ready"}
 HIST_NBUCKETS = HIST_BUCKETS
 LINE_CLASSES = ["p.runqhead", "p.runqtail", "p.runq", "p.runnext", "sched.lock", "sched.runq",
                 "sched.pidle", "sched.nmspinning", "sched.midle", "sched.goidgen", "idlepMask",
@@ -211,7 +217,8 @@ cdef class Engine:
                  unsigned int start_schedtick, int init_goroutines, bint record,
                  long long max_events, long long max_cycles, int maxmcount,
                  bint cache=False, int cores=0, int sockets=1, int layout=0,
-                 int arr_fn=-1, int arr_dist=-1, long long arr_count=0):
+                 int arr_fn=-1, int arr_dist=-1, long long arr_count=0,
+                 size_t victim_fn=0, size_t amount_fn=0, size_t ready_fn=0):
         cdef State *s = &self.s
         cdef int32_t i, gi, mi
         cdef G *gp
@@ -232,6 +239,10 @@ cdef class Engine:
 
         s.strat = strategy
         s.cost = costs
+        # user kernels: addresses of Numba cfuncs whose owners gmpcore.runner keeps alive
+        s.victim_fn = <victim_fn_t> victim_fn
+        s.amount_fn = <amount_fn_t> amount_fn
+        s.ready_fn = <ready_fn_t> ready_fn
         s.rng = seed
         s.status = ST_RUNNING
         s.max_events = max_events
@@ -330,7 +341,14 @@ cdef class Engine:
             gp.pc = s.func_entry[sys_fn]
             gp.status = _Grunnable
             gp.flags = G_FLAG_SYSTEM
-            runqput(s, &s.allm[mi], &s.allp[0], gi, True)
+            runqput(s, &s.allm[mi], &s.allp[0], gi, PUT_NEWPROC)
+        if s.allm[mi].gbatch_n > 0:
+            # (global queue designs) runtime goroutines start on the global queue itself
+            globrunqputbatch(s, &s.allm[mi], s.allm[mi].gbatch_head, s.allm[mi].gbatch_tail,
+                             s.allm[mi].gbatch_n)
+            s.allm[mi].gbatch_n = 0
+            s.allm[mi].gbatch_head = -1
+            s.allm[mi].gbatch_tail = -1
         s.allm[mi].arg = s.maing
         s.allm[mi].arg2 = 1                # main starts in the time slice of runtime.main
         s.allm[mi].state = MS_EXECUTE

@@ -122,6 +122,8 @@ ctypedef struct M:
     uint32_t steal_h
     uint32_t steal_n
     uint32_t steal_len      # victim ring length seen at the load
+    uint32_t steal_t        # victim runqtail seen at the load (steal from the tail)
+    uint32_t steal_r        # cheaprand of the current pass
     int32_t steal_next      # runnext value seen, for the runnext CAS
     uint32_t get_h          # runqget: head loaded before the CAS
     int32_t state_after_lock  # critical-section step of a queued waiter
@@ -263,6 +265,7 @@ cdef enum MState:
     MS_FR_TOP = 26           # findRunnable: goto top (not a new schedule())
     MS_ARRIVE = 27           # open arrivals: create the arriving G, then inject it
     MS_INJECT_LOCKED = 28    # injectglist without a P: global queue + startIdle, under the lock
+    MS_STEAL_PROBE = 29      # runqgrab's retry: probe the same victim again
 
 # ---------------------------------------------------------------------------------------------
 # Cycle costs of scheduler micro-operations (gmpcore.CostModel fills this; see its docstring for
@@ -306,6 +309,48 @@ ctypedef struct Strategy:
     int32_t fairness_tick    # check the global queue every N schedticks (Go: 61; 0: never)
     int32_t global_batch_max # cap of a global->local refill (Go: ring_cap / 2)
     int32_t steal            # thieves steal at all (Go: yes)
+    int32_t local_lifo       # the owner takes its newest G first (ForkJoin deque); Go: FIFO
+    int32_t steal_amount     # STEAL_HALF / STEAL_ONE / STEAL_ALL_BUT_ONE / STEAL_BATCH
+    int32_t steal_batch      # with STEAL_BATCH: at most this many
+    int32_t steal_tail       # thieves take from the victim's tail (newest) instead of its head
+    int32_t victim           # VICTIM_* order of victims within a pass
+    int32_t spin_pct         # a non-spinning M may spin while nmspinning*100 < spin_pct * busy Ps
+    int32_t overflow_batch   # runqputslow: Gs moved from a full ring to the global queue
+    int32_t ready            # READY_*: where newproc / goready put the G
+
+cdef enum:
+    STEAL_HALF = 0           # n - n/2 (Go)
+    STEAL_ONE = 1
+    STEAL_ALL_BUT_ONE = 2
+    STEAL_BATCH = 3
+
+cdef enum:
+    VICTIM_GO = 0            # random start, random stride coprime to nprocs, per pass (Go)
+    VICTIM_RANDOM = 1        # an independent random P at every probe
+    VICTIM_SEQUENTIAL = 2    # random start, stride 1 (Tokio)
+    VICTIM_ROUND_ROBIN = 3   # from the next P id, stride 1
+    VICTIM_SAME_SOCKET = 4   # Go's order, Ps whose M shares my socket first
+
+cdef enum:
+    READY_RUNNEXT = 0        # the P's runnext (Go), the old runnext to the ring tail
+    READY_TAIL = 1           # the P's ring tail
+    READY_GLOBAL = 2         # the global queue
+
+# User policy hooks (Numba @cfunc kernels, see gmpcore/kernels.py for the matching signatures).
+# A negative return (below the hook's documented range) is an error code: the run stops and
+# Python raises gmpcore.KernelError naming the kernel and the code.
+ctypedef int32_t (*victim_fn_t)(int32_t thief, int32_t nprocs, int32_t pass_, int32_t i,
+                                uint64_t r, const int32_t *coprimes,
+                                int32_t ncoprimes) noexcept nogil
+ctypedef int32_t (*amount_fn_t)(int32_t victim_len, int32_t thief, int32_t victim,
+                                int32_t ring_cap) noexcept nogil
+ctypedef int32_t (*ready_fn_t)(int32_t p, int64_t goid, int32_t kind, int32_t runq_len,
+                               int32_t runnext_busy) noexcept nogil
+
+cdef enum:
+    HOOK_VICTIM = 1
+    HOOK_AMOUNT = 2
+    HOOK_READY = 3
 
 # Global counters (gmpcore.Result.summary).
 ctypedef struct Counters:
@@ -366,6 +411,7 @@ cdef enum ErrCode:
     ERR_INVARIANT = 3        # an internal invariant failed (a bug): err_arg says which
     ERR_BAD_PC = 4
     ERR_TOO_MANY_M = 5       # thread exhaustion (sched.maxmcount)
+    ERR_KERNEL = 6           # a user kernel returned an error code: err_arg = hook << 32 | code
 
 # ---------------------------------------------------------------------------------------------
 # Cache model.  Every piece of shared scheduler state sits on a modelled 64-byte line; a
@@ -489,6 +535,11 @@ ctypedef struct State:
     int32_t arr_dist         # inter-arrival distribution
     int64_t arr_left         # arrivals still to come
     int32_t arr_m            # the injecting thread (an M without a P)
+
+    # user kernels (NULL: built-in policy)
+    victim_fn_t victim_fn
+    amount_fn_t amount_fn
+    ready_fn_t ready_fn
 
     # program
     const int32_t *code

@@ -39,7 +39,7 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
     s.sched.ngoroutines += 1
     if s.sched.ngoroutines > s.c.max_live:
         s.c.max_live = s.sched.ngoroutines
-    runqput(s, mp, pp, gi, True)
+    runqput(s, mp, pp, gi, PUT_NEWPROC)
     return gi
 
 
@@ -60,7 +60,7 @@ cdef int64_t goready_all(State *s, M *mp, WaitGroup *w) noexcept nogil:
         gp.waitreason = waitReasonZero
         gp.waiting_on = -1
         gp.runnable_since = s.now
-        runqput(s, mp, pp, gi, True)
+        runqput(s, mp, pp, gi, PUT_READY)
         k += 1
     w.waittail = -1
     w.nwait = 0

@@ -139,58 +139,97 @@ cdef int64_t fr_local(State *s, M *mp, P *pp, int64_t cost) noexcept nogil:
     if pp.runqhead == pp.runqtail:
         mp.state = MS_FR_GLOBAL
         return cost
-    mp.get_h = pp.runqhead
+    # FIFO (Go): take the head; LIFO (ForkJoin deque): take the tail.  mp.get_h keeps the index
+    # loaded now; the next step commits only if nobody moved it.
+    mp.get_h = pp.runqtail if s.strat.local_lifo else pp.runqhead
     mp.state = MS_FR_LOCAL_CAS
     return cost
 
 
-cdef int64_t steal_victim(State *s, M *mp, int32_t mi) noexcept nogil:
-    # stealWork's walk over the victims of one pass, and runqgrab's first phase on a victim
-    cdef P *pp = &s.allp[mp.p]
-    cdef P *victim
-    cdef int32_t vi, nprocs = s.nprocs
-    cdef uint32_t h, t, n
-    while mp.steal_i < nprocs:
-        vi = mp.steal_pos
+cdef int32_t next_victim(State *s, M *mp) noexcept nogil:
+    # stealWork's walk: the next P to probe in this pass (skipping this P and idle Ps, as Go
+    # skips them by idlepMask), or -1 when the pass is over.
+    cdef int32_t vi, nprocs = s.nprocs, visits = nprocs, mysock, vsock
+    if s.strat.victim == VICTIM_SAME_SOCKET:
+        visits = 2 * nprocs                  # one round on my socket, one on the others
+    while mp.steal_i < visits:
+        if s.victim_fn != NULL:
+            vi = s.victim_fn(mp.p, nprocs, mp.steal_pass, mp.steal_i, mp.steal_r, s.coprimes,
+                             s.ncoprimes)
+            if vi == -1:
+                return -1
+            if vi < -1 or vi >= nprocs:
+                kernel_fail(s, HOOK_VICTIM, vi if vi < -1 else -1000000 - vi)
+                return -1
+        elif s.strat.victim == VICTIM_RANDOM:
+            vi = <int32_t> (cheaprand(s) % <uint32_t> nprocs)
+        else:
+            vi = mp.steal_pos
+            mp.steal_pos = (mp.steal_pos + mp.steal_inc) % nprocs
+            if s.strat.victim == VICTIM_SAME_SOCKET:
+                if mp.steal_i == nprocs - 1:
+                    mp.steal_pos = <int32_t> (mp.steal_r % <uint32_t> nprocs)  # restart
+                if s.allp[vi].m >= 0:
+                    mysock = socket_of(s, mp.core)
+                    vsock = socket_of(s, s.allm[s.allp[vi].m].core)
+                    if (vsock == mysock) != (mp.steal_i < nprocs):
+                        mp.steal_i += 1
+                        continue
+        mp.steal_i += 1
         if vi != mp.p:
             acc_sched(s, mp, SF_IDLEPMASK, ACC_READ)
-            if not s.allp[vi].idle:                # never steal from an idle P (idlepMask)
-                break
-        mp.steal_i += 1
-        mp.steal_pos = (mp.steal_pos + mp.steal_inc) % nprocs
-    if mp.steal_i >= nprocs:
-        mp.steal_pass += 1
-        mp.state = MS_STEAL_PASS
-        return 0
-    victim = &s.allp[vi]
+            if not s.allp[vi].idle:          # never steal from an idle P
+                return vi
+    return -1
+
+
+cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
+    # runqgrab's first phase on victim vi: load head and tail, decide how many to take, copy
+    # the G pointers.  The CAS that commits the grab is the next step (MS_STEAL_CAS).
+    cdef P *pp = &s.allp[mp.p]
+    cdef P *victim = &s.allp[vi]
+    cdef uint32_t h, t, ln, n
+    cdef int32_t k
     s.c.steal_attempts += 1
     s.pstats[pp.id].steal_attempts += 1
     acc_head(s, mp, victim, ACC_READ)         # LoadAcq(runqhead), LoadAcq(runqtail)
     acc_tail(s, mp, victim, ACC_READ)
     h = victim.runqhead
     t = victim.runqtail
-    n = t - h
-    n = n - n // 2
-    if n == 0:
-        if mp.steal_pass == s.strat.steal_passes - 1 and s.strat.steal_runnext:
-            acc_runnext(s, mp, victim, ACC_READ)
-        if (s.strat.steal_runnext and mp.steal_pass == s.strat.steal_passes - 1
-                and victim.runnext != -1):
-            mp.steal_victim = vi
-            mp.steal_next = victim.runnext
-            mp.state = MS_STEAL_RUNNEXT
-            if victim.status == _Prunning:
-                # usleep(3): the victim is probably about to run it (see runqgrab)
-                return s.cost.steal_probe + s.cost.runnext_backoff
-            return s.cost.steal_probe
-        mp.steal_i += 1
-        mp.steal_pos = (mp.steal_pos + mp.steal_inc) % nprocs
-        return s.cost.steal_probe
-    acc_slots(s, mp, victim, h, n, ACC_READ)  # copy the G pointers out of the victim's ring
+    ln = t - h
+    if s.amount_fn != NULL:
+        k = s.amount_fn(<int32_t> ln, pp.id, vi, s.strat.ring_cap)
+        if k < 0 or <uint32_t> k > ln:
+            kernel_fail(s, HOOK_AMOUNT, k if k < 0 else -1000000 - k)
+            return -1
+        n = <uint32_t> k
+    elif s.strat.steal_amount == STEAL_HALF:
+        n = ln - ln // 2
+    elif s.strat.steal_amount == STEAL_ONE:
+        n = 1 if ln > 0 else 0
+    elif s.strat.steal_amount == STEAL_ALL_BUT_ONE:
+        n = ln - 1 if ln > 1 else 0
+    else:
+        n = ln if ln < <uint32_t> s.strat.steal_batch else <uint32_t> s.strat.steal_batch
     mp.steal_victim = vi
+    if n == 0:
+        if (s.strat.steal_runnext and mp.steal_pass == s.strat.steal_passes - 1):
+            acc_runnext(s, mp, victim, ACC_READ)
+            if victim.runnext != -1:
+                mp.steal_next = victim.runnext
+                mp.state = MS_STEAL_RUNNEXT
+                if victim.status == _Prunning:
+                    # usleep(3): the victim is probably about to run it (see runqgrab)
+                    return s.cost.steal_probe + s.cost.runnext_backoff
+                return s.cost.steal_probe
+        mp.state = MS_STEAL_VICTIM
+        return s.cost.steal_probe
+    # copy the G pointers out of the victim's ring (oldest n, or newest n from the tail)
+    acc_slots(s, mp, victim, t - n if s.strat.steal_tail else h, n, ACC_READ)
     mp.steal_h = h
+    mp.steal_t = t
     mp.steal_n = n
-    mp.steal_len = t - h
+    mp.steal_len = ln
     mp.state = MS_STEAL_CAS
     return s.cost.steal_probe + <int64_t> n * s.cost.steal_per_g
 
@@ -237,6 +276,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     cdef int32_t gi, pi
     cdef int64_t cost, k
     cdef uint32_t r
+    cdef bint ok
 
     if st == MS_RUN:
         return interp(s, mp, mi)
@@ -271,13 +311,24 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
 
     elif st == MS_FR_LOCAL_CAS:
         pp = &s.allp[mp.p]
-        acc_slot(s, mp, pp, mp.get_h, ACC_READ)
-        acc_head(s, mp, pp, ACC_RMW)
         s.c.cas_attempts += 1
-        if pp.runqhead == mp.get_h:
-            gi = ring(s, pp)[mp.get_h & s.ring_mask]
-            pp.runqhead = mp.get_h + 1
-            return to_execute(mp, gi, 0, s.cost.runqget)
+        if s.strat.local_lifo:
+            # pop the newest: runqtail-1, unless a thief took it (head passed it)
+            acc_slot(s, mp, pp, mp.get_h - 1, ACC_READ)
+            acc_tail(s, mp, pp, ACC_WRITE)
+            acc_head(s, mp, pp, ACC_READ)
+            if pp.runqtail == mp.get_h and <int32_t> (mp.get_h - 1 - pp.runqhead) >= 0:
+                gi = ring(s, pp)[(mp.get_h - 1) & s.ring_mask]
+                pp.runqtail = mp.get_h - 1
+                return to_execute(mp, gi, 0, s.cost.runqget)
+        else:
+            acc_slot(s, mp, pp, mp.get_h, ACC_READ)
+            acc_head(s, mp, pp, ACC_RMW)
+            # CasRel(runqhead, h, h+1); the ring must still hold h (tail-stealing thieves)
+            if pp.runqhead == mp.get_h and pp.runqtail != mp.get_h:
+                gi = ring(s, pp)[mp.get_h & s.ring_mask]
+                pp.runqhead = mp.get_h + 1
+                return to_execute(mp, gi, 0, s.cost.runqget)
         s.c.cas_failures += 1
         s.c.runqget_cas_fail += 1          # a thief moved runqhead since our load
         s.pstats[pp.id].cas_fail += 1
@@ -306,8 +357,8 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         if s.strat.steal and not mp.spinning:
             acc_sched(s, mp, SF_SPIN, ACC_READ)
             acc_sched(s, mp, SF_IDLE, ACC_READ)
-        if s.strat.steal and (mp.spinning or
-                              2 * s.sched.nmspinning < s.sched.gomaxprocs - s.sched.npidle):
+        if s.strat.steal and (mp.spinning or s.sched.nmspinning * 100 <
+                              s.strat.spin_pct * (s.sched.gomaxprocs - s.sched.npidle)):
             if not mp.spinning:
                 becomeSpinning(s, mp)
             mp.steal_pass = 0
@@ -320,24 +371,51 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
             return take_lock(s, mp, mi, MS_FR_IDLE_LOCKED)
         # stealOrder.start(cheaprand()): a random start and a random stride coprime to nprocs
         r = cheaprand(s)
-        mp.steal_pos = <int32_t> (r % <uint32_t> s.nprocs)
-        mp.steal_inc = s.coprimes[(r // <uint32_t> s.nprocs) % <uint32_t> s.ncoprimes]
+        mp.steal_r = r
         mp.steal_i = 0
+        if s.strat.victim == VICTIM_ROUND_ROBIN:
+            mp.steal_pos = (mp.p + 1) % s.nprocs
+            mp.steal_inc = 1
+        else:
+            mp.steal_pos = <int32_t> (r % <uint32_t> s.nprocs)
+            if s.strat.victim == VICTIM_SEQUENTIAL:
+                mp.steal_inc = 1
+            else:
+                mp.steal_inc = s.coprimes[(r // <uint32_t> s.nprocs) % <uint32_t> s.ncoprimes]
         mp.state = MS_STEAL_VICTIM
         return s.cost.spin_pass
 
     elif st == MS_STEAL_VICTIM:
-        return steal_victim(s, mp, mi)
+        pi = next_victim(s, mp)
+        if pi < 0:
+            mp.steal_pass += 1
+            mp.state = MS_STEAL_PASS
+            return 0
+        return steal_probe(s, mp, pi)
+
+    elif st == MS_STEAL_PROBE:
+        return steal_probe(s, mp, mp.steal_victim)   # runqgrab's retry loop: same victim
 
     elif st == MS_STEAL_CAS:
         pp = &s.allp[mp.p]
         victim = &s.allp[mp.steal_victim]
-        acc_head(s, mp, victim, ACC_RMW)
         s.c.cas_attempts += 1
-        if victim.runqhead == mp.steal_h:
+        if s.strat.steal_tail:
+            # CAS runqtail t -> t-n; the n Gs must still be there (the owner takes from the
+            # head, and runqput moves the tail)
+            acc_tail(s, mp, victim, ACC_RMW)
+            ok = (victim.runqtail == mp.steal_t and
+                  <int32_t> (mp.steal_t - mp.steal_n - victim.runqhead) >= 0)
+        else:
+            # CasRel(runqhead, h, h+n); with a LIFO owner the n Gs must still be there
+            acc_head(s, mp, victim, ACC_RMW)
+            ok = (victim.runqhead == mp.steal_h and
+                  <int32_t> (victim.runqtail - mp.steal_h - mp.steal_n) >= 0)
+        if ok:
             if s.record:
                 record_steal(s, pp.id, victim.id, mp.steal_n, mp.steal_len, 0)
-            gi = runq_move(s, mp, pp, victim, mp.steal_h, mp.steal_n)
+            gi = runq_move(s, mp, pp, victim, mp.steal_t - mp.steal_n if s.strat.steal_tail
+                           else mp.steal_h, mp.steal_n)
             s.c.steals += 1
             s.c.stolen_gs += mp.steal_n
             s.pstats[pp.id].steals += 1
@@ -347,7 +425,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         s.c.steal_cas_fail += 1            # the owner or another thief got there first: retry
         s.c.cas_failures += 1
         s.pstats[pp.id].cas_fail += 1
-        mp.state = MS_STEAL_VICTIM
+        mp.state = MS_STEAL_PROBE
         return s.cost.steal_cas
 
     elif st == MS_STEAL_RUNNEXT:
@@ -369,7 +447,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         s.c.steal_cas_fail += 1
         s.c.cas_failures += 1
         s.pstats[pp.id].cas_fail += 1
-        mp.state = MS_STEAL_VICTIM        # runqgrab retries: re-read the victim
+        mp.state = MS_STEAL_PROBE         # runqgrab retries: re-read the victim
         return s.cost.steal_cas
 
     elif st == MS_FR_IDLE_LOCKED:

@@ -25,17 +25,35 @@ cdef inline void gbatch_add(State *s, M *mp, int32_t gi) noexcept nogil:
     mp.gbatch_n += 1
 
 
-cdef void runqput(State *s, M *mp, P *pp, int32_t gi, bint next) noexcept nogil:
-    # func runqput.  With next, gi takes runnext and the old runnext is kicked to the ring tail.
-    # A full ring triggers runqputslow: the oldest half plus the G being put go to the global
-    # queue (collected on the M, put under sched.lock by the MS_AFTERPUT sequence).
-    cdef int32_t old, i, n
+cdef enum:
+    PUT_PLAIN = -1           # runqput(pp, gp, next=false)
+    PUT_NEWPROC = 0          # newproc: runqput(pp, newg, next=true)
+    PUT_READY = 1            # ready / goready: runqput(pp, gp, next=true)
+
+
+cdef void runqput(State *s, M *mp, P *pp, int32_t gi, int32_t kind) noexcept nogil:
+    # func runqput.  For a new or readied G (kind >= 0) the strategy decides where it goes: in
+    # Go, runnext, kicking the old runnext to the ring tail.  A full ring triggers runqputslow:
+    # the oldest half plus the G being put go to the global queue (collected on the M, put
+    # under sched.lock by the MS_AFTERPUT sequence).
+    cdef int32_t old, i, n, place = READY_TAIL
     cdef uint32_t h, t
     cdef int32_t *rq
     if s.strat.global_only:
         gbatch_add(s, mp, gi)
         return
-    if next and s.strat.use_runnext:
+    if kind >= 0:
+        place = s.strat.ready
+        if s.ready_fn != NULL:
+            place = s.ready_fn(pp.id, getg(s, gi).goid, kind,
+                               <int32_t> (pp.runqtail - pp.runqhead), pp.runnext != -1)
+            if place < 0 or place > READY_GLOBAL:
+                kernel_fail(s, HOOK_READY, place)
+                place = READY_TAIL
+        if place == READY_GLOBAL:
+            gbatch_add(s, mp, gi)
+            return
+    if place == READY_RUNNEXT and s.strat.use_runnext:
         acc_runnext(s, mp, pp, ACC_RMW)       # CAS loop on runnext (owner: cannot fail)
         s.c.cas_attempts += 1
         old = pp.runnext
@@ -55,8 +73,8 @@ cdef void runqput(State *s, M *mp, P *pp, int32_t gi, bint next) noexcept nogil:
         rq[t & s.ring_mask] = gi
         pp.runqtail = t + 1
         return
-    # runqputslow: n = (t-h)/2 must be exactly half of a full ring
-    n = <int32_t> ((t - h) // 2)
+    # runqputslow: the oldest overflow_batch Gs (Go: half of the full ring) plus gi
+    n = s.strat.overflow_batch
     acc_slots(s, mp, pp, h, <uint32_t> n, ACC_READ)
     acc_head(s, mp, pp, ACC_RMW)
     s.c.cas_attempts += 1
@@ -68,10 +86,11 @@ cdef void runqput(State *s, M *mp, P *pp, int32_t gi, bint next) noexcept nogil:
     s.pstats[pp.id].runqputslow += 1
 
 
-cdef int32_t runq_move(State *s, M *mp, P *pp, P *victim, uint32_t h,
+cdef int32_t runq_move(State *s, M *mp, P *pp, P *victim, uint32_t start,
                        uint32_t n) noexcept nogil:
-    # runqsteal after a successful CAS of victim.runqhead from h to h+n: the n Gs go to the
-    # thief's ring tail in victim order; the last one is returned to run now.
+    # runqsteal after a successful CAS: victim slots [start, start+n) go to the thief's ring
+    # tail in victim order; the last one is returned to run now.  The CAS already moved the
+    # victim's head (steal from the head) -- or its tail (steal from the tail), done here.
     cdef uint32_t t = pp.runqtail, i
     cdef int32_t *src = ring(s, victim)
     cdef int32_t *dst = ring(s, pp)
@@ -80,8 +99,11 @@ cdef int32_t runq_move(State *s, M *mp, P *pp, P *victim, uint32_t h,
     if n > 1:
         acc_tail(s, mp, pp, ACC_WRITE)
     for i in range(n):
-        dst[(t + i) & s.ring_mask] = src[(h + i) & s.ring_mask]
-    victim.runqhead = h + n
+        dst[(t + i) & s.ring_mask] = src[(start + i) & s.ring_mask]
+    if s.strat.steal_tail:
+        victim.runqtail = start
+    else:
+        victim.runqhead = start + n
     gi = dst[(t + n - 1) & s.ring_mask]
     pp.runqtail = t + n - 1             # the other n-1 become visible (StoreRel)
     return gi
