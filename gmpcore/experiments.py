@@ -6,7 +6,7 @@ from .dist import as_distribution
 from .runner import run
 from . import workloads
 
-__all__ = ["queue_comparison", "COMPARISON_COLUMNS"]
+__all__ = ["queue_comparison", "strategy_matrix", "plot_strategy_matrix", "COMPARISON_COLUMNS"]
 
 # (column, label) of the comparison, in display order
 COMPARISON_ROWS = [
@@ -89,3 +89,69 @@ def queue_comparison(goroutines: int = 1_000_000, procs: int = 16,
     df = pd.DataFrame(rows)
     front = [c for c in COMPARISON_COLUMNS if c in df.columns]
     return df[front + [c for c in df.columns if c not in front]]
+
+
+def strategy_matrix(workloads, strategies=None, procs: int = 16, seeds=(1,),
+                    machine: Machine | None = None, costs: CostModel | None = None):
+    """Every strategy on every workload with the same seeds: one row per run.
+
+    workloads   {name: Program} (or an iterable of (name, Program) pairs)
+    strategies  names or Strategy objects (default: every preset in gmpcore.strategies)
+    Returns a tidy DataFrame: workload, strategy, seed, every summary metric, and
+    miss_rate[<line class>] for each class of cache line.
+    """
+    import pandas as pd
+    from .config import STRATEGIES
+    from .program import Program
+
+    items = list(workloads.items()) if isinstance(workloads, dict) else list(workloads)
+    if not items:
+        raise ValueError("strategy_matrix needs at least one workload")
+    for name, prog in items:
+        if not isinstance(prog, Program):
+            raise TypeError(f"workload {name!r} must be a gmpcore.Program, got "
+                            f"{type(prog).__name__}")
+    strategies = [get_strategy(s) for s in (strategies or list(STRATEGIES))]
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("strategy_matrix needs at least one seed")
+    machine = machine or Machine(procs=procs)
+    rows = []
+    for wname, prog in items:
+        for strat in strategies:
+            for seed in seeds:
+                res = run(prog, procs=procs, strategy=strat, seed=seed, machine=machine,
+                          costs=costs, record=False)
+                row = {"workload": wname, **res.summary}
+                for line, r in res.cache.iterrows():
+                    row[f"miss_rate[{line}]"] = float(r["miss_rate"])
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plot_strategy_matrix(df, metrics=("latency_p50_ns", "latency_p99_ns", "cache_miss_rate")):
+    """Grouped bars: one panel per metric, workloads on the x axis, one bar per strategy
+    (mean over seeds).  Returns the matplotlib Figure."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    g = df.groupby(["workload", "strategy"], sort=False)[list(metrics)].mean().reset_index()
+    workloads = list(dict.fromkeys(g["workload"]))
+    strategies = list(dict.fromkeys(g["strategy"]))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.8), squeeze=False)
+    width = 0.8 / max(len(strategies), 1)
+    x = np.arange(len(workloads))
+    colors = matplotlib.colormaps["tab10"]
+    for ax, metric in zip(axes[0], metrics):
+        for k, strat in enumerate(strategies):
+            sub = g[g["strategy"] == strat].set_index("workload").reindex(workloads)
+            ax.bar(x + k * width - 0.4 + width / 2, sub[metric], width, label=strat,
+                   color=colors(k % 10))
+        ax.set_xticks(x, workloads)
+        ax.set_title(metric)
+        if metric.endswith("_ns"):
+            ax.set_yscale("log")
+    axes[0][0].legend(fontsize="small")
+    fig.tight_layout()
+    return fig

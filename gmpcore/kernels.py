@@ -85,7 +85,7 @@ class Kernel:
             if (given.return_type, tuple(given.args)) != (expected.return_type,
                                                         tuple(expected.args)):
                 raise TypeError(f"kernel for hook {hook!r} has the wrong signature: expected "
-                                f"{expected}, given {given}")
+                                f"{HOOKS[hook]}, i.e. {expected}; given {given}")
             self.py_func = func._pyfunc
             self._cfunc = func
         else:

@@ -699,6 +699,14 @@ class SerialExecutor(cf.Executor):
         return f
 
 
+def _cpus() -> int:
+    """The CPUs this process may run on (its affinity mask), else os.cpu_count()."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 class _Exec:
     """The executor a sweep uses: created on first use, replaced if a process pool breaks."""
 
@@ -710,7 +718,7 @@ class _Exec:
         self.workers = None
         self.window = None      # max in flight (None: everything at once)
         if spec is None or spec == "local":
-            self.workers = os.cpu_count() or 1
+            self.workers = _cpus()
         elif spec == "serial":
             self.window = 1
         elif isinstance(spec, int) and not isinstance(spec, bool):
@@ -721,12 +729,12 @@ class _Exec:
             pass
         elif isinstance(spec, cf.Executor):
             if isinstance(spec, cf.ProcessPoolExecutor):
-                self.workers = getattr(spec, "_max_workers", None) or os.cpu_count() or 1
+                self.workers = getattr(spec, "_max_workers", None) or _cpus()
             if isinstance(spec, SerialExecutor):
                 self.window = 1
         else:
-            raise TypeError(f"executor must be None or 'local' (a process pool of os.cpu_count() "
-                            f"workers), a number of workers, 'serial', a Dask scheduler address "
+            raise TypeError(f"executor must be None or 'local' (a process pool, one worker "
+                            f"per CPU), a number of workers, 'serial', a Dask scheduler address "
                             f"('tcp://host:8786'), or a concurrent.futures.Executor; got "
                             f"{spec!r}")
         if self.workers is not None and self.window is None:
@@ -757,7 +765,7 @@ class _Exec:
         old, was_owned = self.ex, self.owned
         if was_owned:
             old.shutdown(wait=False, cancel_futures=True)
-        self.ex = cf.ProcessPoolExecutor(max_workers=self.workers or os.cpu_count() or 1)
+        self.ex = cf.ProcessPoolExecutor(max_workers=self.workers or _cpus())
         self.owned = True
 
     def close(self, wait=True):
@@ -1030,7 +1038,7 @@ def sweep(base=None, grid=None, seeds=None, executor=None, progress=True, store=
               of {key: value} dicts (one per point); keys as in RunSpec ("procs", "work",
               "machine.layout", "costs.futex_wake", "strategy_opts.steal_passes", "args.fanout")
     seeds     an int n (seeds 0..n-1) or a list of ints; None: base.seed
-    executor  None or "local": a process pool of os.cpu_count() workers; an int: a pool of that
+    executor  None or "local": a process pool, one worker per CPU; an int: a pool of that
               many; "serial": in this process, one after another; a Dask scheduler address
               ("tcp://host:8786"); or any concurrent.futures.Executor, e.g. a Dask
               `client.get_executor()` (only submit() is used)
@@ -1047,8 +1055,9 @@ def sweep(base=None, grid=None, seeds=None, executor=None, progress=True, store=
     error; the sweep goes on.
     """
     t_start = time.perf_counter()
-    import pandas  # noqa: F401  (before the pool forks: workers need it for Result.cache)
-    from . import runner  # noqa: F401
+    # import these before the pool forks its workers: they need them for every run
+    importlib.import_module("pandas")
+    importlib.import_module(".runner", __package__)
     points, columns = expand_grid(base, grid, seeds)
     ex = _Exec(executor)
     st = _Store(store) if store is not None else None

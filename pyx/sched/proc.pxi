@@ -243,7 +243,10 @@ cdef int64_t checkrunqs(State *s, M *mp, int64_t cost) noexcept nogil:
             acc_head(s, mp, &s.allp[pi], ACC_READ)
             acc_tail(s, mp, &s.allp[pi], ACC_READ)
             acc_runnext(s, mp, &s.allp[pi], ACC_READ)
-        if not s.allp[pi].idle and not runqempty(s, &s.allp[pi]):
+        # work a thief could take: the ring, and runnext only where thieves may take it
+        # (with a private LIFO slot, as Tokio's, counting it would spin Ms up for nothing)
+        if not s.allp[pi].idle and (s.allp[pi].runqhead != s.allp[pi].runqtail or
+                                    (s.strat.steal_runnext and s.allp[pi].runnext != -1)):
             return lock_after(mp, MS_CHECKRUNQS_LOCKED, cost)
     return lock_after(mp, MS_STOPM_LOCKED, cost)
 
@@ -476,7 +479,8 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
             acc_sched(s, mp, SF_RUNQ, ACC_READ)
             if s.sched.runqsize > 0:
                 return take_lock(s, mp, mi, MS_FR_DROP_LOCKED)
-            return checkrunqs(s, mp, 0)
+            if s.strat.steal:                 # other Ps' rings are work only for thieves
+                return checkrunqs(s, mp, 0)
         return take_lock(s, mp, mi, MS_STOPM_LOCKED)
 
     elif st == MS_FR_DROP_LOCKED:
@@ -491,7 +495,10 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
                               (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
                 becomeSpinning(s, mp)
                 return to_execute(mp, gi, 0, cost)
-        return checkrunqs(s, mp, unlock(s, mp, s.cost.lock))
+        cost = unlock(s, mp, s.cost.lock)
+        if s.strat.steal:
+            return checkrunqs(s, mp, cost)
+        return lock_after(mp, MS_STOPM_LOCKED, cost)
 
     elif st == MS_CHECKRUNQS_LOCKED:
         lock_granted(s, &s.schedlock, mi)
