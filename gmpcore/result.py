@@ -119,6 +119,13 @@ class Result:
     cache_records: np.ndarray = None
     core_records: np.ndarray = None
     config: dict = field(default_factory=dict)
+    sample_records: np.ndarray = None     # sampler (schedtrace_ms / sample_every_ns)
+    sample_runq: np.ndarray = None        # [nsamples, procs] ring lengths (runnext excluded)
+    sample_ticks: np.ndarray = None       # [nsamples, procs] schedticks
+    sched_snapshots: list = field(default_factory=list)   # scheddetail: P/M/G per sample
+    trace_records: np.ndarray = None      # trace=...: scheduler events
+    trace_lost: int = 0                   # trace events dropped over the cap
+    final: dict = field(default_factory=dict)             # P/M/G records at the end
 
     @property
     def status(self) -> str:
@@ -163,6 +170,40 @@ class Result:
         return pd.DataFrame({
             "time_cycles": r["time"], "thief": r["thief"], "victim": r["victim"],
             "n": r["n"], "victim_len": r["victim_len"], "runnext": r["runnext"].astype(bool)})
+
+    @property
+    def timeseries(self):
+        """One row per sample: time, gomaxprocs, idleprocs, threads, spinningthreads,
+        needspinning, idlethreads, runqueue (global), live goroutines, and runq_<p> per P."""
+        import pandas as pd
+        r = self.sample_records
+        if r is None or len(r) == 0:
+            return pd.DataFrame()
+        clock = self.config.get("clock_ghz", 3.0)
+        df = pd.DataFrame({
+            "time_cycles": r["time"], "time_ns": r["time"] / clock,
+            "gomaxprocs": r["gomaxprocs"], "idleprocs": r["npidle"], "threads": r["threads"],
+            "spinningthreads": r["nmspinning"], "needspinning": r["needspinning"],
+            "idlethreads": r["nmidle"], "runqueue": r["runqsize"], "live": r["live"]})
+        for p in range(self.sample_runq.shape[1]):
+            df[f"runq_{p}"] = self.sample_runq[:, p]
+        return df
+
+    @property
+    def trace(self):
+        """Recorded scheduler events (run(trace=...)) as a DataFrame: time, kind, goid, arg
+        (parent / waker goid, or victim P for Steal), p, m, reason."""
+        import pandas as pd
+        r = self.trace_records
+        if r is None or len(r) == 0:
+            return pd.DataFrame(columns=["time_cycles", "time_ns", "kind", "goid", "arg", "p",
+                                         "m", "reason"])
+        clock = self.config.get("clock_ghz", 3.0)
+        kinds = np.array([_engine.TRACE_KINDS[k] for k in range(len(_engine.TRACE_KINDS))],
+                         dtype=object)
+        return pd.DataFrame({"time_cycles": r["time"], "time_ns": r["time"] / clock,
+                             "kind": kinds[r["kind"]], "goid": r["goid"], "arg": r["arg"],
+                             "p": r["p"], "m": r["m"], "reason": r["reason"]})
 
     @property
     def cache(self):

@@ -15,6 +15,7 @@ __all__ = ["run", "ProgramError", "InternalError", "KernelError"]
 
 DEFAULT_MAX_EVENTS = 2**62
 CHUNK_EVENTS = 1 << 21          # ~0.1 s of native work between Ctrl-C checks
+DEFAULT_TRACE_CAP = 10_000_000  # trace=True keeps at most this many events (~400 MB)
 
 
 class ProgramError(RuntimeError):
@@ -36,7 +37,8 @@ def _check_int(name, v, lo, hi):
 def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0, *,
         machine: Machine | None = None, costs: CostModel | None = None, record: bool = True,
         max_events: int | None = None, max_cycles: int | None = None,
-        check_every: int = 0) -> Result:
+        check_every: int = 0, schedtrace_ms: float | None = None, scheddetail: bool = False,
+        sample_every_ns: float | None = None, trace=False, trace_window=None) -> Result:
     """Run `program` on the emulated scheduler and return a Result.
 
     procs        GOMAXPROCS (overrides machine.procs)
@@ -46,6 +48,16 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     max_events   stop after this many micro-steps (status "max_events")
     max_cycles   stop at this emulated cycle (status "max_cycles")
     check_every  check the scheduler invariants every N micro-steps (tests; 0 = never)
+    schedtrace_ms     sample the scheduler every N emulated ms, as GODEBUG=schedtrace=N
+                      does (Result.schedtrace() prints the lines; Result.timeseries has them)
+    scheddetail       with schedtrace_ms: also snapshot every P, M and G at each sample
+                      (GODEBUG=scheddetail=1; small runs only)
+    sample_every_ns   sample period in ns for the time series (instead of schedtrace_ms)
+    trace             record scheduler events (create/start/stop/block/unblock/end, procs,
+                      steals) for Go traces, Perfetto and timelines: True (up to 10M events)
+                      or the maximum number of events to keep; Result.trace_lost counts the
+                      rest
+    trace_window      (start_ns, end_ns): record trace events only inside this window
     """
     if not isinstance(program, Program):
         raise TypeError(f"run() takes a gmpcore.Program, got {type(program).__name__}")
@@ -68,6 +80,40 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     check_every = _check_int("check_every", check_every, 0, 2**62)
     if not isinstance(record, bool):
         raise TypeError(f"record must be a bool, got {type(record).__name__}")
+    sample_every = 0
+    if schedtrace_ms is not None and sample_every_ns is not None:
+        raise ValueError("give schedtrace_ms or sample_every_ns, not both")
+    for name, v, scale in (("schedtrace_ms", schedtrace_ms, 1e6),
+                           ("sample_every_ns", sample_every_ns, 1.0)):
+        if v is not None:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 \
+                    or v != v or v == float("inf"):
+                raise ValueError(f"{name} must be a number > 0, got {v!r}")
+            sample_every = max(1, int(round(v * scale * machine.clock_ghz)))
+    if not isinstance(scheddetail, bool):
+        raise TypeError(f"scheddetail must be a bool, got {type(scheddetail).__name__}")
+    if scheddetail and sample_every == 0:
+        raise ValueError("scheddetail needs schedtrace_ms (as GODEBUG's scheddetail=1 needs "
+                         "schedtrace=N)")
+    if trace is True:
+        trace_cap = DEFAULT_TRACE_CAP
+    elif trace is False or trace is None:
+        trace_cap = 0
+    else:
+        trace_cap = _check_int("trace", trace, 1, 2**40)
+    trace_from, trace_to = 0, 2**62
+    if trace_window is not None:
+        try:
+            a, b = trace_window
+            a, b = float(a), float(b)
+        except (TypeError, ValueError):
+            raise TypeError(f"trace_window must be (start_ns, end_ns), got {trace_window!r}")
+        if not 0 <= a < b:
+            raise ValueError(f"trace_window must satisfy 0 <= start < end, got {trace_window!r}")
+        trace_from = int(a * machine.clock_ghz)
+        trace_to = int(min(b * machine.clock_ghz, 2**62))
+        if trace_cap == 0:
+            trace_cap = DEFAULT_TRACE_CAP
 
     compiled = program.compile()
     eng = _engine.Engine(
@@ -77,12 +123,17 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         machine.init_goroutines, record, max_events, max_cycles, machine.max_threads,
         cache=machine.cache, cores=machine.ncores, sockets=machine.sockets,
         layout=LAYOUTS[machine.layout], arr_fn=compiled.arr_fn, arr_dist=compiled.arr_dist,
-        arr_count=compiled.arr_count, **_kernel_addresses(strat))
+        arr_count=compiled.arr_count, sample_every=sample_every, trace_cap=trace_cap,
+        trace_from=trace_from, trace_to=trace_to, **_kernel_addresses(strat))
 
     t0 = time.perf_counter()
     status = "running"
-    while status == "running":
-        status = eng.run(CHUNK_EVENTS, check_every)
+    snapshots = []
+    while status in ("running", "sample"):
+        status = eng.run(CHUNK_EVENTS, check_every, scheddetail)
+        if status == "sample":
+            snapshots.append({"time": eng.now, "procs": eng.procs(), "threads": eng.threads(),
+                              "goroutines": eng.goroutines(), "counters": eng.counters()})
     wall = time.perf_counter() - t0
 
     if status == "error":
@@ -110,7 +161,14 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
             raise ProgramError(f"runtime: program exceeds {machine.max_threads}-thread limit")
         raise InternalError(f"gmpcore: {msg} ({arg}) at cycle {eng.now}")
 
-    return _collect(eng, compiled, machine, strat, costs, seed, wall, status)
+    res = _collect(eng, compiled, machine, strat, costs, seed, wall, status)
+    res.sched_snapshots = snapshots
+    res.sample_records, res.sample_runq, res.sample_ticks = eng.samples()
+    res.trace_records, res.trace_lost = eng.trace()
+    res.final = {"procs": eng.procs(), "threads": eng.threads(), "goroutines": eng.goroutines(),
+                 "counters": eng.counters(), "func_entry": compiled.func_entry,
+                 "func_names": compiled.func_names}
+    return res
 
 
 def _per_p(eng) -> np.ndarray:

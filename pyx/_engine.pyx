@@ -103,6 +103,7 @@ cdef void record_steal(State *s, int32_t thief, int32_t victim, int32_t n, int32
 include "core/heap.pxi"
 include "core/rng.pxi"
 include "core/hist.pxi"
+include "core/observe.pxi"
 include "cache/coherence.pxi"
 include "sched/gs.pxi"
 include "sched/lock.pxi"
@@ -136,6 +137,14 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
             return 0
         ev = heap_pop(s)
         s.now = ev.time
+        if ev.kind == EV_SAMPLE:
+            if take_sample(s) != 0:
+                fail(s, ERR_NOMEM, 7)
+            elif s.heap_n > 0:                  # only while something else can still happen
+                heap_push(s, s.now + s.sample_every, EV_SAMPLE, 0)
+            if s.pause_on_sample:
+                return 1
+            continue
         mi = ev.id
         while True:
             s.step_acc = 0
@@ -169,13 +178,21 @@ cdef M _m_dummy
 cdef MarkRec _mark_dummy
 cdef StealRec _steal_dummy
 cdef PStats _pstats_dummy
+cdef SampleRec _sample_dummy
+cdef TraceEv _trace_dummy
 G_DTYPE = np.asarray(<G[:1]> (&_g_dummy)).dtype
 P_DTYPE = np.asarray(<P[:1]> (&_p_dummy)).dtype
 M_DTYPE = np.asarray(<M[:1]> (&_m_dummy)).dtype
 MARK_DTYPE = np.asarray(<MarkRec[:1]> (&_mark_dummy)).dtype
 STEAL_DTYPE = np.asarray(<StealRec[:1]> (&_steal_dummy)).dtype
 PSTATS_DTYPE = np.asarray(<PStats[:1]> (&_pstats_dummy)).dtype
-
+SAMPLE_DTYPE = np.asarray(<SampleRec[:1]> (&_sample_dummy)).dtype
+TRACE_DTYPE = np.asarray(<TraceEv[:1]> (&_trace_dummy)).dtype
+TRACE_KINDS = {TE_GO_CREATE: "GoCreate", TE_GO_START: "GoStart", TE_GO_STOP: "GoStop",
+               TE_GO_BLOCK: "GoBlock", TE_GO_UNBLOCK: "GoUnblock", TE_GO_END: "GoEnd",
+               TE_PROC_START: "ProcStart", TE_PROC_STOP: "ProcStop", TE_STEAL: "Steal"}
+WAIT_REASONS = {waitReasonZero: "", waitReasonSyncWaitGroupWait: "sync.WaitGroup.Wait",
+                waitReasonFinalizerWait: "finalizer wait"}
 STATUS_NAMES = {ST_RUNNING: "running", ST_OK: "ok", ST_DEADLOCK: "deadlock",
                 ST_MAX_EVENTS: "max_events", ST_MAX_CYCLES: "max_cycles", ST_ERROR: "error",
                 ST_INTERRUPTED: "interrupted"}
@@ -218,7 +235,9 @@ cdef class Engine:
                  long long max_events, long long max_cycles, int maxmcount,
                  bint cache=False, int cores=0, int sockets=1, int layout=0,
                  int arr_fn=-1, int arr_dist=-1, long long arr_count=0,
-                 size_t victim_fn=0, size_t amount_fn=0, size_t ready_fn=0):
+                 size_t victim_fn=0, size_t amount_fn=0, size_t ready_fn=0,
+                 long long sample_every=0, long long trace_cap=0, long long trace_from=0,
+                 long long trace_to=INT64_MAX):
         cdef State *s = &self.s
         cdef int32_t i, gi, mi
         cdef G *gp
@@ -250,6 +269,10 @@ cdef class Engine:
         s.record = record
         s.nprocs = nprocs
         s.maxmcount = maxmcount
+        s.sample_every = sample_every
+        s.trace_cap = trace_cap
+        s.trace_from = trace_from
+        s.trace_to = trace_to
         s.ring_mask = <uint32_t> (s.strat.ring_cap - 1)
 
         s.nwgs = nwgs
@@ -353,6 +376,8 @@ cdef class Engine:
         s.allm[mi].arg2 = 1                # main starts in the time slice of runtime.main
         s.allm[mi].state = MS_EXECUTE
         heap_push(s, 0, EV_M, mi)
+        if sample_every > 0:
+            heap_push(s, 0, EV_SAMPLE, 0)
         if arr_count > 0:
             arrivals_init(s, arr_fn, arr_dist, arr_count)
         s.cache_on = cache                 # (set last: setup itself is not modelled traffic)
@@ -455,14 +480,23 @@ cdef class Engine:
         free(self.s.marks)
         free(self.s.steals)
         free(self.s.lines)
+        free(self.s.samples)
+        free(self.s.sample_runq)
+        free(self.s.sample_ticks)
+        free(self.s.trace)
         free(self.s.core_acc)
         free(self.s.core_miss)
 
-    def run(self, long long chunk=1 << 22, long long check_every=0):
+    def run(self, long long chunk=1 << 22, long long check_every=0, bint pause_on_sample=False):
         """Run up to `chunk` events (then return, so Python can honour Ctrl-C and report
-        progress).  Returns the status name; 'running' means call again."""
+        progress).  Returns the status name; 'running' means call again.  With
+        pause_on_sample, it also returns right after each sample ('sample')."""
+        cdef int rc
+        self.s.pause_on_sample = pause_on_sample
         with nogil:
-            run_loop(&self.s, chunk, check_every)
+            rc = run_loop(&self.s, chunk, check_every)
+        if rc == 1 and self.s.status == ST_RUNNING:
+            return "sample"
         return STATUS_NAMES[self.s.status]
 
     def check(self):
@@ -520,6 +554,23 @@ cdef class Engine:
         if self.s.nsteals == 0:
             return np.zeros(0, dtype=STEAL_DTYPE)
         return np.asarray(<StealRec[:self.s.nsteals]> self.s.steals).copy()
+
+    def samples(self):
+        """(records, runq[nsamples, nprocs], schedticks[nsamples, nprocs]) of the sampler."""
+        cdef int64_t n = self.s.nsamples, P = self.s.nprocs
+        if n == 0:
+            return (np.zeros(0, dtype=SAMPLE_DTYPE), np.zeros((0, P), dtype=np.int32),
+                    np.zeros((0, P), dtype=np.uint32))
+        return (np.asarray(<SampleRec[:n]> self.s.samples).copy(),
+                np.asarray(<int32_t[:n * P]> self.s.sample_runq).reshape(n, P).copy(),
+                np.asarray(<uint32_t[:n * P]> self.s.sample_ticks).reshape(n, P).copy())
+
+    def trace(self):
+        """(events of TRACE_DTYPE, number of events dropped over the cap)."""
+        if self.s.ntrace == 0:
+            return np.zeros(0, dtype=TRACE_DTYPE), self.s.trace_lost
+        return (np.asarray(<TraceEv[:self.s.ntrace]> self.s.trace).copy(),
+                self.s.trace_lost)
 
     def cache_stats(self):
         """Per line class: accesses, hits, transfers (same / other socket), memory, ..."""

@@ -232,6 +232,40 @@ cdef enum DistKind:
 # Event kinds in the heap.
 cdef enum EventKind:
     EV_M = 0             # an M's next micro-step
+    EV_SAMPLE = 1        # the sampler (schedtrace / time series)
+
+# Trace events (record_trace): what happened to a goroutine, a P or an M, and when.
+cdef enum:
+    TE_GO_CREATE = 0     # goid created by goroutine `arg` on P p
+    TE_GO_START = 1      # goid starts running on P p, M m
+    TE_GO_STOP = 2       # goid stops running but stays runnable (Gosched, preemption)
+    TE_GO_BLOCK = 3      # goid parks: reason = wait reason
+    TE_GO_UNBLOCK = 4    # goid readied by goroutine `arg` (0: by the runtime) on P p
+    TE_GO_END = 5        # goid exits
+    TE_PROC_START = 6    # M m acquires P p
+    TE_PROC_STOP = 7     # M m releases P p
+    TE_STEAL = 8         # P p stole `reason` Gs from P `arg`
+
+ctypedef struct TraceEv:
+    int64_t time
+    int64_t goid
+    int64_t arg
+    int32_t kind
+    int32_t p
+    int32_t m
+    int32_t reason
+
+# One sample of the scheduler (what GODEBUG=schedtrace prints, every sample_every cycles).
+ctypedef struct SampleRec:
+    int64_t time
+    int64_t runqsize         # global queue length
+    int64_t live             # live user goroutines
+    int32_t gomaxprocs
+    int32_t npidle
+    int32_t threads
+    int32_t nmspinning
+    int32_t needspinning
+    int32_t nmidle
 
 # Micro-steps of an M.  Names follow the Go function (and the step of findRunnable, numbered as
 # in go-scheduler-spec.md section 3.3) whose work the step does.
@@ -535,6 +569,22 @@ ctypedef struct State:
     int32_t arr_dist         # inter-arrival distribution
     int64_t arr_left         # arrivals still to come
     int32_t arr_m            # the injecting thread (an M without a P)
+
+    # sampler and trace
+    int64_t sample_every     # cycles between samples (0: off)
+    SampleRec *samples
+    int32_t *sample_runq     # nprocs per sample: runqtail - runqhead (runnext excluded)
+    uint32_t *sample_ticks   # nprocs per sample: schedtick
+    int64_t nsamples
+    int64_t samples_cap
+    TraceEv *trace
+    int64_t ntrace
+    int64_t trace_alloc
+    int64_t trace_cap        # at most this many events are kept (0: off)
+    int64_t trace_from       # only events in [trace_from, trace_to) cycles
+    int64_t trace_to
+    int64_t trace_lost       # events not kept (over the cap)
+    int32_t pause_on_sample  # return from the loop after each sample (scheddetail snapshots)
 
     # user kernels (NULL: built-in policy)
     victim_fn_t victim_fn

@@ -56,6 +56,7 @@ cdef int64_t arrive(State *s, M *mp, int32_t mi) noexcept nogil:
     if s.sched.ngoroutines > s.c.max_live:
         s.c.max_live = s.sched.ngoroutines
     s.arr_left -= 1
+    trace_ev(s, TE_GO_CREATE, gp.goid, 0, -1, mp.id, 0)
     gbatch_add(s, mp, gi)
     return take_lock(s, mp, mi, MS_INJECT_LOCKED)
 

@@ -191,6 +191,7 @@ cdef inline int32_t mget(State *s, M *mp) noexcept nogil:
 
 
 cdef inline void acquirep(State *s, int32_t mi, int32_t pi) noexcept nogil:
+    trace_ev(s, TE_PROC_START, 0, 0, pi, mi, 0)
     s.allm[mi].p = pi
     s.allp[pi].m = mi
     s.allp[pi].status = _Prunning
@@ -198,6 +199,7 @@ cdef inline void acquirep(State *s, int32_t mi, int32_t pi) noexcept nogil:
 
 cdef inline int32_t releasep(State *s, int32_t mi) noexcept nogil:
     cdef int32_t pi = s.allm[mi].p
+    trace_ev(s, TE_PROC_STOP, 0, 0, pi, mi, 0)
     s.allm[mi].p = -1
     s.allp[pi].m = -1
     s.allp[pi].status = _Pidle

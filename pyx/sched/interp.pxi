@@ -39,6 +39,7 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
     s.sched.ngoroutines += 1
     if s.sched.ngoroutines > s.c.max_live:
         s.c.max_live = s.sched.ngoroutines
+    trace_ev(s, TE_GO_CREATE, gp.goid, par.goid, pp.id, mp.id, 0)
     runqput(s, mp, pp, gi, PUT_NEWPROC)
     return gi
 
@@ -60,6 +61,8 @@ cdef int64_t goready_all(State *s, M *mp, WaitGroup *w) noexcept nogil:
         gp.waitreason = waitReasonZero
         gp.waiting_on = -1
         gp.runnable_since = s.now
+        if mp.curg >= 0:
+            trace_ev(s, TE_GO_UNBLOCK, gp.goid, getg(s, mp.curg).goid, pp.id, mp.id, 0)
         runqput(s, mp, pp, gi, PUT_READY)
         k += 1
     w.waittail = -1
@@ -72,6 +75,7 @@ cdef int64_t goexit(State *s, M *mp, int32_t mi, int32_t gi) noexcept nogil:
     # goexit0 / gdestroy: _Gdead, gfput, schedule.  main returning ends the program (exit(0)).
     cdef G *gp = getg(s, gi)
     acc_g(s, mp, gi, ACC_WRITE)
+    trace_ev(s, TE_GO_END, gp.goid, 0, mp.p, mp.id, 0)
     gp.status = _Gdead
     gp.m = -1
     mp.curg = -1
@@ -89,6 +93,7 @@ cdef int64_t goexit(State *s, M *mp, int32_t mi, int32_t gi) noexcept nogil:
 cdef inline void gopark(State *s, M *mp, G *gp, int32_t reason, int32_t obj) noexcept nogil:
     # gopark / park_m: _Grunning -> _Gwaiting, dropg
     acc_g(s, mp, mp.curg, ACC_WRITE)
+    trace_ev(s, TE_GO_BLOCK, gp.goid, obj, mp.p, mp.id, reason)
     gp.status = _Gwaiting
     gp.waitreason = <uint8_t> reason
     gp.waiting_on = obj
@@ -192,6 +197,7 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
             # gosched_m -> goschedImpl: _Grunnable, global queue tail, wakep, schedule
             gp.pc += 1
             acc_g(s, mp, gi, ACC_WRITE)
+            trace_ev(s, TE_GO_STOP, gp.goid, 0, mp.p, mp.id, 1)
             gp.status = _Grunnable
             gp.runnable_since = s.now
             gp.m = -1

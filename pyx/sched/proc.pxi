@@ -417,6 +417,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         if ok:
             if s.record:
                 record_steal(s, pp.id, victim.id, mp.steal_n, mp.steal_len, 0)
+            trace_ev(s, TE_STEAL, 0, victim.id, pp.id, mp.id, mp.steal_n)
             gi = runq_move(s, mp, pp, victim, mp.steal_t - mp.steal_n if s.strat.steal_tail
                            else mp.steal_h, mp.steal_n)
             s.c.steals += 1
@@ -440,6 +441,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
             victim.runnext = -1
             if s.record:
                 record_steal(s, pp.id, victim.id, 1, 0, 1)
+            trace_ev(s, TE_STEAL, 0, victim.id, pp.id, mp.id, 1)
             s.c.steals += 1
             s.c.stolen_gs += 1
             s.c.runnext_steals += 1
@@ -605,6 +607,7 @@ cdef int64_t execute(State *s, M *mp, int32_t mi) noexcept nogil:
     s.c.executes += 1
     s.pstats[pp.id].executes += 1
     hist_add(s, s.now - gp.runnable_since)
+    trace_ev(s, TE_GO_START, gp.goid, 0, pp.id, mi, mp.arg2)
     if not (gp.flags & G_FLAG_STARTED):
         gp.flags |= G_FLAG_STARTED
         if s.record and not (gp.flags & G_FLAG_SYSTEM):
