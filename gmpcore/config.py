@@ -131,6 +131,9 @@ class CostModel:
     mark: int = 0               # recording a mark
     wg: int = 20                # WaitGroup Add/Done/Wait fast path (one atomic)
     gosched: int = 100          # Gosched -> goschedImpl (before the global-queue put)
+    chan: int = 60              # chansend / chanrecv / closechan under the channel lock
+    mutex: int = 20             # sync.Mutex Lock/Unlock fast path (one CAS)
+    mutex_spin: int = 120       # runtime_doSpin: procyield(30)
     # cache model (Machine.cache=True): the cost of one access to a modelled line.  Orders of
     # magnitude from published measurements of x86 servers (e.g. Schweizer, Besta, Hoefler,
     # "Evaluating the cost of atomic operations on modern architectures", PACT 2015; Intel

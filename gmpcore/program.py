@@ -25,7 +25,7 @@ import numpy as np
 from . import _engine
 from .dist import Distribution, as_distribution
 
-__all__ = ["Program", "Function", "WaitGroup", "CompiledProgram", "OP"]
+__all__ = ["Program", "Function", "WaitGroup", "Chan", "Mutex", "CompiledProgram", "OP"]
 
 OP = dict(_engine.OPCODES)
 INSTR = _engine.INSTR
@@ -40,6 +40,26 @@ class WaitGroup:
     index: int
     name: str
     program_id: int
+
+
+@dataclass(frozen=True)
+class Chan:
+    """A channel of int64 values: make(chan int64, cap)."""
+    index: int
+    name: str
+    cap: int
+    program_id: int
+
+
+@dataclass(frozen=True)
+class Mutex:
+    """A sync.Mutex."""
+    index: int
+    name: str
+    program_id: int
+
+
+VALUE_SOURCES = dict(_engine.VALUE_SOURCES)
 
 
 class Function:
@@ -81,6 +101,70 @@ class Function:
             with self.loop(times):
                 self._ops.append(("GO", name))
         return self
+
+    # -- channels ----------------------------------------------------------------------------
+    def send(self, ch: "Chan", value="spawn") -> "Function":
+        """`ch <- v`.  value: an int, or "spawn" (this goroutine's spawn index), "iter" (the
+        innermost loop iteration), "val" (the value this goroutine last received)."""
+        self._check_obj(ch, Chan, "chan")
+        if isinstance(value, str):
+            if value not in VALUE_SOURCES or value == "const":
+                raise ValueError(f"send value must be an int or one of 'spawn', 'iter', 'val', "
+                                 f"got {value!r}")
+            self._ops.append(("CHAN_SEND", ch.index, VALUE_SOURCES[value], 0))
+        elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            if not -2**31 <= int(value) < 2**31:
+                raise ValueError(f"send value must fit in int32, got {value}")
+            self._ops.append(("CHAN_SEND", ch.index, VALUE_SOURCES["const"], int(value)))
+        else:
+            raise TypeError(f"send value must be an int or a str, got {type(value).__name__}")
+        return self
+
+    def recv(self, ch: "Chan") -> "Function":
+        """`v := <-ch` (the value lands in the goroutine's register: marks record it,
+        send(value="val") forwards it).  A closed, drained channel gives 0."""
+        self._check_obj(ch, Chan, "chan")
+        self._ops.append(("CHAN_RECV", ch.index))
+        return self
+
+    @contextlib.contextmanager
+    def range(self, ch: "Chan"):
+        """`for v := range ch { ... }`: receive until the channel is closed and drained."""
+        self._check_obj(ch, Chan, "chan")
+        self._ops.append(("RANGE", ch.index))
+        try:
+            yield self
+        finally:
+            self._ops.append(("ENDRANGE",))
+
+    def close(self, ch: "Chan") -> "Function":
+        """`close(ch)`."""
+        self._check_obj(ch, Chan, "chan")
+        self._ops.append(("CHAN_CLOSE", ch.index))
+        return self
+
+    # -- sync.Mutex and time ---------------------------------------------------------------
+    def lock(self, mu: "Mutex") -> "Function":
+        self._check_obj(mu, Mutex, "mutex")
+        self._ops.append(("LOCK", mu.index))
+        return self
+
+    def unlock(self, mu: "Mutex") -> "Function":
+        self._check_obj(mu, Mutex, "mutex")
+        self._ops.append(("UNLOCK", mu.index))
+        return self
+
+    def sleep(self, duration) -> "Function":
+        """time.Sleep for `duration` cycles (a number or a Distribution)."""
+        self._ops.append(("SLEEP", as_distribution(duration)))
+        return self
+
+    def _check_obj(self, obj, cls, what):
+        if not isinstance(obj, cls):
+            raise TypeError(f"expected a {cls.__name__} from Program.{what}(), got "
+                            f"{type(obj).__name__}")
+        if obj.program_id != id(self._program):
+            raise ValueError(f"{cls.__name__} {obj.name!r} belongs to another Program")
 
     def gosched(self) -> "Function":
         """runtime.Gosched(): yield to the global queue tail."""
@@ -153,6 +237,10 @@ class CompiledProgram:
     arr_fn: int = -1
     arr_dist: int = -1
     arr_count: int = 0
+    chan_caps: list = None
+    nmutexes: int = 0
+    chan_names: list = None
+    mutex_names: list = None
 
     def disassemble(self) -> str:
         names = {v: k for k, v in OP.items()}
@@ -172,6 +260,8 @@ class Program:
     def __init__(self):
         self._funcs: dict[str, Function] = {}
         self._wgs: list[WaitGroup] = []
+        self._chans: list[Chan] = []
+        self._mutexes: list[Mutex] = []
         self._arrivals = None
 
     def func(self, name: str) -> Function:
@@ -204,6 +294,20 @@ class Program:
         count = _count("arrivals(count=...)", count)
         self._arrivals = (name, as_distribution(interarrival), count)
         return self
+
+    def chan(self, name: str | None = None, cap: int = 0) -> Chan:
+        """make(chan int64, cap): unbuffered with cap=0."""
+        cap = _count("chan(cap=...)", cap, allow_zero=True)
+        if cap > 1 << 26:
+            raise ValueError(f"chan cap must be at most {1 << 26}, got {cap}")
+        ch = Chan(len(self._chans), name or f"ch{len(self._chans)}", cap, id(self))
+        self._chans.append(ch)
+        return ch
+
+    def mutex(self, name: str | None = None) -> Mutex:
+        mu = Mutex(len(self._mutexes), name or f"mu{len(self._mutexes)}", id(self))
+        self._mutexes.append(mu)
+        return mu
 
     def waitgroup(self, name: str | None = None) -> WaitGroup:
         wg = WaitGroup(len(self._wgs), name or f"wg{len(self._wgs)}", id(self))
@@ -258,6 +362,26 @@ class Program:
                     code.append([OP["ENDLOOP"], start, 0, 0])
                 elif kind == "GOSCHED":
                     code.append([OP["GOSCHED"], 0, 0, 0])
+                elif kind == "CHAN_SEND":
+                    code.append([OP["CHAN_SEND"], op[1], op[2], op[3]])
+                elif kind == "CHAN_RECV":
+                    code.append([OP["CHAN_RECV"], op[1], -1, 0])
+                elif kind == "CHAN_CLOSE":
+                    code.append([OP["CHAN_CLOSE"], op[1], 0, 0])
+                elif kind == "RANGE":
+                    loop_stack.append(len(code))
+                    code.append([OP["CHAN_RECV"], op[1], -1, 0])   # exit patched at ENDRANGE
+                elif kind == "ENDRANGE":
+                    start = loop_stack.pop()
+                    code.append([OP["JMP"], start, 0, 0])
+                    code[start][2] = len(code)
+                elif kind in ("LOCK", "UNLOCK"):
+                    code.append([OP[kind], op[1], 0, 0])
+                elif kind == "SLEEP":
+                    d = op[1]
+                    if d not in dists:
+                        dists[d] = len(dists)
+                    code.append([OP["SLEEP"], dists[d], 0, 0])
                 else:  # pragma: no cover - the builder only appends the kinds above
                     raise AssertionError(kind)
             code.append([OP["EXIT"], 0, 0, 0])
@@ -287,4 +411,8 @@ class Program:
             arr_fn=arr_fn,
             arr_dist=arr_dist,
             arr_count=arr_count,
+            chan_caps=[c.cap for c in self._chans],
+            nmutexes=len(self._mutexes),
+            chan_names=[c.name for c in self._chans],
+            mutex_names=[m.name for m in self._mutexes],
         )

@@ -146,6 +146,7 @@ class Result:
             "spawn_index": r["spawn_index"],
             "iteration": r["iteration"],
             "p": r["p"],
+            "value": r["value"],
         })
 
     def mark_tuples(self) -> list[tuple]:
@@ -204,6 +205,51 @@ class Result:
         return pd.DataFrame({"time_cycles": r["time"], "time_ns": r["time"] / clock,
                              "kind": kinds[r["kind"]], "goid": r["goid"], "arg": r["arg"],
                              "p": r["p"], "m": r["m"], "reason": r["reason"]})
+
+    @property
+    def status_message(self) -> str:
+        """What Go would print for this ending (e.g. the deadlock fatal error)."""
+        return {"ok": "main returned",
+                "deadlock": "fatal error: all goroutines are asleep - deadlock!",
+                "max_events": "stopped: max_events reached",
+                "max_cycles": "stopped: max_cycles reached"}.get(self.status, self.status)
+
+    @property
+    def blocked(self):
+        """User goroutines still blocked at the end of the run (what a goroutine profile
+        would show): goid, function, wait reason, the object waited on, and since when.
+        After a deadlock these are every user goroutine; after main returned, the leaks."""
+        import pandas as pd
+        g = self.final.get("goroutines") if self.final else None
+        cols = ["goid", "function", "wait_reason", "waiting_on", "since_ns"]
+        if g is None or len(g) == 0:
+            return pd.DataFrame(columns=cols)
+        sel = g[(g["status"] == 4) & ((g["flags"] & 1) == 0)]
+        entries = np.asarray(self.final["func_entry"])
+        names = self.final["func_names"]
+        fn = [names[int(np.searchsorted(entries, pc, side="right")) - 1] for pc in sel["pc"]]
+        reasons = [_engine.WAIT_REASONS.get(int(w), str(int(w))) for w in sel["waitreason"]]
+        objs = self.final.get("objects", {})
+        on = [objs.get((r, int(o)), "") if o >= 0 else "" for r, o in
+              zip(reasons, sel["waiting_on"])]
+        clock = self.config.get("clock_ghz", 3.0)
+        return pd.DataFrame({"goid": sel["goid"], "function": fn, "wait_reason": reasons,
+                             "waiting_on": on, "since_ns": sel["runnable_since"] / clock},
+                            columns=cols).reset_index(drop=True)
+
+    def blocked_report(self) -> str:
+        """Blocked goroutines grouped by wait reason, as `N @ reason: function (object)`."""
+        b = self.blocked
+        if b.empty:
+            return "no blocked goroutines"
+        lines = [f"{len(b)} blocked goroutine(s) ({self.status_message}):"]
+        for (reason, fn, on), grp in b.groupby(["wait_reason", "function", "waiting_on"],
+                                               sort=False):
+            where = f" on {on}" if on else ""
+            lines.append(f"  {len(grp)} @ [{reason}] main.{fn}{where}: goroutines "
+                         f"{', '.join(str(x) for x in grp['goid'][:8])}"
+                         f"{' ...' if len(grp) > 8 else ''}")
+        return "\n".join(lines)
 
     @property
     def cache(self):

@@ -124,7 +124,9 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         cache=machine.cache, cores=machine.ncores, sockets=machine.sockets,
         layout=LAYOUTS[machine.layout], arr_fn=compiled.arr_fn, arr_dist=compiled.arr_dist,
         arr_count=compiled.arr_count, sample_every=sample_every, trace_cap=trace_cap,
-        trace_from=trace_from, trace_to=trace_to, **_kernel_addresses(strat))
+        trace_from=trace_from, trace_to=trace_to, chan_caps=compiled.chan_caps,
+        nmutexes=compiled.nmutexes, starve_cycles=int(1e6 * machine.clock_ghz),
+        **_kernel_addresses(strat))
 
     t0 = time.perf_counter()
     status = "running"
@@ -144,6 +146,12 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         if msg == "sync: negative WaitGroup counter":
             raise ProgramError(f"panic: sync: negative WaitGroup counter "
                                f"(WaitGroup #{arg}) at cycle {eng.now}")
+        if msg in ("send on closed channel", "close of closed channel"):
+            raise ProgramError(f"panic: {msg} (channel {compiled.chan_names[arg]!r}) at cycle "
+                               f"{eng.now}")
+        if msg == "sync: unlock of unlocked mutex":
+            raise ProgramError(f"fatal error: {msg} ({compiled.mutex_names[arg]!r}) at cycle "
+                               f"{eng.now}")
         if msg == "out of memory":
             raise MemoryError(f"gmpcore: out of memory at cycle {eng.now} ({arg})")
         if msg == "kernel error":
@@ -167,7 +175,11 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     res.trace_records, res.trace_lost = eng.trace()
     res.final = {"procs": eng.procs(), "threads": eng.threads(), "goroutines": eng.goroutines(),
                  "counters": eng.counters(), "func_entry": compiled.func_entry,
-                 "func_names": compiled.func_names}
+                 "func_names": compiled.func_names,
+                 "objects": {**{("chan send", i): n for i, n in enumerate(compiled.chan_names)},
+                             **{("chan receive", i): n for i, n in enumerate(compiled.chan_names)},
+                             **{("sync.Mutex.Lock", i): n for i, n in enumerate(compiled.mutex_names)},
+                             **{("sync.WaitGroup.Wait", i): f"wg{i}" for i in range(compiled.nwgs)}}}
     return res
 
 

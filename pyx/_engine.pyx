@@ -76,6 +76,7 @@ cdef bint record_mark(State *s, G *gp, int32_t label, int32_t p) noexcept nogil:
     r.spawn_index = gp.spawn_index
     r.iteration = gp.loopiter[gp.loopdepth - 1] if gp.loopdepth > 0 else 0
     r.p = p
+    r.value = gp.val
     return True
 
 
@@ -112,6 +113,9 @@ include "sched/interp.pxi"
 include "sched/proc.pxi"
 include "sched/check.pxi"
 include "sched/arrivals.pxi"
+include "sched/chan.pxi"
+include "sched/mutex.pxi"
+include "sched/timers.pxi"
 
 
 cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
@@ -192,22 +196,30 @@ TRACE_KINDS = {TE_GO_CREATE: "GoCreate", TE_GO_START: "GoStart", TE_GO_STOP: "Go
                TE_GO_BLOCK: "GoBlock", TE_GO_UNBLOCK: "GoUnblock", TE_GO_END: "GoEnd",
                TE_PROC_START: "ProcStart", TE_PROC_STOP: "ProcStop", TE_STEAL: "Steal"}
 WAIT_REASONS = {waitReasonZero: "", waitReasonSyncWaitGroupWait: "sync.WaitGroup.Wait",
-                waitReasonFinalizerWait: "finalizer wait"}
+                waitReasonFinalizerWait: "finalizer wait", waitReasonChanSend: "chan send",
+                waitReasonChanReceive: "chan receive", waitReasonSyncMutexLock: "sync.Mutex.Lock",
+                waitReasonSleep: "sleep", waitReasonSelect: "select",
+                waitReasonChanSendNilChan: "chan send (nil chan)"}
 STATUS_NAMES = {ST_RUNNING: "running", ST_OK: "ok", ST_DEADLOCK: "deadlock",
                 ST_MAX_EVENTS: "max_events", ST_MAX_CYCLES: "max_cycles", ST_ERROR: "error",
                 ST_INTERRUPTED: "interrupted"}
 ERROR_NAMES = {ERR_NONE: "", ERR_WG_NEGATIVE: "sync: negative WaitGroup counter",
                ERR_NOMEM: "out of memory", ERR_INVARIANT: "internal invariant violated",
                ERR_BAD_PC: "bad program counter", ERR_TOO_MANY_M: "thread exhaustion",
-               ERR_KERNEL: "kernel error"}
+               ERR_KERNEL: "kernel error", ERR_SEND_CLOSED: "send on closed channel",
+               ERR_CLOSE_CLOSED: "close of closed channel",
+               ERR_UNLOCK_UNLOCKED: "sync: unlock of unlocked mutex"}
 HOOK_NAMES = {HOOK_VICTIM: "choose_victim", HOOK_AMOUNT: "steal_amount", HOOK_READY: "place_ready"}
 HIST_NBUCKETS = HIST_BUCKETS
 LINE_CLASSES = ["p.runqhead", "p.runqtail", "p.runq", "p.runnext", "sched.lock", "sched.runq",
                 "sched.pidle", "sched.nmspinning", "sched.midle", "sched.goidgen", "idlepMask",
-                "g", "user"]
+                "g", "user", "chan"]
 OPCODES = {"EXIT": OP_EXIT, "COMPUTE": OP_COMPUTE, "GO": OP_GO, "WG_ADD": OP_WG_ADD,
            "WG_WAIT": OP_WG_WAIT, "MARK": OP_MARK, "LOOP": OP_LOOP, "ENDLOOP": OP_ENDLOOP,
-           "GOSCHED": OP_GOSCHED, "SYSPARK": OP_SYSPARK}
+           "GOSCHED": OP_GOSCHED, "SYSPARK": OP_SYSPARK, "CHAN_SEND": OP_CHAN_SEND,
+           "CHAN_RECV": OP_CHAN_RECV, "CHAN_CLOSE": OP_CHAN_CLOSE, "JMP": OP_JMP,
+           "LOCK": OP_LOCK, "UNLOCK": OP_UNLOCK, "SLEEP": OP_SLEEP}
+VALUE_SOURCES = {"const": VAL_CONST, "spawn": VAL_SPAWN, "iter": VAL_ITER, "val": VAL_REG}
 DISTS = {"const": DIST_CONST, "exp": DIST_EXP, "uniform": DIST_UNIFORM,
          "lognormal": DIST_LOGNORMAL}
 INSTR = INSTR_WIDTH
@@ -237,7 +249,8 @@ cdef class Engine:
                  int arr_fn=-1, int arr_dist=-1, long long arr_count=0,
                  size_t victim_fn=0, size_t amount_fn=0, size_t ready_fn=0,
                  long long sample_every=0, long long trace_cap=0, long long trace_from=0,
-                 long long trace_to=INT64_MAX):
+                 long long trace_to=INT64_MAX, chan_caps=None, int nmutexes=0,
+                 long long starve_cycles=3000000):
         cdef State *s = &self.s
         cdef int32_t i, gi, mi
         cdef G *gp
@@ -300,6 +313,38 @@ cdef class Engine:
         for i in range(nwgs):
             s.wgs[i].waithead = -1
             s.wgs[i].waittail = -1
+        caps = [] if chan_caps is None else [int(x) for x in chan_caps]
+        s.nchans = len(caps)
+        s.nmutexes = nmutexes
+        s.nlocks = 1 + s.nchans
+        s.starve_cycles = starve_cycles
+        s.poller = -1
+        s.chans = <Chan *> calloc(max(s.nchans, 1), sizeof(Chan))
+        s.mutexes = <Mutex *> calloc(max(nmutexes, 1), sizeof(Mutex))
+        s.locks = <Lock *> calloc(s.nlocks, sizeof(Lock))
+        s.timer_when = <int64_t **> calloc(nprocs, sizeof(int64_t *))
+        s.timer_g = <int32_t **> calloc(nprocs, sizeof(int32_t *))
+        s.ntimers = <int32_t *> calloc(nprocs, sizeof(int32_t))
+        s.timers_cap = <int32_t *> calloc(nprocs, sizeof(int32_t))
+        if (s.chans == NULL or s.mutexes == NULL or s.locks == NULL or s.timer_when == NULL
+                or s.timer_g == NULL or s.ntimers == NULL or s.timers_cap == NULL):
+            raise MemoryError("gmpcore: cannot allocate the engine state")
+        for i in range(s.nchans):
+            s.chans[i].dataqsiz = caps[i]
+            s.chans[i].recvq_head = -1
+            s.chans[i].recvq_tail = -1
+            s.chans[i].sendq_head = -1
+            s.chans[i].sendq_tail = -1
+            s.chans[i].lock_id = 1 + i
+            if caps[i] > 0:
+                s.chans[i].buf = <int64_t *> calloc(caps[i], sizeof(int64_t))
+                if s.chans[i].buf == NULL:
+                    raise MemoryError("gmpcore: cannot allocate a channel buffer")
+        for i in range(s.nlocks):
+            lock_init(&s.locks[i])
+        for i in range(nmutexes):
+            s.mutexes[i].semahead = -1
+            s.mutexes[i].sematail = -1
         self._init_cache(cores if cores > 0 else nprocs, sockets, layout)
 
         # randomOrder.reset(nprocs): the strides coprime to nprocs
@@ -424,7 +469,7 @@ cdef class Engine:
             for i in range(NSCHEDFIELDS):
                 s.sched_line[i] = i
         base = s.nprocs * s.lines_per_p
-        s.nlines = base + nsched + s.nwgs
+        s.nlines = base + nsched + s.nwgs + s.nchans + s.nmutexes
         s.lines = <Line *> calloc(s.nlines, sizeof(Line))
         s.core_acc = <int64_t *> calloc(ncores, sizeof(int64_t))
         s.core_miss = <int64_t *> calloc(ncores, sizeof(int64_t))
@@ -461,6 +506,14 @@ cdef class Engine:
         s.wg_line0 = base + nsched
         for i in range(s.nwgs):
             s.lines[s.wg_line0 + i].cls = LC_USER
+        s.chan_line0 = s.wg_line0 + s.nwgs
+        for i in range(s.nchans):
+            s.lines[s.chan_line0 + i].cls = LC_CHAN
+            s.locks[1 + i].line = s.chan_line0 + i
+        s.mutex_line0 = s.chan_line0 + s.nchans
+        for i in range(s.nmutexes):
+            s.lines[s.mutex_line0 + i].cls = LC_USER
+            s.mutexes[i].line = s.mutex_line0 + i
 
     def __dealloc__(self):
         cdef int32_t i
@@ -480,6 +533,20 @@ cdef class Engine:
         free(self.s.marks)
         free(self.s.steals)
         free(self.s.lines)
+        if self.s.chans != NULL:
+            for i in range(self.s.nchans):
+                free(self.s.chans[i].buf)
+        free(self.s.chans)
+        free(self.s.mutexes)
+        free(self.s.locks)
+        if self.s.timer_when != NULL:
+            for i in range(self.s.nprocs):
+                free(self.s.timer_when[i])
+                free(self.s.timer_g[i])
+        free(self.s.timer_when)
+        free(self.s.timer_g)
+        free(self.s.ntimers)
+        free(self.s.timers_cap)
         free(self.s.samples)
         free(self.s.sample_runq)
         free(self.s.sample_ticks)

@@ -37,6 +37,12 @@ cdef enum:
     waitReasonZero = 0
     waitReasonSyncWaitGroupWait = 1
     waitReasonFinalizerWait = 2
+    waitReasonChanSend = 3
+    waitReasonChanReceive = 4
+    waitReasonSyncMutexLock = 5
+    waitReasonSleep = 6
+    waitReasonSelect = 7
+    waitReasonChanSendNilChan = 8
 
 cdef enum:
     MAX_LOOP_DEPTH = 4     # nesting limit of loops in one function (checked in Python)
@@ -46,7 +52,8 @@ cdef enum:
 # chunks that never move, and dead Gs are recycled through gFree lists as Go's gfput/gfget do.
 ctypedef struct G:
     int64_t goid            # goroutine id; main is 1, then creation order
-    int64_t runnable_since  # cycle at which it last became _Grunnable (scheduling latency start)
+    int64_t runnable_since  # cycle it last became _Grunnable (latency start); while _Gwaiting,
+                            # the cycle it parked (Go's waitsince)
     int64_t parent_goid     # goid of the creator ("created by" in goroutine dumps), 0 for main
     int32_t schedlink       # next G on a gQueue/gList/wait list (-1: none)
     int32_t pc              # index of the next instruction in the program's code array
@@ -59,10 +66,14 @@ ctypedef struct G:
     uint8_t loopdepth       # number of active entries in loopiter
     uint8_t flags           # G_FLAG_* bits
     int16_t cowner          # cache model: core that last touched the descriptor line (-1: none)
+    int64_t val             # the value last received (or being sent) on a channel
+    int64_t wait_start      # sync.Mutex: when this G started waiting (starvation after 1 ms)
 
 cdef enum:
     G_FLAG_SYSTEM = 1       # a runtime goroutine (not counted as a user goroutine)
     G_FLAG_STARTED = 2      # has run at least once (start_order records only the first run)
+    G_FLAG_CLOSED = 4       # woken by closechan (a receive gets the zero value, !ok)
+    G_FLAG_HANDOFF = 8      # sync.Mutex: ownership handed over (starvation mode, sema ticket)
 
 # ---------------------------------------------------------------------------------------------
 # A processor.  The ring itself lives in a separate buffer (Engine.runq_buf) so its capacity is
@@ -129,6 +140,8 @@ ctypedef struct M:
     int32_t state_after_lock  # critical-section step of a queued waiter
     int32_t startm_p        # wakep -> startm: the idle P to hand over
     int32_t lock_retry      # woken from the lock's futex: retrying (keeps lock_req)
+    int32_t lock_id         # the Lock this M is acquiring / holding (0: sched.lock)
+    int32_t chan_op         # MS_CHAN_LOCKED: OP_CHAN_SEND / RECV / CLOSE
     int32_t lock_cont       # MS_LOCK: the critical-section step to run once sched.lock is held
     int32_t retstack[4]     # return states of nested sub-sequences (put+wakep, startm, ...)
     int32_t nret
@@ -172,6 +185,39 @@ ctypedef struct Sched:
     int64_t goidgen
     int64_t ngoroutines     # live user goroutines
 
+# A channel (runtime/chan.go hchan).  Values are int64; the buffer is a ring of dataqsiz.
+ctypedef struct Chan:
+    int64_t qcount
+    int64_t dataqsiz
+    int64_t sendx
+    int64_t recvx
+    int64_t *buf
+    int32_t recvq_head      # parked receivers, FIFO (sudogs: linked through G.schedlink)
+    int32_t recvq_tail
+    int32_t sendq_head      # parked senders, FIFO (their value in G.val)
+    int32_t sendq_tail
+    int32_t closed
+    int32_t lock_id         # its hchan.lock (a modelled Lock)
+    int64_t sends
+    int64_t recvs
+    int64_t blocked_sends
+    int64_t blocked_recvs
+
+# A sync.Mutex (internal/sync/mutex.go): state bits and the semaphore's waiter queue.
+ctypedef struct Mutex:
+    int32_t locked
+    int32_t woken
+    int32_t starving
+    int32_t nwait           # waiters (state >> mutexWaiterShift)
+    int32_t semahead        # sema queue: FIFO, re-waiters go to the front (lifo)
+    int32_t sematail
+    int32_t holder          # goid low bits of the holder (diagnostics)
+    int32_t line            # cache line of the state word
+    int64_t acquisitions
+    int64_t contended
+    int64_t starvation_switches
+    int64_t handoffs
+
 # A WaitGroup (sync.WaitGroup): counter plus a FIFO of waiters (the sema queue).
 ctypedef struct WaitGroup:
     int64_t counter
@@ -204,6 +250,7 @@ ctypedef struct MarkRec:
     int32_t spawn_index
     int32_t iteration
     int32_t p
+    int64_t value           # the goroutine's G.val (last value received)
 
 # ---------------------------------------------------------------------------------------------
 # Bytecode.  One instruction = INSTR_WIDTH int32 words: (opcode, a, b, c).  gmpcore/program.py
@@ -222,6 +269,19 @@ cdef enum Opcode:
     OP_ENDLOOP = 7       # a = pc of the matching OP_LOOP
     OP_GOSCHED = 8       # runtime.Gosched
     OP_SYSPARK = 9       # (runtime goroutines only) park for good, like runfinq with no work
+    OP_CHAN_SEND = 10    # a = chan, b = value source (VAL_*), c = constant
+    OP_CHAN_RECV = 11    # a = chan, b = pc to jump to when the channel is closed (-1: none)
+    OP_CHAN_CLOSE = 12   # a = chan
+    OP_JMP = 13          # a = target pc
+    OP_LOCK = 14         # a = mutex: sync.Mutex.Lock
+    OP_UNLOCK = 15       # a = mutex: sync.Mutex.Unlock
+    OP_SLEEP = 16        # a = distribution: time.Sleep
+
+cdef enum:
+    VAL_CONST = 0        # the constant c
+    VAL_SPAWN = 1        # the goroutine's spawn index
+    VAL_ITER = 2         # the innermost loop iteration
+    VAL_REG = 3          # the last value received (G.val)
 
 cdef enum DistKind:
     DIST_CONST = 0       # a
@@ -300,6 +360,9 @@ cdef enum MState:
     MS_ARRIVE = 27           # open arrivals: create the arriving G, then inject it
     MS_INJECT_LOCKED = 28    # injectglist without a P: global queue + startIdle, under the lock
     MS_STEAL_PROBE = 29      # runqgrab's retry: probe the same victim again
+    MS_CHAN_LOCKED = 30      # chansend / chanrecv / closechan under the channel's lock
+    MS_POLL_WAKE = 31        # the M blocked in netpoll until the next timer wakes up
+    MS_TIMERS = 32           # findRunnable step 1: run this P's expired timers
 
 # ---------------------------------------------------------------------------------------------
 # Cycle costs of scheduler micro-operations (gmpcore.CostModel fills this; see its docstring for
@@ -332,6 +395,9 @@ ctypedef struct Costs:
     int64_t mark             # recording a mark (user code, ~ a counter increment)
     int64_t wg               # WaitGroup Add/Done/Wait fast path
     int64_t gosched
+    int64_t chan             # a channel operation under its lock (send/recv/close)
+    int64_t mutex            # sync.Mutex Lock/Unlock fast path
+    int64_t mutex_spin       # one runtime_doSpin (procyield(30))
 
 # The queue strategy as flat parameters (gmpcore.Strategy fills this).
 ctypedef struct Strategy:
@@ -446,6 +512,9 @@ cdef enum ErrCode:
     ERR_BAD_PC = 4
     ERR_TOO_MANY_M = 5       # thread exhaustion (sched.maxmcount)
     ERR_KERNEL = 6           # a user kernel returned an error code: err_arg = hook << 32 | code
+    ERR_SEND_CLOSED = 7      # panic: send on closed channel
+    ERR_CLOSE_CLOSED = 8     # panic: close of closed channel
+    ERR_UNLOCK_UNLOCKED = 9  # fatal error: sync: unlock of unlocked mutex
 
 # ---------------------------------------------------------------------------------------------
 # Cache model.  Every piece of shared scheduler state sits on a modelled 64-byte line; a
@@ -464,8 +533,9 @@ cdef enum:  # LineClass
     LC_SCHED_GOID = 9    # goidgen (padded layout)
     LC_IDLEPMASK = 10    # idlepMask bitmap
     LC_G = 11            # goroutine descriptors
-    LC_USER = 12         # user objects (WaitGroups)
-    NLINECLASSES = 13
+    LC_USER = 12         # user objects (WaitGroups, sync.Mutex state words)
+    LC_CHAN = 13         # channels (hchan: lock and queues)
+    NLINECLASSES = 14
 
 # Fields of schedt with a modelled line (Engine.sched_line maps them to lines per layout).
 cdef enum:  # SchedField
@@ -560,7 +630,7 @@ ctypedef struct State:
     int32_t wg_line0         # first WaitGroup line
     uint64_t socket_mask[8][4]   # cores of each socket (at most 8 sockets)
     int64_t step_acc         # cycles of the accesses made by the current micro-step
-    CacheStats cstats[13]
+    CacheStats cstats[14]
     int64_t *core_acc        # per core: accesses, misses
     int64_t *core_miss
 
@@ -602,6 +672,22 @@ ctypedef struct State:
     int32_t ndists
     WaitGroup *wgs
     int32_t nwgs
+    Chan *chans
+    int32_t nchans
+    Mutex *mutexes
+    int32_t nmutexes
+    Lock *locks              # locks[0] is unused (sched.lock lives in schedlock); channels' after
+    int32_t nlocks
+    int32_t chan_line0       # first channel lock line
+    int32_t mutex_line0
+    # timers: one binary heap per P of (when, G index), as p.timers
+    int64_t **timer_when
+    int32_t **timer_g
+    int32_t *ntimers
+    int32_t *timers_cap
+    int64_t starve_cycles    # sync.Mutex starvation threshold (1 ms) in cycles
+    int32_t poller           # M blocked in netpoll until the next timer (-1: none)
+    int64_t poll_until
 
     # observation
     int64_t *hist            # HIST_BUCKETS scheduling-latency buckets (cycles)

@@ -106,12 +106,42 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
             if seen_add(s, seen, gi, SEEN_WAIT):
                 return check_fail(s, seen, 1)
             gi = getg(s, gi).schedlink
+    for i in range(s.nchans):
+        # channel invariants (chan.go header): one of sendq/recvq is empty; a buffered
+        # channel has no waiting receiver while it holds data, no waiting sender while not full
+        if s.chans[i].sendq_head != -1 and s.chans[i].recvq_head != -1:
+            return check_fail(s, seen, 30)
+        if s.chans[i].qcount > 0 and s.chans[i].recvq_head != -1:
+            return check_fail(s, seen, 30)
+        if s.chans[i].qcount < s.chans[i].dataqsiz and s.chans[i].sendq_head != -1:
+            return check_fail(s, seen, 30)
+        for k in range(2):
+            gi = s.chans[i].sendq_head if k == 0 else s.chans[i].recvq_head
+            while gi != -1:
+                if seen_add(s, seen, gi, SEEN_WAIT):
+                    return check_fail(s, seen, 1)
+                gi = getg(s, gi).schedlink
+    for i in range(s.nmutexes):
+        n = 0
+        gi = s.mutexes[i].semahead
+        while gi != -1:
+            n += 1
+            if seen_add(s, seen, gi, SEEN_WAIT):
+                return check_fail(s, seen, 1)
+            gi = getg(s, gi).schedlink
+        if n != s.mutexes[i].nwait:
+            return check_fail(s, seen, 31)
+    for pi in range(s.nprocs):
+        for i in range(s.ntimers[pi]):
+            if seen_add(s, seen, s.timer_g[pi][i], SEEN_WAIT):
+                return check_fail(s, seen, 1)
     # Ms: curg, Gs in hand, batches bound for the global queue, idle list, spinning count
     n = 0
     mi = s.sched.midle
     while mi != -1:
         n += 1
-        if n > s.sched.mnext or s.allm[mi].state != MS_PARKED or s.allm[mi].p != -1:
+        if (n > s.sched.mnext or s.allm[mi].state != MS_PARKED or s.allm[mi].p != -1
+                or mi == s.poller):
             return check_fail(s, seen, 13)
         mi = s.allm[mi].schedlink
     if n != s.sched.nmidle:
@@ -122,7 +152,7 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
         if mp.spinning:
             nspin += 1
             if mp.p != -1 and not in_sequence(mp, MS_EXECUTE) and not runqempty(s, &s.allp[mp.p]):
-                if st == MS_FR_TOP or st == MS_SCHEDULE:
+                if st == MS_SCHEDULE:          # schedule(): "spinning with local work"
                     return check_fail(s, seen, 15)
         if st == MS_WAKEP_LOCKED or st == MS_STARTM_LOCKED:
             nreserved += 1

@@ -165,6 +165,30 @@ cdef inline int32_t pidleget(State *s, M *mp) noexcept nogil:
     return pi
 
 
+cdef int32_t pidleget_timers(State *s, M *mp) noexcept nogil:
+    # take the idle P holding the earliest expired timer, if any (after netpoll returned)
+    cdef int32_t pi, best = -1, prev = -1, bprev = -1
+    pi = s.sched.pidle
+    while pi != -1:
+        if timers_due(s, pi) and (best == -1 or s.timer_when[pi][0] < s.timer_when[best][0]):
+            best = pi
+            bprev = prev
+        prev = pi
+        pi = s.allp[pi].link
+    if best == -1:
+        return -1
+    acc_sched(s, mp, SF_IDLE, ACC_WRITE)
+    acc_sched(s, mp, SF_IDLEPMASK, ACC_WRITE)
+    if bprev == -1:
+        s.sched.pidle = s.allp[best].link
+    else:
+        s.allp[bprev].link = s.allp[best].link
+    s.allp[best].link = -1
+    s.allp[best].idle = 0
+    s.sched.npidle -= 1
+    return best
+
+
 cdef inline int32_t pidlegetSpinning(State *s, M *mp) noexcept nogil:
     cdef int32_t pi = pidleget(s, mp)
     if pi == -1:

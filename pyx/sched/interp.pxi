@@ -95,6 +95,7 @@ cdef inline void gopark(State *s, M *mp, G *gp, int32_t reason, int32_t obj) noe
     acc_g(s, mp, mp.curg, ACC_WRITE)
     trace_ev(s, TE_GO_BLOCK, gp.goid, obj, mp.p, mp.id, reason)
     gp.status = _Gwaiting
+    gp.runnable_since = s.now               # while parked: when it parked (Go's waitsince)
     gp.waitreason = <uint8_t> reason
     gp.waiting_on = obj
     gp.m = -1
@@ -209,6 +210,24 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
 
         elif op == OP_EXIT:
             return goexit(s, mp, mi, gi)
+
+        elif op == OP_CHAN_SEND or op == OP_CHAN_RECV or op == OP_CHAN_CLOSE:
+            return chan_begin(s, mp, mi, a)
+
+        elif op == OP_JMP:
+            gp.pc = a
+
+        elif op == OP_LOCK:
+            return mutex_lock(s, mp, mi, a)
+
+        elif op == OP_UNLOCK:
+            return mutex_unlock(s, mp, mi, a)
+
+        elif op == OP_SLEEP:
+            n = sample_dist(s, a)
+            gp.pc += 1
+            if n > 0:
+                return sleep_park(s, mp, mi, n)
 
         elif op == OP_SYSPARK:
             # a runtime goroutine (runfinq) that parks for good: "finalizer wait"

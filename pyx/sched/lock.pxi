@@ -109,7 +109,7 @@ cdef void lock_release(State *s, Lock *L, int64_t end) noexcept nogil:
         heap_push(s, end + s.cost.lock_handoff, EV_M, w)
     else:
         # asleep on the futex: wake it to retry; the lock is free until someone takes it
-        wp.lock_cont = wp.state_after_lock
+        wp.lock_cont = wp.state_after_lock       # (wp.lock_id still names this lock)
         wp.state = MS_LOCK
         wp.lock_retry = 1
         L.busy_until = end

@@ -45,16 +45,32 @@ cdef inline int64_t to_execute(M *mp, int32_t gi, int32_t inherit, int64_t cost)
     return cost
 
 
+cdef inline Lock *lock_of(State *s, int32_t lock_id) noexcept nogil:
+    # lock 0 is sched.lock; the others are channel locks (hchan.lock)
+    return &s.schedlock if lock_id == 0 else &s.locks[lock_id]
+
+
 cdef inline int64_t take_lock(State *s, M *mp, int32_t mi, int32_t cont) noexcept nogil:
     # acquire sched.lock now; the critical section is the step `cont`
     mp.state = cont
+    mp.lock_id = 0
     return lock_acquire(s, &s.schedlock, mi)
+
+
+cdef inline int64_t unlock_id(State *s, M *mp, int64_t cost) noexcept nogil:
+    # end the critical section of the lock the M holds (mp.lock_id) after `cost` more cycles
+    cdef Lock *L = lock_of(s, mp.lock_id)
+    line_access(s, mp.core, L.line, ACC_WRITE)
+    lock_release(s, L, s.now + s.step_acc + cost)
+    mp.lock_id = 0
+    return cost
 
 
 cdef inline int64_t lock_after(M *mp, int32_t cont, int64_t cost) noexcept nogil:
     # acquire sched.lock after `cost` more cycles of work in this step
     mp.state = MS_LOCK
     mp.lock_cont = cont
+    mp.lock_id = 0
     return cost
 
 
@@ -113,6 +129,9 @@ cdef int64_t fr_top(State *s, M *mp, int32_t mi, int64_t cost) noexcept nogil:
     # findRunnable from the top: step 4 (fairness), then step 7 (runqget, first phase)
     cdef P *pp = &s.allp[mp.p]
     cdef int32_t gi
+    if timers_due(s, mp.p):
+        mp.state = MS_TIMERS                  # step 1: checkTimers
+        return cost
     if s.strat.global_only:
         mp.state = MS_FR_GLOBAL
         return cost
@@ -153,6 +172,11 @@ cdef int32_t next_victim(State *s, M *mp) noexcept nogil:
     if s.strat.victim == VICTIM_SAME_SOCKET:
         visits = 2 * nprocs                  # one round on my socket, one on the others
     while mp.steal_i < visits:
+        if mp.steal_pass == s.strat.steal_passes - 1 and s.victim_fn == NULL:
+            # stealTimersOrRunNextG: any P's expired timers are fair game on the last pass
+            vi = mp.steal_pos
+            if vi != mp.p and timers_due(s, vi):
+                return vi
         if s.victim_fn != NULL:
             vi = s.victim_fn(mp.p, nprocs, mp.steal_pass, mp.steal_i, mp.steal_r, s.coprimes,
                              s.ncoprimes)
@@ -190,6 +214,12 @@ cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
     cdef P *victim = &s.allp[vi]
     cdef uint32_t h, t, ln, n
     cdef int32_t k
+    if mp.steal_pass == s.strat.steal_passes - 1 and timers_due(s, vi):
+        # run the victim's expired timers: their Gs are readied onto this P
+        k = run_due_timers(s, mp, vi)
+        ret_push(mp, MS_FR_TOP)
+        mp.state = MS_AFTERPUT
+        return s.cost.steal_probe + k * s.cost.ready
     s.c.steal_attempts += 1
     s.pstats[pp.id].steal_attempts += 1
     acc_head(s, mp, victim, ACC_READ)         # LoadAcq(runqhead), LoadAcq(runqtail)
@@ -298,7 +328,18 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         return fr_top(s, mp, mi, 0)
 
     elif st == MS_LOCK:
-        return take_lock(s, mp, mi, mp.lock_cont)
+        # (re)try the lock the M wants: sched.lock, or a channel's lock after a futex wake
+        mp.state = mp.lock_cont
+        return lock_acquire(s, lock_of(s, mp.lock_id), mi)
+
+    elif st == MS_CHAN_LOCKED:
+        return chan_locked(s, mp, mi)
+
+    elif st == MS_TIMERS:
+        return run_timers(s, mp, mi)
+
+    elif st == MS_POLL_WAKE:
+        return poll_wake(s, mp, mi)
 
     elif st == MS_FR_FAIR_LOCKED:
         lock_granted(s, &s.schedlock, mi)
@@ -504,7 +545,9 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
 
     elif st == MS_CHECKRUNQS_LOCKED:
         lock_granted(s, &s.schedlock, mi)
-        pi = pidlegetSpinning(s, mp)
+        pi = pidleget_timers(s, mp)           # after netpoll: the P whose timer fired, if idle
+        if pi == -1:
+            pi = pidlegetSpinning(s, mp)
         cost = unlock(s, mp, s.cost.lock)
         if pi != -1:
             acquirep(s, mi, pi)
@@ -515,6 +558,10 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
 
     elif st == MS_STOPM_LOCKED:
         lock_granted(s, &s.schedlock, mi)
+        if become_poller(s, mp, mi):
+            # block in netpoll until the next timer instead of sleeping on m.park
+            unlock(s, mp, s.cost.lock)
+            return -1
         mput(s, mi)
         cost = unlock(s, mp, s.cost.lock)
         mp.state = MS_PARKED

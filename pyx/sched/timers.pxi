@@ -1,0 +1,138 @@
+# Timers (time.Sleep) on per-P heaps, run by findRunnable's checkTimers (step 1), stolen with
+# work on stealWork's last pass, and -- when every M would sleep -- by the one M blocked in
+# netpoll until the earliest timer (findRunnable step 16: pollUntil).
+
+cdef int timer_add(State *s, int32_t pi, int64_t when, int32_t gi) noexcept nogil:
+    cdef int32_t n = s.ntimers[pi], i, parent, cap
+    cdef int64_t *tw
+    cdef int32_t *tg
+    if n == s.timers_cap[pi]:
+        cap = 2 * n if n > 0 else 16
+        tw = <int64_t *> realloc(s.timer_when[pi], cap * sizeof(int64_t))
+        if tw == NULL:
+            return -1
+        s.timer_when[pi] = tw
+        tg = <int32_t *> realloc(s.timer_g[pi], cap * sizeof(int32_t))
+        if tg == NULL:
+            return -1
+        s.timer_g[pi] = tg
+        s.timers_cap[pi] = cap
+    tw = s.timer_when[pi]
+    tg = s.timer_g[pi]
+    i = n
+    s.ntimers[pi] = n + 1
+    while i > 0:
+        parent = (i - 1) >> 1
+        if tw[parent] <= when:
+            break
+        tw[i] = tw[parent]
+        tg[i] = tg[parent]
+        i = parent
+    tw[i] = when
+    tg[i] = gi
+    return 0
+
+
+cdef int32_t timer_pop(State *s, int32_t pi) noexcept nogil:
+    # remove and return the earliest timer's G
+    cdef int64_t *tw = s.timer_when[pi]
+    cdef int32_t *tg = s.timer_g[pi]
+    cdef int32_t n = s.ntimers[pi] - 1, i = 0, child, top = tg[0]
+    cdef int64_t lw = tw[n]
+    cdef int32_t lg = tg[n]
+    s.ntimers[pi] = n
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        if child + 1 < n and tw[child + 1] < tw[child]:
+            child += 1
+        if tw[child] >= lw:
+            break
+        tw[i] = tw[child]
+        tg[i] = tg[child]
+        i = child
+    if n > 0:
+        tw[i] = lw
+        tg[i] = lg
+    return top
+
+
+cdef inline bint timers_due(State *s, int32_t pi) noexcept nogil:
+    return s.ntimers[pi] > 0 and s.timer_when[pi][0] <= s.now
+
+
+cdef int64_t next_timer(State *s) noexcept nogil:
+    # pollUntil: the earliest timer of any P (0: none)
+    cdef int32_t pi
+    cdef int64_t best = 0
+    for pi in range(s.nprocs):
+        if s.ntimers[pi] > 0 and (best == 0 or s.timer_when[pi][0] < best):
+            best = s.timer_when[pi][0]
+    return best
+
+
+cdef int32_t run_due_timers(State *s, M *mp, int32_t pi) noexcept nogil:
+    # p.timers.run: every expired timer of P pi fires goready (onto the *current* P)
+    cdef int32_t k = 0
+    while timers_due(s, pi):
+        goready1(s, mp, timer_pop(s, pi))
+        k += 1
+    return k
+
+
+cdef int64_t run_timers(State *s, M *mp, int32_t mi) noexcept nogil:
+    # MS_TIMERS (checkTimers at the top of findRunnable), then findRunnable continues
+    cdef int32_t k = run_due_timers(s, mp, mp.p)
+    ret_push(mp, MS_FR_TOP)
+    mp.state = MS_AFTERPUT
+    return k * s.cost.ready
+
+
+cdef int64_t sleep_park(State *s, M *mp, int32_t mi, int64_t d) noexcept nogil:
+    # time.Sleep(d): a timer on this P, then gopark("sleep"); wakeNetPoller if it is earlier
+    # than what the poller waits for
+    cdef int32_t gi = mp.curg
+    cdef G *gp = getg(s, gi)
+    cdef int64_t when = s.now + d
+    if timer_add(s, mp.p, when, gi) != 0:
+        fail(s, ERR_NOMEM, 8)
+        return -1
+    gopark(s, mp, gp, waitReasonSleep, -1)
+    if s.poller != -1 and when < s.poll_until:
+        poller_rearm(s, when)
+    return s.cost.park
+
+
+cdef void poller_rearm(State *s, int64_t when) noexcept nogil:
+    # netpollBreak: the blocked poller returns and sleeps again until `when`
+    cdef M *pm = &s.allm[s.poller]
+    s.poll_until = when
+    pm.idle_since = when if when > s.now else s.now   # (the wake-up this event stands for)
+    heap_push(s, pm.idle_since, EV_M, s.poller)
+
+
+cdef bint become_poller(State *s, M *mp, int32_t mi) noexcept nogil:
+    # findRunnable step 16: with timers pending and nobody polling, block in netpoll until the
+    # earliest one instead of stopm
+    cdef int64_t until
+    if s.poller != -1:
+        return False
+    until = next_timer(s)
+    if until == 0:
+        return False
+    s.poller = mi
+    s.poll_until = until
+    mp.state = MS_POLL_WAKE
+    mp.idle_since = until if until > s.now else s.now
+    heap_push(s, mp.idle_since, EV_M, mi)
+    return True
+
+
+cdef int64_t poll_wake(State *s, M *mp, int32_t mi) noexcept nogil:
+    # netpoll returned (timer due): take an idle P and look for work from the top
+    if s.now != mp.idle_since or s.poller != mi:
+        return -1                                    # a stale wake-up (re-armed since)
+    s.poller = -1
+    s.poll_until = 0
+    return take_lock(s, mp, mi, MS_CHECKRUNQS_LOCKED)
