@@ -50,6 +50,8 @@ cdef int64_t arrive(State *s, M *mp, int32_t mi) noexcept nogil:
     gp.waitreason = waitReasonZero
     gp.loopdepth = 0
     gp.flags = 0
+    gp.val = 0
+    gp.wait_start = 0
     s.c.arrivals += 1
     s.c.goroutines_created += 1
     s.sched.ngoroutines += 1

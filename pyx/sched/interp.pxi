@@ -35,6 +35,8 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
     gp.waitreason = waitReasonZero
     gp.loopdepth = 0
     gp.flags = 0
+    gp.val = 0
+    gp.wait_start = 0
     s.c.goroutines_created += 1
     s.sched.ngoroutines += 1
     if s.sched.ngoroutines > s.c.max_live:
