@@ -22,7 +22,8 @@ def test_burst_1m_16p(benchmark, strategy):
     s = res.summary
     # the amount of work: a fast wrong answer cannot pass
     assert s["status"] == "ok"
-    assert s["goroutines_created"] == N + 1 and s["goroutines_finished"] == N + 1
+    # (main may return while the last worker is still in goexit: N or N+1 finished)
+    assert s["goroutines_created"] == N + 1 and s["goroutines_finished"] >= N
     assert s["executes"] >= N
     events = s["events"]
     benchmark.extra_info["events"] = events

@@ -7,12 +7,13 @@
     res.summary, res.latency.percentile(99), res.start_order
 """
 from ._engine import G_DTYPE, M_DTYPE, P_DTYPE
+from .configio import load_config, save_config
 from .config import STRATEGIES, STRATEGY_DOCS, CostModel, Machine, Strategy, get_strategy
 from .dist import Const, Distribution, Exponential, LogNormal, Uniform
 from .program import Function, Program, WaitGroup
 from .result import LatencyHistogram, Result
 from .kernels import Kernel, KernelError, kernel
-from .runner import InternalError, ProgramError, run
+from .runner import InternalError, MemoryLimitError, ProgramError, run
 from . import experiments, workloads  # noqa: E402  (submodules users reach as attributes)
 from .sweep import RunSpec, load_store, sweep  # noqa: E402  (gmpcore.sweep is the function)
 
@@ -27,5 +28,5 @@ __all__ = [
     "Distribution", "Const", "Exponential", "Uniform", "LogNormal",
     "ProgramError", "InternalError", "G_DTYPE", "P_DTYPE", "M_DTYPE", "__version__",
     "sweep", "RunSpec", "load_store",
-    "kernel", "Kernel", "KernelError", "strategies", "STRATEGY_DOCS",
+    "kernel", "Kernel", "KernelError", "strategies", "STRATEGY_DOCS", "MemoryLimitError", "save_config", "load_config",
 ]

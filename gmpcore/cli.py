@@ -47,7 +47,8 @@ def _fmt(v):
     return str(v)
 
 
-def print_table(df, columns, file=sys.stdout):
+def print_table(df, columns, file=None):
+    file = file or sys.stdout
     cols = [c for c in columns if c in df.columns]
     cells = [[_fmt(v) for v in row] for row in df[cols].itertuples(index=False)]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
@@ -56,8 +57,9 @@ def print_table(df, columns, file=sys.stdout):
         print("  ".join(v.rjust(w) for v, w in zip(r, widths)), file=file)
 
 
-def print_transposed(df, rows, file=sys.stdout):
+def print_transposed(df, rows, file=None):
     """One row per metric, one column per strategy."""
+    file = file or sys.stdout
     labels = [lab for col, lab in rows if col in df.columns]
     cols = [col for col, lab in rows if col in df.columns]
     names = list(df["strategy"])

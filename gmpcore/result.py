@@ -285,3 +285,54 @@ class Result:
         return (f"<gmpcore.Result {s['strategy']} procs={s['procs']} status={s['status']} "
                 f"goroutines={s['goroutines_created']} events={s['events']} "
                 f"emulated={s['emulated_ns'] / 1e6:.3f}ms>")
+
+    # --- observability (gmpcore.export, gmpcore.plot; docs/observability.md) -----------------
+
+    def schedtrace(self, detailed: bool | None = None, go_version: str = "1.25") -> str:
+        """What GODEBUG=schedtrace=N (with scheddetail: the P, M and G lines too) would print
+        for this run.  Needs run(..., schedtrace_ms=N [, scheddetail=True])."""
+        from .export.schedtrace import schedtrace
+        return schedtrace(self, detailed=detailed, go_version=go_version)
+
+    def write_go_trace(self, path, **kw) -> dict:
+        """Write a Go execution trace (Go 1.22+ format) that `go tool trace` opens.  Needs
+        run(..., trace=...).  Returns a summary (events, generations, goroutines, procs, ...)."""
+        from .export.gotrace import write_go_trace
+        return write_go_trace(self, path, **kw)
+
+    def write_perfetto(self, path, **kw) -> dict:
+        """Write a Chrome Trace Event JSON file for Perfetto / chrome://tracing (".gz": gzip):
+        a track per P and per M with goroutine slices, scheduler counters, steal arrows."""
+        from .export.perfetto import write_perfetto
+        return write_perfetto(self, path, **kw)
+
+    def goroutine_dump(self, snapshot: int | None = None, include_system: bool = False) -> str:
+        """A debug=2 goroutine dump at the end of the run (or at scheddetail snapshot i);
+        the one-frame stacks are synthesized (see gmpcore.export.dump)."""
+        from .export.dump import goroutine_dump
+        return goroutine_dump(self, snapshot=snapshot, include_system=include_system)
+
+    def plot_runqueues(self, **kw):
+        """Heatmap of every P's run queue over time, with the global queue (gmpcore.plot)."""
+        from .plot import runqueue_heatmap
+        return runqueue_heatmap(self, **kw)
+
+    def plot_latency(self, *others, labels=None, **kw):
+        """Scheduling-latency CDF of this run (and of `others`) on one axis (gmpcore.plot)."""
+        from .plot import latency_cdf
+        return latency_cdf([self, *others], labels=labels, **kw)
+
+    def plot_cache(self, **kw):
+        """Cache misses and line transfers by line class (gmpcore.plot)."""
+        from .plot import cache_traffic
+        return cache_traffic(self, **kw)
+
+    def plot_steals(self, **kw):
+        """Steal matrix: Gs each thief P took from each victim P (gmpcore.plot)."""
+        from .plot import steal_matrix
+        return steal_matrix(self, **kw)
+
+    def plot_timeline(self, **kw):
+        """Goroutines on Ps over time, from the recorded events (gmpcore.plot)."""
+        from .plot import goroutine_timeline
+        return goroutine_timeline(self, **kw)

@@ -1,17 +1,19 @@
 """gmpcore.run(): validate, build the native engine, run it in chunks, collect a Result."""
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
 
 from . import _engine
 from .config import LAYOUTS, CostModel, Machine, get_strategy
+from .guard import MemoryLimitError, check_memory
 from .kernels import KernelError
 from .program import Program
 from .result import LatencyHistogram, Result
 
-__all__ = ["run", "ProgramError", "InternalError", "KernelError"]
+__all__ = ["run", "ProgramError", "InternalError", "KernelError", "MemoryLimitError"]
 
 DEFAULT_MAX_EVENTS = 2**62
 CHUNK_EVENTS = 1 << 21          # ~0.1 s of native work between Ctrl-C checks
@@ -38,7 +40,8 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         machine: Machine | None = None, costs: CostModel | None = None, record: bool = True,
         max_events: int | None = None, max_cycles: int | None = None,
         check_every: int = 0, schedtrace_ms: float | None = None, scheddetail: bool = False,
-        sample_every_ns: float | None = None, trace=False, trace_window=None) -> Result:
+        sample_every_ns: float | None = None, trace=False, trace_window=None,
+        memory_limit=None, progress=None) -> Result:
     """Run `program` on the emulated scheduler and return a Result.
 
     procs        GOMAXPROCS (overrides machine.procs)
@@ -58,6 +61,11 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
                       or the maximum number of events to keep; Result.trace_lost counts the
                       rest
     trace_window      (start_ns, end_ns): record trace events only inside this window
+    memory_limit      bytes the run may allocate (estimated before it starts; default 80% of
+                      available memory, or $GMPCORE_MEMORY_LIMIT); False disables the guard
+    progress          None/False: silent; True: a progress line on stderr for runs longer
+                      than a second; a callable: called as progress(events, emulated_ns)
+                      between chunks (about every 0.1 s)
     """
     if not isinstance(program, Program):
         raise TypeError(f"run() takes a gmpcore.Program, got {type(program).__name__}")
@@ -116,6 +124,11 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
             trace_cap = DEFAULT_TRACE_CAP
 
     compiled = program.compile()
+    if memory_limit is not None and memory_limit is not False:
+        memory_limit = _check_int("memory_limit", memory_limit, 1, 2**62)
+    check_memory(compiled, machine.procs, strat.ring_cap, record, trace_cap, memory_limit)
+    if progress not in (None, False, True) and not callable(progress):
+        raise TypeError(f"progress must be a bool or a callable, got {type(progress).__name__}")
     eng = _engine.Engine(
         compiled.code, compiled.func_entry, compiled.dist_kind, compiled.dist_a,
         compiled.dist_b, compiled.nwgs, compiled.main_fn, compiled.sys_fn, machine.procs,
@@ -131,12 +144,23 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     t0 = time.perf_counter()
     status = "running"
     snapshots = []
+    last_report = t0
     while status in ("running", "sample"):
         status = eng.run(CHUNK_EVENTS, check_every, scheddetail)
+        if progress:
+            now = time.perf_counter()
+            if callable(progress):
+                progress(eng.events, machine.ns(eng.now))
+            elif now - t0 > 1.0 and now - last_report > 0.5:
+                last_report = now
+                print(f"\rgmpcore: {eng.events:,} events, {machine.ns(eng.now) / 1e6:,.3f} ms "
+                      f"emulated, {now - t0:,.1f} s", end="", file=sys.stderr, flush=True)
         if status == "sample":
             snapshots.append({"time": eng.now, "procs": eng.procs(), "threads": eng.threads(),
                               "goroutines": eng.goroutines(), "counters": eng.counters()})
     wall = time.perf_counter() - t0
+    if progress is True and wall > 1.0:
+        print(file=sys.stderr)
 
     if status == "error":
         msg, code, arg = eng.error
@@ -173,7 +197,8 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     res.sched_snapshots = snapshots
     res.sample_records, res.sample_runq, res.sample_ticks = eng.samples()
     res.trace_records, res.trace_lost = eng.trace()
-    res.final = {"procs": eng.procs(), "threads": eng.threads(), "goroutines": eng.goroutines(),
+    res.final = {"procs": eng.procs(), "threads": eng.threads(),
+                 "goroutines": eng.goroutines(live_only=True),
                  "counters": eng.counters(), "func_entry": compiled.func_entry,
                  "func_names": compiled.func_names,
                  "objects": {**{("chan send", i): n for i, n in enumerate(compiled.chan_names)},
@@ -198,6 +223,11 @@ def _per_p(eng) -> np.ndarray:
     return rfn.merge_arrays([extra, st], flatten=True, usemask=False)
 
 
+def _version() -> str:
+    from . import __version__
+    return __version__
+
+
 def _kernel_addresses(strat) -> dict:
     k = strat.kernels
     return {"victim_fn": k["choose_victim"].address if "choose_victim" in k else 0,
@@ -210,6 +240,7 @@ def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result
     hist = LatencyHistogram(eng.hist(), c["lat_sum"], c["lat_max"], machine.clock_ghz)
     ns = machine.ns
     summary = {
+        "gmpcore_version": _version(),
         "strategy": strat.name,
         "procs": machine.procs,
         "seed": seed,
@@ -247,7 +278,7 @@ def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result
               "steal_attempts", "steal_cas_fail", "runnext_steals", "runqget_cas_fail",
               "runnext_puts", "runnext_kicks", "globrunq_puts", "globrunq_gets",
               "globrunq_batches", "fairness_gets", "runqputslow", "wakep_calls", "wakep_started",
-              "startm", "stopm", "newm", "threads", "spinning_ms", "spinning_cycles",
+              "startm", "stopm", "newm", "threads", "become_spinning", "spinning_cycles",
               "idle_cycles", "parks", "readies", "gfree_reuse", "g_records",
               "lock_acquisitions", "lock_contended", "lock_wait_cycles", "lock_hold_cycles",
               "cas_attempts", "cas_failures", "arrivals"):
@@ -263,5 +294,5 @@ def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result
         cache_records=cache,
         core_records=np.stack(eng.core_stats()),
         config={"machine": machine, "strategy": strat, "costs": costs, "seed": seed,
-                "clock_ghz": machine.clock_ghz},
+                "clock_ghz": machine.clock_ghz, "gmpcore_version": _version()},
     )

@@ -32,6 +32,15 @@ from _types cimport *
 
 cnp.import_array()
 
+cdef extern from *:
+    int GMPCORE_DEBUG_BUILD "GMPCORE_DEBUG"   # set by setup.py (GMPCORE_DEBUG=1 pip install)
+
+DEBUG_BUILD = bool(GMPCORE_DEBUG_BUILD)
+DEBUG_CHECK_EVERY = 1024          # a debug build checks every invariant this often
+G_RECORD_BYTES = sizeof(G)
+TRACE_EVENT_BYTES = sizeof(TraceEv)
+MARK_BYTES = sizeof(MarkRec)
+
 
 cdef inline void fail(State *s, int32_t code, int64_t arg) noexcept nogil:
     if s.status == ST_RUNNING or s.status == ST_OK:
@@ -559,6 +568,8 @@ cdef class Engine:
         progress).  Returns the status name; 'running' means call again.  With
         pause_on_sample, it also returns right after each sample ('sample')."""
         cdef int rc
+        if GMPCORE_DEBUG_BUILD and check_every == 0:
+            check_every = DEBUG_CHECK_EVERY
         self.s.pause_on_sample = pause_on_sample
         with nogil:
             rc = run_loop(&self.s, chunk, check_every)
@@ -659,13 +670,19 @@ cdef class Engine:
             return np.zeros(0, dtype=M_DTYPE)
         return np.asarray(<M[:self.s.sched.mnext]> self.s.allm).copy()
 
-    def goroutines(self):
-        """All G records (allgs order), as a structured array of G_DTYPE."""
-        cdef int32_t i
-        out = np.zeros(self.s.nallg, dtype=G_DTYPE)
+    def goroutines(self, bint live_only=False):
+        """G records in allgs order, as a structured array of G_DTYPE (live_only: skip
+        _Gdead records, which are most of them after a large run)."""
+        cdef int32_t i, n = 0, k = 0
+        for i in range(self.s.nallg):
+            if not live_only or getg(&self.s, i).status != _Gdead:
+                n += 1
+        out = np.zeros(n, dtype=G_DTYPE)
         cdef G[::1] view = out
         for i in range(self.s.nallg):
-            view[i] = getg(&self.s, i)[0]
+            if not live_only or getg(&self.s, i).status != _Gdead:
+                view[k] = getg(&self.s, i)[0]
+                k += 1
         return out
 
     def runq(self, int p):

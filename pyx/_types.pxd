@@ -477,7 +477,7 @@ ctypedef struct Counters:
     int64_t startm
     int64_t stopm
     int64_t newm
-    int64_t spinning_ms      # becomeSpinning calls
+    int64_t become_spinning  # becomeSpinning calls
     int64_t spinning_cycles
     int64_t idle_cycles      # cycles Ms spent parked (with no P)
     int64_t parks

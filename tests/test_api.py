@@ -543,7 +543,7 @@ def test_result_shape_and_repr():
               "runnext_steals", "runqget_cas_fail", "runnext_puts", "runnext_kicks",
               "globrunq_puts", "globrunq_gets", "globrunq_batches", "fairness_gets",
               "runqputslow", "wakep_calls", "wakep_started", "startm", "stopm", "newm",
-              "threads", "spinning_ms", "spinning_cycles", "idle_cycles", "parks", "readies",
+              "threads", "become_spinning", "spinning_cycles", "idle_cycles", "parks", "readies",
               "gfree_reuse", "g_records", "lock_acquisitions", "lock_contended",
               "lock_wait_cycles", "lock_hold_cycles"):
         assert k in s, k

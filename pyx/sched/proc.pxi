@@ -27,7 +27,7 @@ cdef inline void becomeSpinning(State *s, M *mp) noexcept nogil:
     mp.spin_since = s.now
     s.sched.nmspinning += 1
     s.sched.needspinning = 0
-    s.c.spinning_ms += 1
+    s.c.become_spinning += 1
 
 
 cdef inline void stopSpinning(State *s, M *mp) noexcept nogil:
