@@ -25,7 +25,7 @@ import numpy as np
 from . import _engine
 from .dist import Distribution, as_distribution
 
-__all__ = ["Program", "Function", "WaitGroup", "Chan", "Mutex", "CompiledProgram", "OP"]
+__all__ = ["Program", "Function", "WaitGroup", "Chan", "Mutex", "RuntimeLock", "CompiledProgram", "OP"]
 
 OP = dict(_engine.OPCODES)
 INSTR = _engine.INSTR
@@ -54,6 +54,14 @@ class Chan:
 @dataclass(frozen=True)
 class Mutex:
     """A sync.Mutex."""
+    index: int
+    name: str
+    program_id: int
+
+
+@dataclass(frozen=True)
+class RuntimeLock:
+    """A runtime-internal lock (like mheap.lock): a thread waits for it holding its P."""
     index: int
     name: str
     program_id: int
@@ -154,6 +162,14 @@ class Function:
         self._ops.append(("UNLOCK", mu.index))
         return self
 
+    def hold(self, lock: "RuntimeLock", work) -> "Function":
+        """Run `work` cycles holding a runtime lock (e.g. growslice under mheap.lock).  Unlike
+        a sync.Mutex, waiters do not park: their M spins, then sleeps on a futex, keeping its
+        P -- so a hot runtime lock stalls whole Ps and their run queues."""
+        self._check_obj(lock, RuntimeLock, "runtime_lock")
+        self._ops.append(("RTLOCK", lock.index, as_distribution(work)))
+        return self
+
     def sleep(self, duration) -> "Function":
         """time.Sleep for `duration` cycles (a number or a Distribution)."""
         self._ops.append(("SLEEP", as_distribution(duration)))
@@ -241,6 +257,7 @@ class CompiledProgram:
     nmutexes: int = 0
     chan_names: list = None
     mutex_names: list = None
+    rtlock_names: list = None
 
     def disassemble(self) -> str:
         names = {v: k for k, v in OP.items()}
@@ -262,6 +279,7 @@ class Program:
         self._wgs: list[WaitGroup] = []
         self._chans: list[Chan] = []
         self._mutexes: list[Mutex] = []
+        self._rtlocks: list[RuntimeLock] = []
         self._arrivals = None
 
     def func(self, name: str) -> Function:
@@ -303,6 +321,11 @@ class Program:
         ch = Chan(len(self._chans), name or f"ch{len(self._chans)}", cap, id(self))
         self._chans.append(ch)
         return ch
+
+    def runtime_lock(self, name: str | None = None) -> RuntimeLock:
+        lk = RuntimeLock(len(self._rtlocks), name or f"lock{len(self._rtlocks)}", id(self))
+        self._rtlocks.append(lk)
+        return lk
 
     def mutex(self, name: str | None = None) -> Mutex:
         mu = Mutex(len(self._mutexes), name or f"mu{len(self._mutexes)}", id(self))
@@ -377,6 +400,11 @@ class Program:
                     code[start][2] = len(code)
                 elif kind in ("LOCK", "UNLOCK"):
                     code.append([OP[kind], op[1], 0, 0])
+                elif kind == "RTLOCK":
+                    d = op[2]
+                    if d not in dists:
+                        dists[d] = len(dists)
+                    code.append([OP["RTLOCK"], op[1], dists[d], 0])
                 elif kind == "SLEEP":
                     d = op[1]
                     if d not in dists:
@@ -415,4 +443,5 @@ class Program:
             nmutexes=len(self._mutexes),
             chan_names=[c.name for c in self._chans],
             mutex_names=[m.name for m in self._mutexes],
+            rtlock_names=[r.name for r in self._rtlocks],
         )

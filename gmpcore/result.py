@@ -126,6 +126,9 @@ class Result:
     trace_records: np.ndarray = None      # trace=...: scheduler events
     trace_lost: int = 0                   # trace events dropped over the cap
     final: dict = field(default_factory=dict)             # P/M/G records at the end
+    mutex_records: list = field(default_factory=list)
+    rtlock_records: list = field(default_factory=list)
+    chan_records: list = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -205,6 +208,43 @@ class Result:
         return pd.DataFrame({"time_cycles": r["time"], "time_ns": r["time"] / clock,
                              "kind": kinds[r["kind"]], "goid": r["goid"], "arg": r["arg"],
                              "p": r["p"], "m": r["m"], "reason": r["reason"]})
+
+    @property
+    def mutexes(self):
+        """Per sync.Mutex: acquisitions, contended Locks, wait (ns, all goroutines),
+        switches to starvation mode, direct hand-offs."""
+        import pandas as pd
+        clock = self.config.get("clock_ghz", 3.0)
+        names = self.config.get("mutex_names") or [f"mu{i}" for i in
+                                                    range(len(self.mutex_records))]
+        return pd.DataFrame([{"mutex": n, "acquisitions": r["acquisitions"],
+                              "contended": r["contended"], "wait_ns": r["wait_cycles"] / clock,
+                              "starvation_switches": r["starvation_switches"],
+                              "handoffs": r["handoffs"]}
+                             for n, r in zip(names, self.mutex_records)])
+
+    @property
+    def runtime_locks(self):
+        """Per runtime lock (Program.runtime_lock): acquisitions, contended, wait and hold
+        (ns, summed over Ms)."""
+        import pandas as pd
+        clock = self.config.get("clock_ghz", 3.0)
+        names = self.config.get("rtlock_names") or []
+        return pd.DataFrame([{"lock": n, "acquisitions": r["acquisitions"],
+                              "contended": r["contended"], "wait_ns": r["wait_cycles"] / clock,
+                              "hold_ns": r["hold_cycles"] / clock}
+                             for n, r in zip(names, self.rtlock_records)])
+
+    @property
+    def channels(self):
+        """Per channel: capacity, sends, receives, sends and receives that had to park."""
+        import pandas as pd
+        names = self.config.get("chan_names") or [f"ch{i}" for i in
+                                                  range(len(self.chan_records))]
+        return pd.DataFrame([{"chan": n, "cap": r["dataqsiz"], "sends": r["sends"],
+                              "recvs": r["recvs"], "blocked_sends": r["blocked_sends"],
+                              "blocked_recvs": r["blocked_recvs"], "closed": bool(r["closed"])}
+                             for n, r in zip(names, self.chan_records)])
 
     @property
     def status_message(self) -> str:

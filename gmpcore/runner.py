@@ -139,6 +139,7 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         arr_count=compiled.arr_count, sample_every=sample_every, trace_cap=trace_cap,
         trace_from=trace_from, trace_to=trace_to, chan_caps=compiled.chan_caps,
         nmutexes=compiled.nmutexes, starve_cycles=int(1e6 * machine.clock_ghz),
+        nrtlocks=len(compiled.rtlock_names),
         **_kernel_addresses(strat))
 
     t0 = time.perf_counter()
@@ -197,6 +198,9 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     res.sched_snapshots = snapshots
     res.sample_records, res.sample_runq, res.sample_ticks = eng.samples()
     res.trace_records, res.trace_lost = eng.trace()
+    res.mutex_records = eng.mutex_stats()
+    res.chan_records = eng.chan_stats()
+    res.rtlock_records = eng.rtlock_stats()
     res.final = {"procs": eng.procs(), "threads": eng.threads(),
                  "goroutines": eng.goroutines(live_only=True),
                  "counters": eng.counters(), "func_entry": compiled.func_entry,
@@ -294,5 +298,7 @@ def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result
         cache_records=cache,
         core_records=np.stack(eng.core_stats()),
         config={"machine": machine, "strategy": strat, "costs": costs, "seed": seed,
-                "clock_ghz": machine.clock_ghz, "gmpcore_version": _version()},
+                "clock_ghz": machine.clock_ghz, "gmpcore_version": _version(),
+                "chan_names": compiled.chan_names, "mutex_names": compiled.mutex_names,
+                "rtlock_names": compiled.rtlock_names},
     )

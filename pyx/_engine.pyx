@@ -227,7 +227,7 @@ OPCODES = {"EXIT": OP_EXIT, "COMPUTE": OP_COMPUTE, "GO": OP_GO, "WG_ADD": OP_WG_
            "WG_WAIT": OP_WG_WAIT, "MARK": OP_MARK, "LOOP": OP_LOOP, "ENDLOOP": OP_ENDLOOP,
            "GOSCHED": OP_GOSCHED, "SYSPARK": OP_SYSPARK, "CHAN_SEND": OP_CHAN_SEND,
            "CHAN_RECV": OP_CHAN_RECV, "CHAN_CLOSE": OP_CHAN_CLOSE, "JMP": OP_JMP,
-           "LOCK": OP_LOCK, "UNLOCK": OP_UNLOCK, "SLEEP": OP_SLEEP}
+           "LOCK": OP_LOCK, "UNLOCK": OP_UNLOCK, "SLEEP": OP_SLEEP, "RTLOCK": OP_RTLOCK}
 VALUE_SOURCES = {"const": VAL_CONST, "spawn": VAL_SPAWN, "iter": VAL_ITER, "val": VAL_REG}
 DISTS = {"const": DIST_CONST, "exp": DIST_EXP, "uniform": DIST_UNIFORM,
          "lognormal": DIST_LOGNORMAL}
@@ -259,7 +259,7 @@ cdef class Engine:
                  size_t victim_fn=0, size_t amount_fn=0, size_t ready_fn=0,
                  long long sample_every=0, long long trace_cap=0, long long trace_from=0,
                  long long trace_to=INT64_MAX, chan_caps=None, int nmutexes=0,
-                 long long starve_cycles=3000000):
+                 long long starve_cycles=3000000, int nrtlocks=0):
         cdef State *s = &self.s
         cdef int32_t i, gi, mi
         cdef G *gp
@@ -325,7 +325,8 @@ cdef class Engine:
         caps = [] if chan_caps is None else [int(x) for x in chan_caps]
         s.nchans = len(caps)
         s.nmutexes = nmutexes
-        s.nlocks = 1 + s.nchans
+        s.nlocks = 1 + s.nchans + nrtlocks
+        s.rtlock0 = 1 + s.nchans
         s.starve_cycles = starve_cycles
         s.poller = -1
         s.chans = <Chan *> calloc(max(s.nchans, 1), sizeof(Chan))
@@ -478,7 +479,7 @@ cdef class Engine:
             for i in range(NSCHEDFIELDS):
                 s.sched_line[i] = i
         base = s.nprocs * s.lines_per_p
-        s.nlines = base + nsched + s.nwgs + s.nchans + s.nmutexes
+        s.nlines = base + nsched + s.nwgs + s.nchans + s.nmutexes + (s.nlocks - s.rtlock0)
         s.lines = <Line *> calloc(s.nlines, sizeof(Line))
         s.core_acc = <int64_t *> calloc(ncores, sizeof(int64_t))
         s.core_miss = <int64_t *> calloc(ncores, sizeof(int64_t))
@@ -523,6 +524,10 @@ cdef class Engine:
         for i in range(s.nmutexes):
             s.lines[s.mutex_line0 + i].cls = LC_USER
             s.mutexes[i].line = s.mutex_line0 + i
+        for i in range(s.rtlock0, s.nlocks):
+            k = s.mutex_line0 + s.nmutexes + (i - s.rtlock0)
+            s.lines[k].cls = LC_USER
+            s.locks[i].line = k
 
     def __dealloc__(self):
         cdef int32_t i
@@ -649,6 +654,26 @@ cdef class Engine:
             return np.zeros(0, dtype=TRACE_DTYPE), self.s.trace_lost
         return (np.asarray(<TraceEv[:self.s.ntrace]> self.s.trace).copy(),
                 self.s.trace_lost)
+
+    def mutex_stats(self):
+        return [dict(self.s.mutexes[i]) for i in range(self.s.nmutexes)]
+
+    def rtlock_stats(self):
+        return [dict(acquisitions=self.s.locks[i].acquisitions,
+                     contended=self.s.locks[i].contended,
+                     wait_cycles=self.s.locks[i].wait_cycles,
+                     hold_cycles=self.s.locks[i].hold_cycles)
+                for i in range(self.s.rtlock0, self.s.nlocks)]
+
+    def chan_stats(self):
+        cdef Chan *c
+        out = []
+        for i in range(self.s.nchans):
+            c = &self.s.chans[i]
+            out.append({"dataqsiz": c.dataqsiz, "qcount": c.qcount, "sends": c.sends,
+                        "recvs": c.recvs, "blocked_sends": c.blocked_sends,
+                        "blocked_recvs": c.blocked_recvs, "closed": c.closed})
+        return out
 
     def cache_stats(self):
         """Per line class: accesses, hits, transfers (same / other socket), memory, ..."""

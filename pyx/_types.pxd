@@ -217,6 +217,7 @@ ctypedef struct Mutex:
     int64_t contended
     int64_t starvation_switches
     int64_t handoffs
+    int64_t wait_cycles     # cycles goroutines spent parked waiting for it
 
 # A WaitGroup (sync.WaitGroup): counter plus a FIFO of waiters (the sema queue).
 ctypedef struct WaitGroup:
@@ -276,6 +277,8 @@ cdef enum Opcode:
     OP_LOCK = 14         # a = mutex: sync.Mutex.Lock
     OP_UNLOCK = 15       # a = mutex: sync.Mutex.Unlock
     OP_SLEEP = 16        # a = distribution: time.Sleep
+    OP_RTLOCK = 17       # a = runtime lock, b = distribution: hold it that long (the M waits
+                         #     for it with its P, as for mheap.lock in growslice)
 
 cdef enum:
     VAL_CONST = 0        # the constant c
@@ -363,6 +366,7 @@ cdef enum MState:
     MS_CHAN_LOCKED = 30      # chansend / chanrecv / closechan under the channel's lock
     MS_POLL_WAKE = 31        # the M blocked in netpoll until the next timer wakes up
     MS_TIMERS = 32           # findRunnable step 1: run this P's expired timers
+    MS_RTLOCK_LOCKED = 33    # a runtime-lock critical section of user code
 
 # ---------------------------------------------------------------------------------------------
 # Cycle costs of scheduler micro-operations (gmpcore.CostModel fills this; see its docstring for
@@ -678,6 +682,7 @@ ctypedef struct State:
     int32_t nmutexes
     Lock *locks              # locks[0] is unused (sched.lock lives in schedlock); channels' after
     int32_t nlocks
+    int32_t rtlock0          # first runtime lock (user-declared) in `locks`
     int32_t chan_line0       # first channel lock line
     int32_t mutex_line0
     # timers: one binary heap per P of (when, G index), as p.timers

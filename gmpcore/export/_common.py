@@ -89,3 +89,47 @@ def require_trace(res, what: str) -> np.ndarray:
                          f"gmpcore.run(..., trace=True) (or trace=<max events>, "
                          f"trace_window=(start_ns, end_ns) around something that happens)")
     return r
+
+
+def g_record_function(funcs: FuncTable, g) -> int:
+    """The function a G record runs: its start pc (Go's g.startpc) when the engine records
+    one, else the function its pc is in (a DSL function is one code range, so a G's pc stays
+    inside the function it started in)."""
+    names = g.dtype.names
+    if "startpc" in names and int(g["startpc"]) >= 0:
+        return funcs.fn_of_pc(int(g["startpc"]))
+    return funcs.fn_of_pc(int(g["pc"]))
+
+
+def goroutine_functions(res, funcs: FuncTable | None) -> dict[int, int]:
+    """goid -> function index, from everything the run recorded.
+
+    Sources, later ones winning: the G records in scheddetail snapshots and at the end of the
+    run (live Gs), and GoCreate events whose `reason` is the new G's function index + 1 (0:
+    the engine did not record it).  Goroutines that finished before the end, were never in a
+    snapshot and whose GoCreate carries no function are absent.
+    """
+    out: dict[int, int] = {}
+    if funcs is None:
+        return out
+    if "main" in funcs.names:
+        out[1] = funcs.names.index("main")
+    sources = [s["goroutines"] for s in (res.sched_snapshots or [])]
+    if res.final and "goroutines" in res.final:
+        sources.append(res.final["goroutines"])
+    for gs in sources:
+        if len(gs) == 0:
+            continue
+        if "startpc" in gs.dtype.names:
+            pcs = np.where(gs["startpc"] >= 0, gs["startpc"], gs["pc"])
+        else:
+            pcs = gs["pc"]
+        for goid, pc in zip(gs["goid"].tolist(), pcs.tolist()):
+            out[goid] = funcs.fn_of_pc(pc)
+    rec = res.trace_records
+    if rec is not None and len(rec):
+        sel = (rec["kind"] == KIND["GoCreate"]) & (rec["reason"] > 0)
+        for goid, r in zip(rec["goid"][sel].tolist(), rec["reason"][sel].tolist()):
+            if r - 1 < len(funcs.names):
+                out[goid] = r - 1
+    return out

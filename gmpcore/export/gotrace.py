@@ -37,7 +37,8 @@ import os
 
 import numpy as np
 
-from ._common import FuncTable, KIND, clock_ghz, require_trace, wait_reason_name
+from ._common import (FuncTable, KIND, clock_ghz, goroutine_functions, require_trace,
+                      wait_reason_name)
 
 __all__ = ["write_go_trace", "GoTraceError", "BLOCK_REASONS", "STOP_REASONS", "HEADER"]
 
@@ -198,26 +199,52 @@ class _Tables:
         return s
 
 
-def _g_functions(res, funcs: FuncTable | None) -> dict[int, int]:
-    """goid -> function index, for the Gs whose function the engine's records still show.
+def _initial_states(rec, kinds: dict):
+    """What each G and P was when the recording began, from the first event that refers to it.
 
-    The engine's GoCreate event does not say which function the new G runs (see
-    docs/observability.md).  The G records at the end of the run and in scheddetail snapshots
-    do (a G's pc stays inside its function, even once it is dead) for the Gs whose record was
-    not reused for another G since.
+    Returns (gs, ps): gs maps goid -> (status, m) for the Gs that existed before their first
+    event (a G whose first event is its GoCreate is absent); ps maps p -> (status, m).
+    A trace that starts at cycle 0 begins with every P idle and main runnable; a windowed one
+    can begin with anything running.
     """
-    out: dict[int, int] = {}
-    if funcs is None:
-        return out
-    sources = [s["goroutines"] for s in (res.sched_snapshots or [])]
-    if res.final and "goroutines" in res.final:
-        sources.append(res.final["goroutines"])
-    for gs in sources:
-        if len(gs) == 0:
-            continue
-        for goid, pc in zip(gs["goid"].tolist(), gs["pc"].tolist()):
-            out[goid] = funcs.fn_of_pc(pc)
-    return out
+    k = rec["kind"]
+    idx = np.arange(len(rec))
+    goid, arg, p, m = rec["goid"], rec["arg"], rec["p"], rec["m"]
+    create = k == kinds["GoCreate"]
+    parts = []                                    # (goid, event index, status, m)
+    sel = create & (p >= 0)
+    parts.append((goid[sel], idx[sel], np.zeros(sel.sum(), np.int8), m[sel]))      # new
+    sel = create & (p < 0)                                                            # arrival
+    parts.append((goid[sel], idx[sel], np.full(sel.sum(), GoWaiting, np.int8), m[sel]))
+    sel = create & (p >= 0) & (arg > 0)                                               # creator
+    parts.append((arg[sel], idx[sel], np.full(sel.sum(), GoRunning, np.int8), m[sel]))
+    sel = k == kinds["GoStart"]
+    parts.append((goid[sel], idx[sel], np.full(sel.sum(), GoRunnable, np.int8), m[sel]))
+    sel = (k == kinds["GoStop"]) | (k == kinds["GoBlock"]) | (k == kinds["GoEnd"])
+    parts.append((goid[sel], idx[sel], np.full(sel.sum(), GoRunning, np.int8), m[sel]))
+    sel = k == kinds["GoUnblock"]
+    parts.append((goid[sel], idx[sel], np.full(sel.sum(), GoWaiting, np.int8), m[sel]))
+    sel = (k == kinds["GoUnblock"]) & (arg > 0)                                        # waker
+    parts.append((arg[sel], idx[sel], np.full(sel.sum(), GoRunning, np.int8), m[sel]))
+    g_all = np.concatenate([x[0] for x in parts])
+    i_all = np.concatenate([x[1] for x in parts])
+    s_all = np.concatenate([x[2] for x in parts])
+    m_all = np.concatenate([x[3] for x in parts])
+    order = np.lexsort((i_all, g_all))            # by goid, then event index
+    g_sorted = g_all[order]
+    first = order[np.r_[True, g_sorted[1:] != g_sorted[:-1]]] if len(order) else order
+    gs = {}
+    for j in first[np.argsort(i_all[first], kind="stable")]:
+        if s_all[j] != 0:
+            gs[int(g_all[j])] = (int(s_all[j]), int(m_all[j]))
+    ps = {}
+    has_p = np.nonzero(p >= 0)[0]
+    if len(has_p):
+        pv, firsti = np.unique(p[has_p], return_index=True)
+        for pid, j in zip(pv.tolist(), has_p[firsti].tolist()):
+            st = ProcIdle if k[j] == kinds["ProcStart"] else ProcRunning
+            ps[pid] = (st, int(m[j]))
+    return gs, ps
 
 
 def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
@@ -230,34 +257,25 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
     rec = require_trace(res, "write_go_trace")
     if gen_events < 1:
         raise ValueError(f"gen_events must be >= 1, got {gen_events}")
-    ghz = clock_ghz(res)
-    freq = int(round(ghz * 1e9))
+    freq = int(round(clock_ghz(res) * 1e9))
     funcs = FuncTable.of(res)
     tables = _Tables(funcs)
-    gfn = _g_functions(res, funcs)
-    if funcs is not None and "main" in funcs.names:
-        gfn.setdefault(1, funcs.names.index("main"))
+    gfn = goroutine_functions(res, funcs)
     stop_names = dict(STOP_REASONS)
-    try:                                        # the engine's own table, when it has one
-        from .. import _engine
-        stop_names.update(getattr(_engine, "STOP_REASONS", {}))
-    except ImportError:                         # pragma: no cover
-        pass
+    from .. import _engine
+    stop_names.update(getattr(_engine, "STOP_REASONS", {}))   # the engine's, when it has one
 
     k_create, k_start, k_stop = KIND["GoCreate"], KIND["GoStart"], KIND["GoStop"]
     k_block, k_unblock, k_end = KIND["GoBlock"], KIND["GoUnblock"], KIND["GoEnd"]
     k_pstart, k_pstop = KIND["ProcStart"], KIND["ProcStop"]
 
-    times = rec["time"].astype(np.int64)
-    kinds = rec["kind"]
-    goids = rec["goid"]
-    argv = rec["arg"]
-    ps = rec["p"]
-    ms = rec["m"]
-    reasons = rec["reason"]
-
-    # arrivals: GoCreate without a P -> declared waiting up front, unblocked at arrival
-    arrivals = [int(g) for g, k, p in zip(goids, kinds, ps) if k == k_create and p < 0]
+    times = rec["time"].tolist()
+    kinds = rec["kind"].tolist()
+    goids = rec["goid"].tolist()
+    argv = rec["arg"].tolist()
+    ps = rec["p"].tolist()
+    ms = rec["m"].tolist()
+    reasons = rec["reason"].tolist()
 
     p_status: dict[int, int] = {}     # p -> ProcRunning / ProcIdle
     p_gen: dict[int, int] = {}        # p -> generation its status was last emitted in
@@ -268,9 +286,8 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
     m_p: dict[int, int] = {}          # m -> p held (-1 none)
     m_g: dict[int, int] = {}          # m -> goid running (0 none)
     seen_g: set = set()
-    seen_p: set = set()
     seen_m: set = set()
-    procs_change_done = False
+    init_g, init_p = _initial_states(rec, KIND)
 
     tmp = str(path) + ".tmp"
     with open(tmp, "wb") as f:
@@ -279,80 +296,66 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
         gen = 1
 
         def fail(i, msg):
-            raise GoTraceError(f"event {i} ({rec[i]}): {msg}")
+            raise GoTraceError(f"trace event {i} ({rec[i]}): {msg}")
+
+        # The state of every P and G when recording began, as StartTrace emits it.  Running
+        # ones go on their M's batch; the others on the first event's M.
+        t0, m0 = times[0], ms[0]
+        for p, (st, m) in sorted(init_p.items()):
+            if st == ProcRunning:
+                m_p[m] = p
+            ev(m if st == ProcRunning else m0, EvProcStatus, t0, (p, st))
+            p_status[p], p_gen[p], p_seq[p] = st, gen, 0
+        for g, (st, m) in init_g.items():
+            if st == GoRunning:
+                if m_g.get(m, 0) or m_p.get(m, -1) < 0:
+                    fail(0, f"G{g} was running on M{m} at the start, which holds P"
+                            f"{m_p.get(m, -1)} and G{m_g.get(m, 0)}")
+                m_g[m] = g
+                ev(m, EvGoStatus, t0, (g, m, GoRunning))
+            else:
+                ev(m0, EvGoStatus, t0, (g, NO_THREAD, st))
+            g_status[g], g_gen[g], g_seq[g] = st, gen, 0
+            seen_g.add(g)
+        procs_change_done = False
 
         def p_running(i, m, p, t):
             # the M holds P p: make sure the parser knows it in this generation
-            st = p_status.get(p)
-            if st is None:
-                if m_p.get(m, -1) not in (-1, p):
-                    fail(i, f"M{m} holds P{m_p[m]}, not P{p}")
-                p_status[p] = ProcRunning
-                m_p[m] = p
-            elif st != ProcRunning or m_p.get(m, -1) != p:
+            if p_status.get(p) != ProcRunning or m_p.get(m, -1) != p:
                 fail(i, f"P{p} is not running on M{m}")
-            if p_gen.get(p) != gen:
+            if p_gen[p] != gen:
                 ev(m, EvProcStatus, t, (p, ProcRunning))
                 p_gen[p] = gen
                 p_seq[p] = 0
-            seen_p.add(p)
 
         def g_running(i, m, g, t):
-            st = g_status.get(g)
-            if st is None:
-                if m_g.get(m, 0) not in (0, g):
-                    fail(i, f"M{m} runs G{m_g[m]}, not G{g}")
-                g_status[g] = GoRunning
-                m_g[m] = g
-            elif st != GoRunning or m_g.get(m, 0) != g:
+            if g_status.get(g) != GoRunning or m_g.get(m, 0) != g:
                 fail(i, f"G{g} is not running on M{m}")
-            if g_gen.get(g) != gen:
+            if g_gen[g] != gen:
                 ev(m, EvGoStatus, t, (g, m, GoRunning))
                 g_gen[g] = gen
                 g_seq[g] = 0
-            seen_g.add(g)
 
         def g_known(i, m, g, t, want):
-            # a G that is not running, first referred to here in this generation
+            # a G that is not running, referred to here: runnable (GoStart) or waiting
             st = g_status.get(g)
-            if st is None:
-                g_status[g] = st = want
-            elif st != want:
+            if st != want:
                 fail(i, f"G{g} has status {st}, expected {want}")
-            if g_gen.get(g) != gen:
+            if g_gen[g] != gen:
                 ev(m, EvGoStatus, t, (g, NO_THREAD, st))
                 g_gen[g] = gen
                 g_seq[g] = 0
-            seen_g.add(g)
 
-        def start_generation(m, t):
-            # arrivals are declared in the first generation (the parser accepts a status for
-            # a G it has not seen only there)
-            if gen == 1:
-                for g in arrivals:
-                    if g not in g_status:
-                        g_status[g] = GoWaiting
-                        g_gen[g] = gen
-                        g_seq[g] = 0
-                        ev(m, EvGoStatus, t, (g, NO_THREAD, GoWaiting))
-
-        n = len(rec)
+        n = len(times)
         in_gen = 0
-        first = True
         for i in range(n):
-            t = int(times[i])
-            k = int(kinds[i])
-            m = int(ms[i])
-            if m < 0:
-                continue
-            if first:
-                start_generation(m, t)
-                first = False
+            t = times[i]
+            k = kinds[i]
+            m = ms[i]
             seen_m.add(m)
             if k == k_start:
-                g = int(goids[i])
-                p = int(ps[i])
-                p_running(i, m, p, t)
+                g = goids[i]
+                p_running(i, m, ps[i], t)
                 if m_g.get(m, 0):
                     fail(i, f"M{m} already runs G{m_g[m]}")
                 g_known(i, m, g, t, GoRunnable)
@@ -364,43 +367,36 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
                     ev(m, EvProcsChange, t, (int(res.summary.get("procs", 0)), 0))
                     procs_change_done = True
             elif k == k_create:
-                g = int(goids[i])
-                p = int(ps[i])
-                if p < 0:
+                g = goids[i]
+                if ps[i] < 0:
                     # an arrival: the injecting thread hands a waiting G to the scheduler
                     g_known(i, m, g, t, GoWaiting)
                     g_seq[g] += 1
                     ev(m, EvGoUnblock, t, (g, g_seq[g], 0))
                     g_status[g] = GoRunnable
                 else:
-                    p_running(i, m, p, t)
-                    parent = int(argv[i])
-                    if parent > 0 and (m_g.get(m, 0) == parent or
-                                       (parent not in g_status and m_g.get(m, 0) == 0)):
+                    p_running(i, m, ps[i], t)
+                    parent = argv[i]
+                    if parent > 0 and m_g.get(m, 0) == parent:
                         g_running(i, m, parent, t)
-                    # the new G's function: reason = fn + 1 when the engine records it
-                    fn = int(reasons[i]) - 1 if int(reasons[i]) > 0 else gfn.get(g, -1)
-                    if fn >= 0:
-                        gfn[g] = fn
-                    pfn = gfn.get(parent, -1)
+                    fn = gfn.get(g, -1)
                     if g in g_status:
                         fail(i, f"G{g} created twice")
-                    ev(m, EvGoCreate, t, (g, tables.stack(fn), tables.stack(pfn)))
+                    ev(m, EvGoCreate, t, (g, tables.stack(fn), tables.stack(gfn.get(parent, -1))))
                     g_status[g] = GoRunnable
                     g_gen[g] = gen
                     g_seq[g] = 0
                     seen_g.add(g)
             elif k == k_stop or k == k_block or k == k_end:
-                g = int(goids[i])
-                p = int(ps[i])
-                p_running(i, m, p, t)
+                g = goids[i]
+                p_running(i, m, ps[i], t)
                 g_running(i, m, g, t)
                 if k == k_end:
                     ev(m, EvGoDestroy, t, ())
                     del g_status[g]
                 else:
                     if k == k_stop:
-                        r = tables.string(stop_names.get(int(reasons[i]), "unspecified"))
+                        r = tables.string(stop_names.get(reasons[i], "unspecified"))
                         g_status[g] = GoRunnable
                         typ = EvGoStop
                     else:
@@ -411,56 +407,48 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
                     ev(m, typ, t, (r, tables.stack(gfn.get(g, -1))))
                 m_g[m] = 0
             elif k == k_unblock:
-                g = int(goids[i])
-                p = int(ps[i])
-                if p >= 0:
-                    p_running(i, m, p, t)
-                waker = int(argv[i])
-                if waker > 0 and (m_g.get(m, 0) == waker or
-                                  (waker not in g_status and m_g.get(m, 0) == 0)):
+                g = goids[i]
+                if ps[i] >= 0:
+                    p_running(i, m, ps[i], t)
+                waker = argv[i]
+                if waker > 0 and m_g.get(m, 0) == waker:
                     g_running(i, m, waker, t)
                 g_known(i, m, g, t, GoWaiting)
                 g_seq[g] += 1
                 ev(m, EvGoUnblock, t, (g, g_seq[g], tables.stack(gfn.get(waker, -1))))
                 g_status[g] = GoRunnable
+                seen_g.add(g)
             elif k == k_pstart:
-                p = int(ps[i])
+                p = ps[i]
                 if m_p.get(m, -1) != -1:
                     fail(i, f"M{m} already holds P{m_p[m]}")
-                st = p_status.get(p)
-                if st is None:
-                    p_status[p] = st = ProcIdle
-                elif st != ProcIdle:
-                    fail(i, f"P{p} is already running")
-                if p_gen.get(p) != gen:
+                if p_status.get(p) != ProcIdle:
+                    fail(i, f"P{p} is not idle")
+                if p_gen[p] != gen:
                     ev(m, EvProcStatus, t, (p, ProcIdle))
                     p_gen[p] = gen
                     p_seq[p] = 0
-                seen_p.add(p)
                 p_seq[p] += 1
                 ev(m, EvProcStart, t, (p, p_seq[p]))
                 p_status[p] = ProcRunning
                 m_p[m] = p
             elif k == k_pstop:
-                p = int(ps[i])
+                p = ps[i]
                 p_running(i, m, p, t)
-                g = m_g.get(m, 0)
-                if g:
-                    fail(i, f"M{m} stops P{p} while running G{g}")
+                if m_g.get(m, 0):
+                    fail(i, f"M{m} stops P{p} while running G{m_g[m]}")
                 ev(m, EvProcStop, t, ())
                 p_status[p] = ProcIdle
                 m_p[m] = -1
             else:
-                continue                          # Steal and kinds the Go trace has no event for
+                continue                          # Steal, and kinds the Go trace has no event for
             in_gen += 1
             if in_gen >= gen_events and i + 1 < n:
                 w.end_generation(tables.strings, tables.stacks)
                 gen = w.gen
                 in_gen = 0
         w.end_generation(tables.strings, tables.stacks)
-        info = {"path": str(path), "events": n, "generations": w.gen - 1, "batches": w.nbatches,
-                "goroutines": len(seen_g), "procs": len(seen_p), "threads": len(seen_m),
-                "bytes": w.bytes, "trace_lost": int(res.trace_lost),
-                "frequency": freq}
     os.replace(tmp, path)
-    return info
+    return {"path": str(path), "events": n, "generations": w.gen - 1, "batches": w.nbatches,
+            "goroutines": len(seen_g), "procs": len(init_p), "threads": len(seen_m),
+            "bytes": w.bytes, "trace_lost": int(res.trace_lost), "frequency": freq}

@@ -219,6 +219,13 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
         elif op == OP_JMP:
             gp.pc = a
 
+        elif op == OP_RTLOCK:
+            # lock(&l); user work for b cycles; unlock(&l) -- the M spins/sleeps for the lock
+            # without releasing its P, so waiting Ms stall their Ps' run queues
+            mp.lock_id = s.rtlock0 + a
+            mp.state = MS_RTLOCK_LOCKED
+            return lock_acquire(s, &s.locks[mp.lock_id], mi)
+
         elif op == OP_LOCK:
             return mutex_lock(s, mp, mi, a)
 

@@ -335,6 +335,15 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     elif st == MS_CHAN_LOCKED:
         return chan_locked(s, mp, mi)
 
+    elif st == MS_RTLOCK_LOCKED:
+        lock_granted(s, &s.locks[mp.lock_id], mi)
+        gp = getg(s, mp.curg)
+        k = sample_dist(s, s.code[gp.pc * INSTR_WIDTH + 2])
+        gp.pc += 1
+        s.pstats[mp.p].busy_cycles += k
+        mp.state = MS_RUN
+        return unlock_id(s, mp, k)
+
     elif st == MS_TIMERS:
         return run_timers(s, mp, mi)
 
