@@ -52,6 +52,8 @@ class Machine:
                      or "padded" (every field on a line of its own).
     cache            model the caches (coherence directory).  False: accesses cost nothing and
                      are not counted (the op costs alone).
+    sysmon           run sysmon: it preempts a G that holds its P for a whole time slice
+    time_slice_ns    forcePreemptNS (Go: 10 ms)
     """
     procs: int = 4
     clock_ghz: float = 3.0
@@ -62,6 +64,8 @@ class Machine:
     sockets: int = 1
     layout: str = "go"
     cache: bool = True
+    sysmon: bool = True
+    time_slice_ns: float = 10_000_000.0
 
     def __post_init__(self):
         _int_field(self, "procs", 1, 1024)
@@ -82,6 +86,11 @@ class Machine:
                              f"{self.layout!r}")
         if not isinstance(self.cache, bool):
             raise TypeError(f"Machine.cache must be a bool, got {self.cache!r}")
+        if not isinstance(self.sysmon, bool):
+            raise TypeError(f"Machine.sysmon must be a bool, got {self.sysmon!r}")
+        ts = self.time_slice_ns
+        if isinstance(ts, bool) or not isinstance(ts, (int, float)) or not 1_000 <= ts <= 1e12:
+            raise ValueError(f"Machine.time_slice_ns must be between 1e3 and 1e12, got {ts!r}")
         c = self.clock_ghz
         if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) \
                 or not 0.01 <= c <= 100:
@@ -127,6 +136,7 @@ class CostModel:
     steal_per_g: int = 4        # runqgrab: copy one G pointer
     steal_cas: int = 40         # runqgrab: CAS on the victim's runqhead / runnext
     runnext_backoff: int = 9000 # runqgrab: usleep(3) before taking a running P's runnext
+    preempt_signal: int = 3000  # preemptM: SIGURG delivered and handled (~1 us)
     spin_pass: int = 30         # stealWork: cheaprand + start of one pass
     mark: int = 0               # recording a mark
     wg: int = 20                # WaitGroup Add/Done/Wait fast path (one atomic)

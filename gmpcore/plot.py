@@ -150,8 +150,7 @@ def steal_matrix(res, ax=None, what: str = "gs"):
         side = min(4 + 0.3 * procs, 10)
         fig, ax = plt.subplots(figsize=(side + 1.2, side), layout="constrained")
     fig = ax.figure
-    cm = plt.get_cmap("magma_r").copy()
-    cm.set_bad("white")                           # no steals: blank
+    cm = plt.get_cmap("magma_r").with_extremes(bad="white")    # no steals: blank
     im = ax.imshow(np.ma.masked_equal(mat, 0), cmap=cm, origin="upper")
     fig.colorbar(im, ax=ax, label="Gs stolen" if what == "gs" else "steals")
     ax.set_xlabel("victim P")

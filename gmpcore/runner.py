@@ -140,6 +140,8 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         trace_from=trace_from, trace_to=trace_to, chan_caps=compiled.chan_caps,
         nmutexes=compiled.nmutexes, starve_cycles=int(1e6 * machine.clock_ghz),
         nrtlocks=len(compiled.rtlock_names),
+        time_slice=int(machine.time_slice_ns * machine.clock_ghz) if machine.sysmon else 0,
+        sysmon_min=int(20_000 * machine.clock_ghz), sysmon_max=int(10_000_000 * machine.clock_ghz),
         **_kernel_addresses(strat))
 
     t0 = time.perf_counter()
@@ -285,7 +287,7 @@ def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result
               "startm", "stopm", "newm", "threads", "become_spinning", "spinning_cycles",
               "idle_cycles", "parks", "readies", "gfree_reuse", "g_records",
               "lock_acquisitions", "lock_contended", "lock_wait_cycles", "lock_hold_cycles",
-              "cas_attempts", "cas_failures", "arrivals"):
+              "cas_attempts", "cas_failures", "arrivals", "preemptions", "sysmon_ticks"):
         summary[k] = c[k]
     return Result(
         summary=summary,

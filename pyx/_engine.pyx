@@ -125,6 +125,7 @@ include "sched/arrivals.pxi"
 include "sched/chan.pxi"
 include "sched/mutex.pxi"
 include "sched/timers.pxi"
+include "sched/sysmon.pxi"
 
 
 cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
@@ -139,7 +140,7 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
     while s.status == ST_RUNNING:
         if s.events >= stop_at:
             return 0
-        if s.heap_n == 0:
+        if s.heap_n <= s.bg_events:
             s.status = ST_DEADLOCK          # every M parked: all goroutines are asleep
             return 0
         if s.heap[0].time > s.max_cycles:
@@ -151,14 +152,22 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
         ev = heap_pop(s)
         s.now = ev.time
         if ev.kind == EV_SAMPLE:
+            s.bg_events -= 1
             if take_sample(s) != 0:
                 fail(s, ERR_NOMEM, 7)
-            elif s.heap_n > 0:                  # only while something else can still happen
+            elif s.heap_n > s.bg_events:        # only while something else can still happen
                 heap_push(s, s.now + s.sample_every, EV_SAMPLE, 0)
+                s.bg_events += 1
             if s.pause_on_sample:
                 return 1
             continue
+        if ev.kind == EV_SYSMON:
+            s.bg_events -= 1
+            sysmon_tick(s)
+            continue
         mi = ev.id
+        if (ev.kind >> 4) != s.allm[mi].ev_gen:
+            continue                            # superseded (the M was preempted)
         while True:
             s.step_acc = 0
             cost = m_step(s, mi)
@@ -175,7 +184,7 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
                     and s.events < stop_at and s.events < s.max_events):
                 s.now = t
                 continue
-            heap_push(s, t, EV_M, mi)
+            m_push(s, t, mi)
             break
     return 0
 
@@ -259,7 +268,8 @@ cdef class Engine:
                  size_t victim_fn=0, size_t amount_fn=0, size_t ready_fn=0,
                  long long sample_every=0, long long trace_cap=0, long long trace_from=0,
                  long long trace_to=INT64_MAX, chan_caps=None, int nmutexes=0,
-                 long long starve_cycles=3000000, int nrtlocks=0):
+                 long long starve_cycles=3000000, int nrtlocks=0, long long time_slice=0,
+                 long long sysmon_min=60000, long long sysmon_max=30000000):
         cdef State *s = &self.s
         cdef int32_t i, gi, mi
         cdef G *gp
@@ -430,9 +440,20 @@ cdef class Engine:
         s.allm[mi].arg = s.maing
         s.allm[mi].arg2 = 1                # main starts in the time slice of runtime.main
         s.allm[mi].state = MS_EXECUTE
-        heap_push(s, 0, EV_M, mi)
+        m_push(s, 0, mi)
         if sample_every > 0:
             heap_push(s, 0, EV_SAMPLE, 0)
+            s.bg_events += 1
+        s.sysmon_m = -1
+        if time_slice > 0:
+            # runtime.main: newm(sysmon, nil) -- a thread without a P
+            s.sysmon_m = newm(s)
+            s.time_slice = time_slice
+            s.sysmon_min = sysmon_min
+            s.sysmon_max = sysmon_max
+            s.sysmon_delay = sysmon_min
+            heap_push(s, sysmon_min, EV_SYSMON, 0)
+            s.bg_events += 1
         if arr_count > 0:
             arrivals_init(s, arr_fn, arr_dist, arr_count)
         s.cache_on = cache                 # (set last: setup itself is not modelled traffic)
@@ -829,5 +850,5 @@ def _test_steal_race(Engine eng, int fn, int k, long long t1, long long t2):
         mp.steal_inc = 1
         mp.steal_i = 0
         mp.state = MS_STEAL_VICTIM
-        heap_push(s, t, EV_M, mi)
+        m_push(s, t, mi)
     s.status = ST_RUNNING

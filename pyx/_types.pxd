@@ -74,6 +74,8 @@ cdef enum:
     G_FLAG_STARTED = 2      # has run at least once (start_order records only the first run)
     G_FLAG_CLOSED = 4       # woken by closechan (a receive gets the zero value, !ok)
     G_FLAG_HANDOFF = 8      # sync.Mutex: ownership handed over (starvation mode, sema ticket)
+    G_FLAG_RESUME = 16      # preempted mid-compute: wait_start holds the cycles left
+    G_FLAG_PREEMPT = 32     # gp.preempt: stop at the next safe point (sync preemption)
 
 # ---------------------------------------------------------------------------------------------
 # A processor.  The ring itself lives in a separate buffer (Engine.runq_buf) so its capacity is
@@ -94,6 +96,8 @@ ctypedef struct P:
     int64_t runq_off        # offset of this P's ring in Engine.runq_buf
     int32_t line_base       # cache model: first line of this P's runq lines
     int32_t goidcache       # newproc: goids left in this P's batch (_GoidCacheBatch = 16)
+    uint32_t sysmon_schedtick   # p.sysmontick.schedtick: what sysmon saw last
+    int64_t sysmon_schedwhen    # p.sysmontick.schedwhen: when it saw it change
 
 # Per-P counters (kept out of the hot P record).
 ctypedef struct PStats:
@@ -139,6 +143,9 @@ ctypedef struct M:
     uint32_t get_h          # runqget: head loaded before the CAS
     int32_t state_after_lock  # critical-section step of a queued waiter
     int32_t startm_p        # wakep -> startm: the idle P to hand over
+    int32_t ev_gen          # generation of this M's pending event (see EV_M)
+    int32_t in_compute      # the pending event ends a compute step (async-preemptible)
+    int64_t compute_end
     int32_t lock_retry      # woken from the lock's futex: retrying (keeps lock_req)
     int32_t lock_id         # the Lock this M is acquiring / holding (0: sched.lock)
     int32_t chan_op         # MS_CHAN_LOCKED: OP_CHAN_SEND / RECV / CLOSE
@@ -296,6 +303,9 @@ cdef enum DistKind:
 cdef enum EventKind:
     EV_M = 0             # an M's next micro-step
     EV_SAMPLE = 1        # the sampler (schedtrace / time series)
+    EV_SYSMON = 2        # sysmon's next tick
+    # an EV_M event carries the M's ev_gen in kind >> 4: a bumped generation (async
+    # preemption interrupting a compute step) makes the pending event stale
 
 # Trace events (record_trace): what happened to a goroutine, a P or an M, and when.
 cdef enum:
@@ -367,6 +377,7 @@ cdef enum MState:
     MS_POLL_WAKE = 31        # the M blocked in netpoll until the next timer wakes up
     MS_TIMERS = 32           # findRunnable step 1: run this P's expired timers
     MS_RTLOCK_LOCKED = 33    # a runtime-lock critical section of user code
+    MS_PREEMPT = 34          # the preemption signal arrived: gopreempt_m
 
 # ---------------------------------------------------------------------------------------------
 # Cycle costs of scheduler micro-operations (gmpcore.CostModel fills this; see its docstring for
@@ -391,6 +402,7 @@ ctypedef struct Costs:
     int64_t steal_per_g      # runqgrab: copy one G pointer
     int64_t steal_cas
     int64_t runnext_backoff  # runqgrab: usleep(3) before taking a running victim's runnext
+    int64_t preempt_signal   # preemptM -> the signal handler runs on the target thread
     int64_t spin_pass        # stealWork: start of a pass (cheaprand, order)
     int64_t cache_hit        # cache model: L1 hit
     int64_t cache_local      # line transfer from another core on the same socket
@@ -494,6 +506,8 @@ ctypedef struct Counters:
     int64_t cas_attempts     # CAS on runqhead / runnext / nmspinning
     int64_t cas_failures
     int64_t arrivals         # goroutines injected by open arrivals
+    int64_t preemptions      # Gs preempted by sysmon (time slice over)
+    int64_t sysmon_ticks
 
 cdef enum:
     HIST_SUB_BITS = 5
@@ -691,6 +705,13 @@ ctypedef struct State:
     int32_t *ntimers
     int32_t *timers_cap
     int64_t starve_cycles    # sync.Mutex starvation threshold (1 ms) in cycles
+    int32_t sysmon_m         # sysmon's M (-1: no sysmon)
+    int32_t sysmon_idle
+    int64_t sysmon_delay     # cycles
+    int64_t sysmon_min       # 20 us in cycles
+    int64_t sysmon_max       # 10 ms in cycles
+    int64_t time_slice       # forcePreemptNS in cycles
+    int32_t bg_events        # events in the heap that keep nothing alive (sampler, sysmon)
     int32_t poller           # M blocked in netpoll until the next timer (-1: none)
     int64_t poll_until
 

@@ -153,7 +153,7 @@ def test_kernel_strategies_cannot_be_saved(tmp_path):
 # --- hostile programs: no crash, no hang, invariants hold -----------------------------------
 
 OPS = ["compute", "zero", "go", "mark", "loop", "gosched", "send", "recv", "close", "lock",
-       "sleep", "wg"]
+       "sleep", "wg", "hold"]
 
 
 @st.composite
@@ -162,6 +162,7 @@ def hostile_programs(draw):
     nf = draw(st.integers(1, 6))
     chans = [prog.chan(f"c{i}", cap=draw(st.integers(0, 3))) for i in range(2)]
     mus = [prog.mutex("m0")]
+    rt = prog.runtime_lock("rt")
     wg = prog.waitgroup()
     funcs = [prog.func("main")] + [prog.func(f"f{i}") for i in range(nf)]
     for k, f in enumerate(funcs):
@@ -194,6 +195,8 @@ def hostile_programs(draw):
                 f.sleep(draw(st.integers(0, 50_000)))
             elif op == "wg":
                 f.wg_add(wg, 1).wg_done(wg)
+            elif op == "hold":
+                f.hold(rt, draw(st.sampled_from([100, gc.LogNormal(5000, 1.5), 20_000])))
     return prog
 
 

@@ -49,3 +49,18 @@ def test_runtime_lock_waiters_keep_their_p():
     assert rt.runtime_locks.loc[0, "contended"] > 0
     assert rt.summary["parks"] == 1                    # only main's Wait
     assert mu.summary["parks"] > 1 and mu.mutexes.loc[0, "contended"] > 0
+
+
+def test_long_runtime_lock_holds_never_lose_a_waiter():
+    # regression: a waiter arriving after the holder declared a far-away release was queued
+    # and never woken (a false "deadlock")
+    for seed in range(6):
+        prog = gc.Program()
+        wg = prog.waitgroup()
+        lk = prog.runtime_lock("l")
+        prog.func("main").wg_add(wg, 300).go("w", times=300).wg_wait(wg)
+        prog.func("w").compute(gc.Exponential(3000)).hold(lk, gc.LogNormal(3000, 1.5)) \
+            .wg_done(wg)
+        res = gc.run(prog, procs=8, seed=seed, check_every=1)
+        assert res.status == "ok"
+        assert res.runtime_locks.loc[0, "acquisitions"] == 300

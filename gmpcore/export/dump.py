@@ -12,17 +12,20 @@ traceback1, printcreatedby1):
     created by main.main in goroutine 1
     	main.go:1
 
-What is real and what is synthesized:
+What is real and what is synthesized (docs/observability.md):
 
 * real: the goroutine ids, their order (allgs order), the state (the wait reason for a waiting
-  G, else runnable / running), the function each G is in, its parent's goroutine id, and how
-  long a waiting G has been blocked (", N minutes" when N >= 1 emulated minute, as Go prints);
+  G, else runnable / running), the function each G runs, its parent's goroutine id, and how
+  long a waiting G has been blocked (", N minutes" when N >= 1 emulated minute, as Go prints;
+  from the recorded events, since the G records do not keep the park time);
 * synthesized: the stack.  An emulated G has no call stack, so each G shows one frame, the
   DSL function it runs, as ``main.<fn>()`` (no arguments).  The ``file:line +0xoff`` lines
   give the G's position in the compiled program: ``main.go`` is the program, the line is the
-  code index of the instruction + 1 and the offset the distance from the function's entry.
-  The ``created by`` line names the parent's function and its entry line (the engine does not
-  record the pc of the ``go`` statement).
+  code index + 1 of the instruction the G is in (past the entry, the one before pc, as Go
+  reports the call a frame is in) and the offset the distance from the function's entry.
+  The ``created by`` line names the parent's function at its entry line (the engine does not
+  record the pc of the ``go`` statement); ``main.unknown`` when that function is not known
+  any more.
 """
 from __future__ import annotations
 

@@ -73,8 +73,9 @@ BLOCK_REASONS = {
 }
 
 #: the engine's GoStop reason codes -> trace stop reasons (runtime traceGoStopReasonStrings):
-#: 1 Gosched (gosched_m), 2 goyield (goyield_m traces GoPreempt)
-STOP_REASONS = {0: "unspecified", 1: "runtime.Gosched", 2: "preempted"}
+#: 1 Gosched (gosched_m), 2 goyield (goyield_m traces GoPreempt), 3 preempted by sysmon
+#: (gopreempt_m).  The engine's own _engine.STOP_REASONS, when it has one, takes precedence.
+STOP_REASONS = {0: "unspecified", 1: "runtime.Gosched", 2: "preempted", 3: "preempted"}
 
 
 class GoTraceError(ValueError):

@@ -13,9 +13,8 @@ Go's rules, as the engine's sampler applies them: the first line is at 0 ms and 
 every period, while anything can still happen; ``SCHED <n>ms`` is the emulated time since the
 first line, truncated to whole ms; the bracket holds each P's ring length ``runqtail -
 runqhead`` (``runnext`` is not counted); ``schedticks`` counts the executes that did not
-inherit a time slice.  ``threads`` is the engine's ``mcount()``: it counts the Ms the
-emulation created; real Go's also counts sysmon (and the template thread, if any), which the
-emulator does not model.
+inherit a time slice.  ``threads`` is the engine's ``mcount()``: every M the emulation
+created (real Go's also counts sysmon and the template thread, if any).
 
 ``SCHEDTRACE_RE`` matches the summary line of every Go version (and ours), and
 ``parse_schedtrace`` turns real or emulated output into records, so the two can be compared.
@@ -32,11 +31,12 @@ __all__ = ["schedtrace", "schedtrace_lines", "parse_schedtrace", "SCHEDTRACE_RE"
            "SCHEDDETAIL_P_RE", "SCHEDDETAIL_M_RE", "SCHEDDETAIL_G_RE", "GO_VERSIONS"]
 
 #: the summary line of every Go version: <= 1.19 (no needspinning, "[0 0]"), 1.20-1.24
-#: ("[0 0]"), 1.25+ ("[ 0 0 ] schedticks=[ 0 0 ]") and the scheddetail header
+#: ("[0 0]"), 1.25+ ("[ 0 0 ] schedticks=[ 0 0 ]") and the scheddetail header (whose
+#: nmidlelocked can be transiently negative in real output)
 SCHEDTRACE_RE = re.compile(
     r"^SCHED (\d+)ms: gomaxprocs=(\d+) idleprocs=(\d+) threads=(\d+) spinningthreads=(\d+)"
     r"(?: needspinning=(\d+))? idlethreads=(\d+) runqueue=(\d+)"
-    r"(?: gcwaiting=(\S+) nmidlelocked=(\d+) stopwait=(\d+) sysmonwait=(\S+))?"
+    r"(?: gcwaiting=(\S+) nmidlelocked=(-?\d+) stopwait=(-?\d+) sysmonwait=(\S+))?"
     r"(?: \[ ?([\d ]*?) ?\])?(?: schedticks=\[ ?([\d ]*?) ?\])?$")
 
 #: scheddetail lines (two leading spaces), current Go
@@ -44,8 +44,8 @@ SCHEDDETAIL_P_RE = re.compile(
     r"^  P(\d+): status=(\d+) schedtick=(\d+) syscalltick=(\d+) m=(\d+|nil) runqsize=(\d+) "
     r"gfreecnt=(\d+) timerslen=(\d+)$")
 SCHEDDETAIL_M_RE = re.compile(
-    r"^  M(\d+): p=(\d+|nil) curg=(\d+|nil) mallocing=(\d+) throwing=(\d+) preemptoff=(.*) "
-    r"locks=(\d+) dying=(\d+) spinning=(true|false) blocked=(true|false) lockedg=(\d+|nil)$")
+    r"^  M(\d+): p=(\d+|nil) curg=(\d+|nil) mallocing=(-?\d+) throwing=(-?\d+) preemptoff=(.*) "
+    r"locks=(-?\d+) dying=(-?\d+) spinning=(true|false) blocked=(true|false) lockedg=(\d+|nil)$")
 SCHEDDETAIL_G_RE = re.compile(r"^  G(\d+): status=(\d+)\((.*)\) m=(\d+|nil) lockedm=(\d+|nil)$")
 
 #: line shapes: "1.25" is current Go (1.25 through tip); "1.20" is 1.20-1.24; "1.19" and older

@@ -35,6 +35,11 @@ cdef int heap_push(State *s, int64_t time, int32_t kind, int32_t ident) noexcept
     return 0
 
 
+cdef inline int m_push(State *s, int64_t time, int32_t mi) noexcept nogil:
+    # schedule M mi's next micro-step, tagged with its current event generation
+    return heap_push(s, time, EV_M | (s.allm[mi].ev_gen << 4), mi)
+
+
 cdef Event heap_pop(State *s) noexcept nogil:
     cdef Event *h = s.heap
     cdef Event top = h[0]

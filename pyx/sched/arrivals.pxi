@@ -16,7 +16,7 @@ cdef void arrivals_init(State *s, int32_t fn, int32_t dist, int64_t count) noexc
     s.arr_m = mi
     mp.state = MS_ARRIVE
     mp.idle_since = sample_dist(s, dist)          # the first arrival's time
-    heap_push(s, mp.idle_since, EV_M, mi)
+    m_push(s, mp.idle_since, mi)
 
 
 cdef int32_t gfget_global(State *s) noexcept nogil:

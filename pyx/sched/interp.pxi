@@ -113,6 +113,15 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef int32_t op, a, b, budget = ZERO_COST_BUDGET
     cdef int64_t n
     cdef WaitGroup *w
+    if gp.flags & (G_FLAG_RESUME | G_FLAG_PREEMPT):
+        if gp.flags & G_FLAG_PREEMPT:
+            return gopreempt(s, mp, mi)          # a preemption request reached a safe point
+        gp.flags &= ~G_FLAG_RESUME               # resume a compute that was preempted
+        n = gp.wait_start
+        gp.wait_start = 0
+        mp.in_compute = 1
+        mp.compute_end = s.now + n
+        return n
     while budget > 0:
         budget -= 1
         if gp.pc < 0 or gp.pc >= s.ncode:
@@ -127,6 +136,8 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
             n = sample_dist(s, a)
             gp.pc += 1
             s.pstats[mp.p].busy_cycles += n
+            mp.in_compute = 1
+            mp.compute_end = s.now + n
             return n
 
         elif op == OP_GO:

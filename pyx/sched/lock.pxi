@@ -50,10 +50,15 @@ cdef int64_t lock_acquire(State *s, Lock *L, int32_t mi) noexcept nogil:
         return s.cost.lock
     if not mp.lock_retry:
         L.contended += 1
-    if L.pending == -1 and L.busy_until != INT64_MAX and L.busy_until - s.now < LOCK_SPIN_WINDOW:
-        # the critical section ends soon and nobody is lined up: spin, and take it at the end
+    if L.pending == -1 and L.busy_until != INT64_MAX:
+        # the holder has already declared when its critical section ends and nobody is lined
+        # up: take the lock then -- right away if we are still spinning by then, after a futex
+        # wake if we will have gone to sleep.  (No later release would pop a queued waiter.)
         L.pending = mi
-        heap_push(s, L.busy_until + s.cost.lock_handoff, EV_M, mi)
+        if L.busy_until - s.now < LOCK_SPIN_WINDOW:
+            m_push(s, L.busy_until + s.cost.lock_handoff, mi)
+        else:
+            m_push(s, L.busy_until + s.cost.futex_wake, mi)
         L.busy_until = INT64_MAX
         return -1
     mp.state_after_lock = mp.state
@@ -106,11 +111,11 @@ cdef void lock_release(State *s, Lock *L, int64_t end) noexcept nogil:
         wp.state = wp.state_after_lock
         L.pending = w
         L.busy_until = INT64_MAX
-        heap_push(s, end + s.cost.lock_handoff, EV_M, w)
+        m_push(s, end + s.cost.lock_handoff, w)
     else:
         # asleep on the futex: wake it to retry; the lock is free until someone takes it
         wp.lock_cont = wp.state_after_lock       # (wp.lock_id still names this lock)
         wp.state = MS_LOCK
         wp.lock_retry = 1
         L.busy_until = end
-        heap_push(s, end + s.cost.futex_wake, EV_M, w)
+        m_push(s, end + s.cost.futex_wake, w)

@@ -297,12 +297,13 @@ cdef void startm_wake(State *s, M *mp, int32_t pi, int32_t spinning,
     nmp.spinning = spinning
     nmp.state = MS_WAKE
     s.c.startm += 1
-    heap_push(s, when + delay, EV_M, nmi)
+    m_push(s, when + delay, nmi)
 
 
 cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     cdef M *mp = &s.allm[mi]
     cdef int32_t st = mp.state
+    mp.in_compute = 0
     cdef P *pp
     cdef P *victim
     cdef G *gp
@@ -334,6 +335,9 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
 
     elif st == MS_CHAN_LOCKED:
         return chan_locked(s, mp, mi)
+
+    elif st == MS_PREEMPT:
+        return gopreempt(s, mp, mi)
 
     elif st == MS_RTLOCK_LOCKED:
         lock_granted(s, &s.locks[mp.lock_id], mi)
@@ -654,6 +658,7 @@ cdef int64_t execute(State *s, M *mp, int32_t mi) noexcept nogil:
     acc_g(s, mp, gi, ACC_WRITE)
     gp.status = _Grunning
     gp.m = mi
+    gp.flags &= ~G_FLAG_PREEMPT             # execute: gp.preempt = false
     mp.curg = gi
     mp.arg = -1
     if mp.arg2:

@@ -109,7 +109,7 @@ cdef void poller_rearm(State *s, int64_t when) noexcept nogil:
     cdef M *pm = &s.allm[s.poller]
     s.poll_until = when
     pm.idle_since = when if when > s.now else s.now   # (the wake-up this event stands for)
-    heap_push(s, pm.idle_since, EV_M, s.poller)
+    m_push(s, pm.idle_since, s.poller)
 
 
 cdef bint become_poller(State *s, M *mp, int32_t mi) noexcept nogil:
@@ -125,7 +125,7 @@ cdef bint become_poller(State *s, M *mp, int32_t mi) noexcept nogil:
     s.poll_until = until
     mp.state = MS_POLL_WAKE
     mp.idle_since = until if until > s.now else s.now
-    heap_push(s, mp.idle_since, EV_M, mi)
+    m_push(s, mp.idle_since, mi)
     return True
 
 

@@ -1,0 +1,78 @@
+# sysmon (runtime/proc.go func sysmon, func retake, func preemptone): a thread without a P that
+# wakes every 20 us, backing off (doubling after 50 fruitless ticks) to 10 ms, and preempts any
+# G that has held its P for a whole time slice (forcePreemptNS = 10 ms) without a schedtick
+# change.  Preemption is asynchronous: the signal interrupts the G's compute step after
+# CostModel.preempt_signal cycles, and gopreempt_m puts the G on the global queue tail with the
+# rest of its compute still to do.  (Syscall retakes are not modelled yet: retake returns 0.)
+
+cdef void sysmon_tick(State *s) noexcept nogil:
+    cdef int32_t pi, retaken = 0
+    cdef P *pp
+    s.c.sysmon_ticks += 1
+    for pi in range(s.nprocs):
+        pp = &s.allp[pi]
+        if pp.status != _Prunning:
+            continue
+        if pp.sysmon_schedtick != pp.schedtick:
+            pp.sysmon_schedtick = pp.schedtick
+            pp.sysmon_schedwhen = s.now
+        elif pp.sysmon_schedwhen + s.time_slice <= s.now:
+            preemptone(s, pp)
+    # if idle == 0: delay = 20us; elif idle > 50: delay *= 2; delay = min(delay, 10ms)
+    if retaken:
+        s.sysmon_idle = 0
+    else:
+        s.sysmon_idle += 1
+    if s.sysmon_idle == 0:
+        s.sysmon_delay = s.sysmon_min
+    elif s.sysmon_idle > 50:
+        s.sysmon_delay *= 2
+    if s.sysmon_delay > s.sysmon_max:
+        s.sysmon_delay = s.sysmon_max
+    if s.heap_n > s.bg_events:                   # only while something else can happen
+        heap_push(s, s.now + s.sysmon_delay, EV_SYSMON, 0)
+        s.bg_events += 1
+
+
+cdef void preemptone(State *s, P *pp) noexcept nogil:
+    cdef M *mp
+    cdef G *gp
+    cdef int64_t t
+    if pp.m < 0:
+        return
+    mp = &s.allm[pp.m]
+    if mp.curg < 0 or mp.state == MS_PREEMPT:
+        return
+    gp = getg(s, mp.curg)
+    t = s.now + s.cost.preempt_signal
+    if mp.in_compute and t < mp.compute_end:
+        # async preemption (preemptM): the signal lands mid-compute; the M's pending event
+        # (the end of the compute) is superseded
+        gp.wait_start = mp.compute_end - t         # the compute left to do
+        s.pstats[pp.id].busy_cycles -= gp.wait_start
+        mp.ev_gen += 1
+        mp.state = MS_PREEMPT
+        m_push(s, t, pp.m)
+    else:
+        gp.flags |= G_FLAG_PREEMPT                 # preempt at the next safe point
+
+
+cdef int64_t gopreempt(State *s, M *mp, int32_t mi) noexcept nogil:
+    # gopreempt_m -> goschedImpl(preempted=true): _Grunnable, global queue tail, schedule
+    cdef int32_t gi = mp.curg
+    cdef G *gp = getg(s, gi)
+    if gp.flags & G_FLAG_PREEMPT:
+        gp.flags &= ~G_FLAG_PREEMPT
+    elif gp.wait_start > 0:
+        gp.flags |= G_FLAG_RESUME
+    s.c.preemptions += 1
+    acc_g(s, mp, gi, ACC_WRITE)
+    trace_ev(s, TE_GO_STOP, gp.goid, 0, mp.p, mp.id, 3)
+    gp.status = _Grunnable
+    gp.runnable_since = s.now
+    gp.m = -1
+    mp.curg = -1
+    gbatch_add(s, mp, gi)
+    ret_push(mp, MS_SCHEDULE)
+    mp.state = MS_AFTERPUT
+    return s.cost.gosched
