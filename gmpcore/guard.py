@@ -82,10 +82,14 @@ def _spawn_bound(c: CompiledProgram) -> tuple[float, float]:
 
 
 def estimate_run_memory(c: CompiledProgram, procs: int, ring_cap: int, record: bool,
-                        trace_cap: int) -> tuple[float, dict]:
+                        trace_cap: int, max_events: int | None = None) -> tuple[float, dict]:
     """Bytes the run may allocate at most (G records are bounded by the goroutines the
-    program can create), and the breakdown."""
+    program can create, and by max_events: every newproc and every mark is an event), and
+    the breakdown."""
     goroutines, marks = _spawn_bound(c)
+    if max_events is not None:
+        goroutines = min(goroutines, max_events + 1.0)
+        marks = min(marks, float(max_events))
     parts = {
         "goroutines": _mul(goroutines, _engine.G_RECORD_BYTES),
         "run queues": procs * ring_cap * 4 + procs * 2048,
@@ -98,13 +102,13 @@ def estimate_run_memory(c: CompiledProgram, procs: int, ring_cap: int, record: b
 
 
 def check_memory(c: CompiledProgram, procs: int, ring_cap: int, record: bool, trace_cap: int,
-                 limit) -> None:
+                 limit, max_events: int | None = None) -> None:
     if limit is False:
         return
     if limit is None:
         env = os.environ.get("GMPCORE_MEMORY_LIMIT")
         limit = int(float(env)) if env else int(0.8 * available_memory())
-    est, parts = estimate_run_memory(c, procs, ring_cap, record, trace_cap)
+    est, parts = estimate_run_memory(c, procs, ring_cap, record, trace_cap, max_events)
     if est > limit:
         worst = max(parts, key=parts.get)
         what = "unbounded (recursive spawning or `range` loops)" if est == UNBOUNDED \

@@ -126,7 +126,8 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     compiled = program.compile()
     if memory_limit is not None and memory_limit is not False:
         memory_limit = _check_int("memory_limit", memory_limit, 1, 2**62)
-    check_memory(compiled, machine.procs, strat.ring_cap, record, trace_cap, memory_limit)
+    check_memory(compiled, machine.procs, strat.ring_cap, record, trace_cap, memory_limit,
+                 None if max_events == DEFAULT_MAX_EVENTS else max_events)
     if progress not in (None, False, True) and not callable(progress):
         raise TypeError(f"progress must be a bool or a callable, got {type(progress).__name__}")
     eng = _engine.Engine(

@@ -25,9 +25,12 @@ def test_memory_guard_refuses_before_allocating():
 def test_memory_guard_counts_what_is_recorded():
     prog = workloads.burst(2_000_000)
     with pytest.raises(gc.MemoryLimitError):
-        gc.run(prog, procs=4, record=True, memory_limit=175 * 2**20, max_events=10)
+        gc.run(prog, procs=4, record=True, memory_limit=175 * 2**20)
     # without recording, fewer bytes: the same limit lets it start
-    res = gc.run(prog, procs=4, record=False, memory_limit=175 * 2**20, max_events=10)
+    res = gc.run(prog, procs=4, record=False, memory_limit=175 * 2**20, max_events=10**7)
+    assert res.status == "max_events"
+    # a run capped at max_events cannot create more goroutines than events
+    res = gc.run(prog, procs=4, record=True, memory_limit=175 * 2**20, max_events=10_000)
     assert res.status == "max_events"
 
 
@@ -46,8 +49,10 @@ def test_recursive_spawning_is_unbounded():
     prog.func("main").go("f")
     prog.func("f").go("f")
     with pytest.raises(gc.MemoryLimitError, match="unbounded number of goroutines"):
-        gc.run(prog, procs=2, max_events=1000)
-    assert gc.run(prog, procs=2, max_events=1000, record=False).status in ("max_events", "ok")
+        gc.run(prog, procs=2, max_cycles=10**6)
+    # bounded by max_events, or not recorded: it may run
+    assert gc.run(prog, procs=2, max_events=1000).status == "max_events"
+    assert gc.run(prog, procs=2, max_cycles=10**6, record=False).status == "max_cycles"
 
 
 # --- interrupts and progress ----------------------------------------------------------------
@@ -208,7 +213,7 @@ def hostile_programs(draw):
 def test_hostile_programs_end_cleanly(prog, procs, strategy, seed):
     try:
         res = gc.run(prog, procs=procs, strategy=strategy, seed=seed, check_every=7,
-                     max_events=60_000, record=False)
+                     max_events=60_000, record=False, memory_limit=1 << 30)
     except gc.ProgramError as e:             # Go would panic too (send/close on closed channel)
         assert "closed channel" in str(e)
         return
