@@ -46,7 +46,7 @@ def test_memory_guard_trace_cap_and_override(monkeypatch):
 
 def test_recursive_spawning_is_unbounded():
     prog = gc.Program()
-    prog.func("main").go("f")
+    prog.func("main").go("f").compute(10**12)      # main outlives the spawning
     prog.func("f").go("f")
     with pytest.raises(gc.MemoryLimitError, match="unbounded number of goroutines"):
         gc.run(prog, procs=2, max_cycles=10**6)
