@@ -76,7 +76,12 @@ def cmd_compare(args) -> int:
     strategies = args.strategy or ["go", "global"]
     df = queue_comparison(goroutines=args.goroutines, procs=args.procs, strategies=strategies,
                           work=args.work, spawn=args.spawn, seed=args.seed, fanout=args.fanout,
-                          machine=_machine(args))
+                          machine=_machine(args), schedtrace_ms=args.schedtrace)
+    if args.schedtrace is not None and not args.json:
+        for strat, text in zip(df["strategy"], df["schedtrace"]):
+            print(f"# GODEBUG=schedtrace={args.schedtrace:g} ({strat}, emulated)")
+            print(text.rstrip("\n"))
+            print()
     if args.json:
         print(df.to_json(orient="records", indent=2))
         return 0
@@ -132,6 +137,16 @@ def cmd_sweep(args) -> int:
     return 1 if (df["status"] == FAILED).any() else 0
 
 
+def cmd_strategies(args) -> int:
+    import textwrap
+    from .config import STRATEGIES, STRATEGY_DOCS
+    for name, strat in STRATEGIES.items():
+        print(f"{name}")
+        print(textwrap.fill(STRATEGY_DOCS.get(name, ""), width=92, initial_indent="    ",
+                            subsequent_indent="    "))
+    return 0
+
+
 def _machine(args):
     from .config import Machine
     return Machine(procs=args.procs, cores=args.cores, sockets=args.sockets,
@@ -163,8 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--layout", choices=["go", "padded"], default="go",
                    help="which scheduler fields share cache lines (default: Go's structs)")
     c.add_argument("--no-cache", action="store_true", help="switch the cache model off")
+    c.add_argument("--schedtrace", type=float, default=None, metavar="MS",
+                   help="also print GODEBUG=schedtrace-style lines every MS emulated ms")
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=cmd_compare)
+    s = sub.add_parser("strategies", help="list the queue-strategy presets and their sources")
+    s.set_defaults(func=cmd_strategies)
     w = sub.add_parser("sweep", help="run a parameter sweep described in a TOML file",
                        description="Run the sweep a TOML file describes ([sweep] seeds, store, "
                                    "executor; [base] RunSpec fields; [grid] key = [values]; see "
@@ -202,6 +221,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:                  # e.g. `gmpcore strategies | head`
+        sys.stderr.close()
+        return 0
     return 0
 
 

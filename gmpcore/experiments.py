@@ -43,7 +43,8 @@ COMPARISON_COLUMNS = ["strategy"] + [c for c, _ in COMPARISON_ROWS]
 def queue_comparison(goroutines: int = 1_000_000, procs: int = 16,
                      strategies=("go", "global"), work=None, spawn: str = "burst",
                      seed: int = 1, costs: CostModel | None = None,
-                     machine: Machine | None = None, fanout: int = 16):
+                     machine: Machine | None = None, fanout: int = 16,
+                     schedtrace_ms: float | None = None):
     """Run the same workload and seed under each strategy; one row per strategy.
 
     spawn="burst": main spawns every goroutine in one loop; spawn="tree": a fan-out tree
@@ -67,9 +68,11 @@ def queue_comparison(goroutines: int = 1_000_000, procs: int = 16,
     rows = []
     for strat in strategies:
         res = run(prog, procs=procs, strategy=strat, seed=seed, machine=machine, costs=costs,
-                  record=False)
+                  record=False, schedtrace_ms=schedtrace_ms)
         s = res.summary
         row = dict(s)
+        if schedtrace_ms is not None:
+            row["schedtrace"] = res.schedtrace()
         row.update({
             "goroutines": s["goroutines_created"] - 1,
             "emulated_ms": s["emulated_ns"] / 1e6,

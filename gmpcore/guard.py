@@ -95,7 +95,7 @@ def estimate_run_memory(c: CompiledProgram, procs: int, ring_cap: int, record: b
         "run queues": procs * ring_cap * 4 + procs * 2048,
         "start order": _mul(goroutines, 8) if record else 0,
         "marks": _mul(marks, _engine.MARK_BYTES) if record else 0,
-        "trace": trace_cap * _engine.TRACE_EVENT_BYTES,
+        "trace": 2 * trace_cap * _engine.TRACE_EVENT_BYTES,   # the buffer + its copy
         "channel buffers": sum(c.chan_caps or []) * 8,
     }
     return sum(parts.values()), parts

@@ -17,7 +17,8 @@ __all__ = ["run", "ProgramError", "InternalError", "KernelError", "MemoryLimitEr
 
 DEFAULT_MAX_EVENTS = 2**62
 CHUNK_EVENTS = 1 << 21          # ~0.1 s of native work between Ctrl-C checks
-DEFAULT_TRACE_CAP = 10_000_000  # trace=True keeps at most this many events (~400 MB)
+DEFAULT_TRACE_CAP = 10_000_000  # trace=True keeps at most this many events (400 MB, and
+                                # as much again briefly while the run hands them over)
 
 
 class ProgramError(RuntimeError):
@@ -200,12 +201,12 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     res = _collect(eng, compiled, machine, strat, costs, seed, wall, status)
     res.sched_snapshots = snapshots
     res.sample_records, res.sample_runq, res.sample_ticks = eng.samples()
-    res.trace_records, res.trace_lost = eng.trace()
+    res.trace_records, res.trace_lost = eng.trace(release=True)
     res.mutex_records = eng.mutex_stats()
     res.chan_records = eng.chan_stats()
     res.rtlock_records = eng.rtlock_stats()
     res.final = {"procs": eng.procs(), "threads": eng.threads(),
-                 "goroutines": eng.goroutines(live_only=True),
+                 "goroutines": _with_go_fields(eng.goroutines(live_only=True), compiled),
                  "counters": eng.counters(), "func_entry": compiled.func_entry,
                  "func_names": compiled.func_names,
                  "objects": {**{("chan send", i): n for i, n in enumerate(compiled.chan_names)},
@@ -233,6 +234,19 @@ def _per_p(eng) -> np.ndarray:
 def _version() -> str:
     from . import __version__
     return __version__
+
+
+def _with_go_fields(g: np.ndarray, compiled) -> np.ndarray:
+    """Add Go's g.startpc (the entry of the function the G runs, from its creating `go`)
+    and g.waitsince (when a waiting G parked) to the G records."""
+    import numpy.lib.recfunctions as rfn
+    code = compiled.code.reshape(-1, 4)
+    entry = compiled.func_entry
+    startpc = np.full(len(g), -1, dtype=np.int32)
+    has = g["gopc"] >= 0
+    startpc[has] = entry[code[g["gopc"][has], 1]]
+    waitsince = np.where(g["status"] == 4, g["runnable_since"], 0).astype(np.int64)
+    return rfn.append_fields(g, ["startpc", "waitsince"], [startpc, waitsince], usemask=False)
 
 
 def _kernel_addresses(strat) -> dict:

@@ -210,6 +210,7 @@ STEAL_DTYPE = np.asarray(<StealRec[:1]> (&_steal_dummy)).dtype
 PSTATS_DTYPE = np.asarray(<PStats[:1]> (&_pstats_dummy)).dtype
 SAMPLE_DTYPE = np.asarray(<SampleRec[:1]> (&_sample_dummy)).dtype
 TRACE_DTYPE = np.asarray(<TraceEv[:1]> (&_trace_dummy)).dtype
+STOP_REASONS = {0: "unspecified", 1: "runtime.Gosched", 2: "preempted", 3: "preempted"}
 TRACE_KINDS = {TE_GO_CREATE: "GoCreate", TE_GO_START: "GoStart", TE_GO_STOP: "GoStop",
                TE_GO_BLOCK: "GoBlock", TE_GO_UNBLOCK: "GoUnblock", TE_GO_END: "GoEnd",
                TE_PROC_START: "ProcStart", TE_PROC_STOP: "ProcStop", TE_STEAL: "Steal"}
@@ -402,6 +403,7 @@ cdef class Engine:
         gp = getg(s, gi)
         memset(gp, 0, sizeof(G))
         gp.cowner = -1
+        gp.gopc = -1
         s.sched.goidgen = 1
         gp.goid = 1
         gp.schedlink = -1
@@ -421,6 +423,7 @@ cdef class Engine:
             gp = getg(s, gi)
             memset(gp, 0, sizeof(G))
             gp.cowner = -1
+            gp.gopc = -1
             s.sched.goidgen += 1
             gp.goid = s.sched.goidgen
             gp.schedlink = -1
@@ -669,12 +672,19 @@ cdef class Engine:
                 np.asarray(<int32_t[:n * P]> self.s.sample_runq).reshape(n, P).copy(),
                 np.asarray(<uint32_t[:n * P]> self.s.sample_ticks).reshape(n, P).copy())
 
-    def trace(self):
-        """(events of TRACE_DTYPE, number of events dropped over the cap)."""
+    def trace(self, bint release=False):
+        """(events of TRACE_DTYPE, number of events dropped over the cap).  With release,
+        the native buffer is freed right after the copy (the run is over)."""
         if self.s.ntrace == 0:
             return np.zeros(0, dtype=TRACE_DTYPE), self.s.trace_lost
-        return (np.asarray(<TraceEv[:self.s.ntrace]> self.s.trace).copy(),
-                self.s.trace_lost)
+        out = np.asarray(<TraceEv[:self.s.ntrace]> self.s.trace).copy()
+        if release:
+            free(self.s.trace)
+            self.s.trace = NULL
+            self.s.ntrace = 0
+            self.s.trace_alloc = 0
+            self.s.trace_cap = 0
+        return out, self.s.trace_lost
 
     def mutex_stats(self):
         return [dict(self.s.mutexes[i]) for i in range(self.s.nmutexes)]

@@ -66,6 +66,8 @@ ctypedef struct G:
     uint8_t loopdepth       # number of active entries in loopiter
     uint8_t flags           # G_FLAG_* bits
     int16_t cowner          # cache model: core that last touched the descriptor line (-1: none)
+    int32_t gopc            # pc of the `go` statement that created it (-1: main, arrivals,
+                            # runtime goroutines) -- Go's g.gopc; startpc follows from it
     int64_t val             # the value last received (or being sent) on a channel
     int64_t wait_start      # sync.Mutex: when this G started waiting (starvation after 1 ms)
 

@@ -45,6 +45,7 @@ cdef int64_t arrive(State *s, M *mp, int32_t mi) noexcept nogil:
     gp.pc = s.func_entry[s.arr_fn]
     gp.m = -1
     gp.spawn_index = <int32_t> (s.c.arrivals & 0x7fffffff)
+    gp.gopc = -1
     gp.waiting_on = -1
     gp.status = _Grunnable
     gp.waitreason = waitReasonZero
@@ -58,7 +59,7 @@ cdef int64_t arrive(State *s, M *mp, int32_t mi) noexcept nogil:
     if s.sched.ngoroutines > s.c.max_live:
         s.c.max_live = s.sched.ngoroutines
     s.arr_left -= 1
-    trace_ev(s, TE_GO_CREATE, gp.goid, 0, -1, mp.id, 0)
+    trace_ev(s, TE_GO_CREATE, gp.goid, 0, -1, mp.id, s.arr_fn + 1)
     gbatch_add(s, mp, gi)
     return take_lock(s, mp, mi, MS_INJECT_LOCKED)
 

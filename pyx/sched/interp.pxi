@@ -30,6 +30,7 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
     gp.pc = s.func_entry[fn]
     gp.m = -1
     gp.spawn_index = par.loopiter[par.loopdepth - 1] if par.loopdepth > 0 else 0
+    gp.gopc = par.pc - 1                      # the OP_GO being executed (pc already advanced)
     gp.waiting_on = -1
     gp.status = _Grunnable
     gp.waitreason = waitReasonZero
@@ -41,7 +42,7 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
     s.sched.ngoroutines += 1
     if s.sched.ngoroutines > s.c.max_live:
         s.c.max_live = s.sched.ngoroutines
-    trace_ev(s, TE_GO_CREATE, gp.goid, par.goid, pp.id, mp.id, 0)
+    trace_ev(s, TE_GO_CREATE, gp.goid, par.goid, pp.id, mp.id, fn + 1)
     runqput(s, mp, pp, gi, PUT_NEWPROC)
     return gi
 
