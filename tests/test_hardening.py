@@ -226,3 +226,23 @@ def test_hostile_programs_end_cleanly(prog, procs, strategy, seed):
 def test_debug_build_checks_invariants():
     from gmpcore import _engine
     assert _engine.DEBUG_BUILD
+
+
+def test_rearmed_poller_wakes_once():
+    # regression (found by the long fuzz run): an earlier timer re-arms the M blocked in
+    # netpoll; its first wake-up must be superseded, or it later fires while that M waits on
+    # a lock ("internal invariant 1001")
+    prog = gc.Program()
+    wg = prog.waitgroup()
+    mu = prog.mutex()
+    ch = prog.chan("c", cap=1)
+    m = prog.func("main")
+    m.wg_add(wg, 6).go("late").compute(2000).go("early", times=5).wg_wait(wg)
+    prog.func("late").sleep(30_000_000).wg_done(wg)
+    e = prog.func("early")
+    e.sleep(gc.Uniform(1000, 20000)).lock(mu).compute(3000).unlock(mu)
+    e.send(ch, "spawn").recv(ch).wg_done(wg)
+    for procs in (1, 2, 4):
+        for seed in range(15):
+            res = gc.run(prog, procs=procs, seed=seed, check_every=1)
+            assert res.status == "ok"

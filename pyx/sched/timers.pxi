@@ -109,6 +109,7 @@ cdef void poller_rearm(State *s, int64_t when) noexcept nogil:
     cdef M *pm = &s.allm[s.poller]
     s.poll_until = when
     pm.idle_since = when if when > s.now else s.now   # (the wake-up this event stands for)
+    pm.ev_gen += 1                                    # the earlier wake-up is superseded
     m_push(s, pm.idle_since, s.poller)
 
 
