@@ -172,6 +172,20 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
             gi = getg(s, gi).schedlink
     if s.sched.nmspinning != nspin + nreserved or s.sched.nmspinning < 0:
         return check_fail(s, seen, 15)
+    # an M is one actor: at most one live (current-generation) event in the heap, and none
+    # while it is parked on midle or queued on a lock
+    cdef int32_t *pending = <int32_t *> calloc(s.sched.mnext + 1, sizeof(int32_t))
+    cdef int64_t e
+    if pending != NULL:
+        for e in range(s.heap_n):
+            if (s.heap[e].kind & 0xF) == EV_M and (s.heap[e].kind >> 4) == s.allm[s.heap[e].id].ev_gen:
+                pending[s.heap[e].id] += 1
+        for mi in range(s.sched.mnext):
+            if pending[mi] > 1 or (pending[mi] == 1 and (s.allm[mi].state == MS_PARKED or
+                                                         s.allm[mi].state == MS_LOCKWAIT)):
+                free(pending)
+                return check_fail(s, seen, 40)
+        free(pending)
     if nrunning > s.sched.gomaxprocs:
         return check_fail(s, seen, 3)
     # (2) every G's status agrees with where it was found
