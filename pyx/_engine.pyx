@@ -53,29 +53,32 @@ cdef inline void kernel_fail(State *s, int32_t hook, int32_t code) noexcept nogi
     fail(s, ERR_KERNEL, ((<int64_t> hook) << 32) | <int64_t> (<uint32_t> code))
 
 
+cdef bint grow(State *s, void **buf, int64_t n, int64_t *cap, size_t elem,
+               int32_t what) noexcept nogil:
+    # make room for element n of a recording buffer (doubling); on failure stop the run with
+    # ERR_NOMEM (err_arg says which buffer) and return False
+    cdef void *p
+    if n < cap[0]:
+        return True
+    p = realloc(buf[0], 2 * cap[0] * elem)
+    if p == NULL:
+        fail(s, ERR_NOMEM, what)
+        return False
+    buf[0] = p
+    cap[0] *= 2
+    return True
+
+
 cdef void record_start(State *s, int64_t goid) noexcept nogil:
-    cdef int64_t *buf
-    if s.nstart == s.start_cap:
-        buf = <int64_t *> realloc(s.start_order, 2 * s.start_cap * sizeof(int64_t))
-        if buf == NULL:
-            fail(s, ERR_NOMEM, 4)
-            return
-        s.start_order = buf
-        s.start_cap *= 2
-    s.start_order[s.nstart] = goid
-    s.nstart += 1
+    if grow(s, <void **> &s.start_order, s.nstart, &s.start_cap, sizeof(int64_t), 4):
+        s.start_order[s.nstart] = goid
+        s.nstart += 1
 
 
 cdef bint record_mark(State *s, G *gp, int32_t label, int32_t p) noexcept nogil:
-    cdef MarkRec *buf
     cdef MarkRec *r
-    if s.nmarks == s.marks_cap:
-        buf = <MarkRec *> realloc(s.marks, 2 * s.marks_cap * sizeof(MarkRec))
-        if buf == NULL:
-            fail(s, ERR_NOMEM, 5)
-            return False
-        s.marks = buf
-        s.marks_cap *= 2
+    if not grow(s, <void **> &s.marks, s.nmarks, &s.marks_cap, sizeof(MarkRec), 5):
+        return False
     r = &s.marks[s.nmarks]
     s.nmarks += 1
     r.time = s.now
@@ -91,15 +94,9 @@ cdef bint record_mark(State *s, G *gp, int32_t label, int32_t p) noexcept nogil:
 
 cdef void record_steal(State *s, int32_t thief, int32_t victim, int32_t n, int32_t vlen,
                        int32_t runnext) noexcept nogil:
-    cdef StealRec *buf
     cdef StealRec *r
-    if s.nsteals == s.steals_cap:
-        buf = <StealRec *> realloc(s.steals, 2 * s.steals_cap * sizeof(StealRec))
-        if buf == NULL:
-            fail(s, ERR_NOMEM, 6)
-            return
-        s.steals = buf
-        s.steals_cap *= 2
+    if not grow(s, <void **> &s.steals, s.nsteals, &s.steals_cap, sizeof(StealRec), 6):
+        return
     r = &s.steals[s.nsteals]
     s.nsteals += 1
     r.time = s.now
