@@ -60,14 +60,17 @@ def _spawn_bound(c: CompiledProgram) -> tuple[float, float]:
                 mult.append(_mul(mult[-1], max(a, 0)))
             elif op == OP["ENDLOOP"]:
                 mult.pop()
-            elif op == OP["CHAN_RECV"] and b >= 0:     # `for range ch`: once per value sent
+            elif op == OP["CHAN_RECV"] and b >= 0:
+                # `for range ch` runs once per value sent: not bounded by this analysis.
+                # Goroutines spawned inside are unbounded; marks inside are not counted (the
+                # marks buffer grows on demand, and a failed allocation raises MemoryError)
                 mult.append(UNBOUNDED)
                 range_ends.append(b)
             elif op == OP["GO"]:
                 cs, cm = body(a)
                 spawns += _mul(mult[-1], 1 + cs)
                 marks += _mul(mult[-1], cm)
-            elif op == OP["MARK"]:
+            elif op == OP["MARK"] and mult[-1] != UNBOUNDED:
                 marks += mult[-1]
         visiting.discard(f)
         memo[f] = (spawns, marks)

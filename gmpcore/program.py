@@ -258,6 +258,7 @@ class CompiledProgram:
     chan_names: list = None
     mutex_names: list = None
     rtlock_names: list = None
+    wg_names: list = None
 
     def disassemble(self) -> str:
         names = {v: k for k, v in OP.items()}
@@ -444,4 +445,5 @@ class Program:
             chan_names=[c.name for c in self._chans],
             mutex_names=[m.name for m in self._mutexes],
             rtlock_names=[r.name for r in self._rtlocks],
+            wg_names=[w.name for w in self._wgs],
         )

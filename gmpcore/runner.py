@@ -212,7 +212,7 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
                  "objects": {**{("chan send", i): n for i, n in enumerate(compiled.chan_names)},
                              **{("chan receive", i): n for i, n in enumerate(compiled.chan_names)},
                              **{("sync.Mutex.Lock", i): n for i, n in enumerate(compiled.mutex_names)},
-                             **{("sync.WaitGroup.Wait", i): f"wg{i}" for i in range(compiled.nwgs)}}}
+                             **{("sync.WaitGroup.Wait", i): n for i, n in enumerate(compiled.wg_names)}}}
     return res
 
 
