@@ -14,7 +14,7 @@ from .program import Function, Program, WaitGroup
 from .result import LatencyHistogram, Result
 from .kernels import Kernel, KernelError, kernel
 from .runner import InternalError, MemoryLimitError, ProgramError, run
-from . import experiments, workloads  # noqa: E402  (submodules users reach as attributes)
+from . import experiments, workloads  # noqa: F401  (submodules users reach as attributes)
 from .sweep import RunSpec, load_store, sweep  # noqa: E402  (gmpcore.sweep is the function)
 
 #: the named strategy presets (name -> Strategy); STRATEGY_DOCS has each one's source

@@ -38,7 +38,6 @@ def _spawn_bound(c: CompiledProgram) -> tuple[float, float]:
     that can reach itself) is unbounded."""
     code = c.code.reshape(-1, INSTR)
     entries = list(c.func_entry) + [len(code)]
-    nf = len(c.func_names)
     memo: dict[int, tuple[float, float]] = {}
     visiting: set[int] = set()
 
@@ -122,9 +121,9 @@ def check_memory(c: CompiledProgram, procs: int, ring_cap: int, record: bool, tr
             if not record:
                 return
             raise MemoryLimitError(
-                f"gmpcore: this program can create an unbounded number of goroutines and "
-                f"record=True keeps a record of each; pass record=False, or memory_limit=False "
-                f"to run anyway")
+                "gmpcore: this program can create an unbounded number of goroutines and "
+                "record=True keeps a record of each; pass record=False, or memory_limit=False "
+                "to run anyway")
         raise MemoryLimitError(
             f"gmpcore: the run may need {what} (largest part: {worst}, "
             f"{parts[worst] / 2**20:,.0f} MiB), over the memory limit of {limit / 2**20:,.0f} "

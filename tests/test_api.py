@@ -3,7 +3,6 @@ Go-level failures (negative WaitGroup counter, deadlock), run limits, and the sh
 """
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np

@@ -2,7 +2,6 @@
 event core against queueing theory (Erlang C)."""
 import math
 
-import numpy as np
 import pytest
 
 import gmpcore as gc

