@@ -859,3 +859,42 @@ def _test_steal_race(Engine eng, int fn, int k, long long t1, long long t2):
         mp.state = MS_STEAL_VICTIM
         m_push(s, t, mi)
     s.status = ST_RUNNING
+
+
+def _bench_runq(Engine eng, long long rounds):
+    """Queue-operation micro-benchmark (benchmarks/test_bench_queue.py): on P0 of a fresh
+    engine, repeat `rounds` times: fill the ring with runqput (newproc-style, through runnext,
+    so 256 puts kick 255 Gs to the ring), steal half of it into P1 with the runqgrab copy, and
+    drain both rings with the owner's runqget.  Returns the number of queue operations."""
+    cdef State *s = &eng.s
+    cdef int32_t i, gi, base
+    cdef long long r, ops = 0
+    cdef P *p0 = &s.allp[0]
+    cdef P *p1 = &s.allp[1]
+    cdef M *mp = &s.allm[0]
+    cdef uint32_t h, n
+    if s.nprocs < 2 or s.strat.global_only:
+        raise ValueError("needs 2 Ps and local rings")
+    base = s.nallg
+    for i in range(s.strat.ring_cap):
+        gi = allocg(s)
+        if gi < 0:
+            raise MemoryError("gmpcore: cannot allocate G records")
+    with nogil:
+        for r in range(rounds):
+            for i in range(s.strat.ring_cap):
+                runqput(s, mp, p0, base + i, PUT_NEWPROC)
+                ops += 1
+            h = p0.runqhead
+            n = (p0.runqtail - h) - (p0.runqtail - h) // 2
+            runq_move(s, mp, p1, p0, h, n)
+            ops += 1
+            while p0.runnext != -1 or p0.runqhead != p0.runqtail:
+                if p0.runnext != -1:
+                    p0.runnext = -1
+                else:
+                    p0.runqhead += 1
+                ops += 1
+            p1.runqhead = p1.runqtail
+            mp.gbatch_n = 0
+    return ops
