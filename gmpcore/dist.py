@@ -1,6 +1,7 @@
 """Distributions of user work, in cycles.  Sampled in native code from the engine's RNG."""
 from __future__ import annotations
 
+import abc
 import math
 from dataclasses import dataclass
 
@@ -25,16 +26,18 @@ def _finite_nonneg(name: str, field: str, v) -> float:
     return v
 
 
-class Distribution:
+class Distribution(abc.ABC):
     """Base class: a distribution of a number of cycles (rounded to an integer >= 0)."""
     kind: str = ""
 
+    @abc.abstractmethod
     def params(self) -> tuple[float, float]:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """The two native parameters (see core/rng.pxi sample_dist)."""
 
     @property
+    @abc.abstractmethod
     def mean(self) -> float:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """The mean number of cycles."""
 
 
 @dataclass(frozen=True)
