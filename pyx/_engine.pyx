@@ -398,19 +398,8 @@ cdef class Engine:
         gi = allocg(s)                     # the main goroutine, goid 1
         s.maing = gi
         gp = getg(s, gi)
-        memset(gp, 0, sizeof(G))
-        gp.cowner = -1
-        gp.gopc = -1
-        s.sched.goidgen = 1
-        gp.goid = 1
-        gp.schedlink = -1
-        gp.m = -1
-        gp.waiting_on = -1
-        gp.pc = s.func_entry[main_fn]
-        gp.status = _Grunnable
-        s.c.goroutines_created = 1
-        s.sched.ngoroutines = 1
-        s.c.max_live = 1
+        ginit(s, gp, s.func_entry[main_fn], 0, 0, -1)   # goid 1
+        count_created(s)
         # runtime goroutines left runnable by init (e.g. runfinq, started by os's init): they
         # sit in P0's runnext when main.main begins, and park for good when they run
         for i in range(init_goroutines):
@@ -418,17 +407,8 @@ cdef class Engine:
                 raise ValueError("init_goroutines needs the runtime function")
             gi = allocg(s)
             gp = getg(s, gi)
-            memset(gp, 0, sizeof(G))
-            gp.cowner = -1
-            gp.gopc = -1
-            s.sched.goidgen += 1
-            gp.goid = s.sched.goidgen
-            gp.schedlink = -1
-            gp.m = -1
-            gp.waiting_on = -1
-            gp.pc = s.func_entry[sys_fn]
-            gp.status = _Grunnable
-            gp.flags = G_FLAG_SYSTEM
+            ginit(s, gp, s.func_entry[sys_fn], 0, 0, -1)
+            gp.flags = G_FLAG_SYSTEM                       # not a user goroutine
             runqput(s, &s.allm[mi], &s.allp[0], gi, PUT_NEWPROC)
         if s.allm[mi].gbatch_n > 0:
             # (global queue designs) runtime goroutines start on the global queue itself
@@ -830,18 +810,8 @@ def _test_steal_race(Engine eng, int fn, int k, long long t1, long long t2):
     for i in range(k):
         gi = allocg(s)
         gp = getg(s, gi)
-        memset(gp, 0, sizeof(G))
-        s.sched.goidgen += 1
-        gp.goid = s.sched.goidgen
-        gp.schedlink = -1
-        gp.m = -1
-        gp.waiting_on = -1
-        gp.cowner = -1
-        gp.pc = s.func_entry[fn]
-        gp.status = _Grunnable
-        gp.runnable_since = s.now
-        s.c.goroutines_created += 1
-        s.sched.ngoroutines += 1
+        ginit(s, gp, s.func_entry[fn], 0, 0, -1)
+        count_created(s)
         s.runq_buf[p0.runq_off + (p0.runqtail & s.ring_mask)] = gi
         p0.runqtail += 1
     for t in (t1, t2):

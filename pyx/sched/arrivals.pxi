@@ -37,27 +37,9 @@ cdef int64_t arrive(State *s, M *mp, int32_t mi) noexcept nogil:
         return -1
     acc_g(s, mp, gi, ACC_WRITE)
     gp = getg(s, gi)
-    s.sched.goidgen += 1
-    gp.goid = s.sched.goidgen
-    gp.runnable_since = s.now
-    gp.parent_goid = 0
-    gp.schedlink = -1
-    gp.pc = s.func_entry[s.arr_fn]
-    gp.m = -1
-    gp.spawn_index = <int32_t> (s.c.arrivals & 0x7fffffff)
-    gp.gopc = -1
-    gp.waiting_on = -1
-    gp.status = _Grunnable
-    gp.waitreason = waitReasonZero
-    gp.loopdepth = 0
-    gp.flags = 0
-    gp.val = 0
-    gp.wait_start = 0
+    ginit(s, gp, s.func_entry[s.arr_fn], 0, <int32_t> (s.c.arrivals & 0x7fffffff), -1)
     s.c.arrivals += 1
-    s.c.goroutines_created += 1
-    s.sched.ngoroutines += 1
-    if s.sched.ngoroutines > s.c.max_live:
-        s.c.max_live = s.sched.ngoroutines
+    count_created(s)
     s.arr_left -= 1
     trace_ev(s, TE_GO_CREATE, gp.goid, 0, -1, mp.id, s.arr_fn + 1)
     gbatch_add(s, mp, gi)

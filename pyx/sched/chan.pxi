@@ -33,23 +33,6 @@ cdef inline int32_t gq_pop(State *s, int32_t *head, int32_t *tail) noexcept nogi
     return gi
 
 
-cdef void goready1(State *s, M *mp, int32_t gi) noexcept nogil:
-    # goready(gp): _Gwaiting -> _Grunnable, runqput(current P, gp, next=true).  The caller
-    # follows with MS_AFTERPUT (the global-queue flush and wakep).
-    cdef G *gp = getg(s, gi)
-    acc_g(s, mp, gi, ACC_WRITE)
-    gp.status = _Grunnable
-    gp.waitreason = waitReasonZero
-    gp.waiting_on = -1
-    gp.runnable_since = s.now
-    if mp.curg >= 0:
-        trace_ev(s, TE_GO_UNBLOCK, gp.goid, getg(s, mp.curg).goid, mp.p, mp.id, 0)
-    else:
-        trace_ev(s, TE_GO_UNBLOCK, gp.goid, 0, mp.p, mp.id, 0)
-    runqput(s, mp, &s.allp[mp.p], gi, PUT_READY)
-    s.c.readies += 1
-
-
 cdef int64_t chan_begin(State *s, M *mp, int32_t mi, int32_t ci) noexcept nogil:
     # lock(&c.lock); the operation itself is the next step
     mp.arg = ci

@@ -29,6 +29,7 @@ cdef int32_t allocg(State *s) noexcept nogil:
         s.ngchunks += 1
     i = s.nallg
     s.nallg += 1
+    memset(getg(s, i), 0, sizeof(G))
     getg(s, i).status = _Gdead
     getg(s, i).cowner = -1               # a fresh descriptor is in no cache yet
     return i

@@ -6,6 +6,64 @@ cdef enum:
     ZERO_COST_BUDGET = 64    # zero-cost instructions run in one step, at most this many
 
 
+cdef void ginit(State *s, G *gp, int32_t pc, int64_t parent_goid, int32_t spawn_index,
+                int32_t gopc) noexcept nogil:
+    # a G record made _Grunnable for a new goroutine (newproc1; arrivals; the runtime's own at
+    # start-up).  cowner is left alone: a recycled G's descriptor is still in some cache.
+    s.sched.goidgen += 1
+    gp.goid = s.sched.goidgen
+    gp.runnable_since = s.now
+    gp.parent_goid = parent_goid
+    gp.schedlink = -1
+    gp.pc = pc
+    gp.m = -1
+    gp.spawn_index = spawn_index
+    gp.gopc = gopc
+    gp.waiting_on = -1
+    gp.status = _Grunnable
+    gp.waitreason = waitReasonZero
+    gp.loopdepth = 0
+    gp.flags = 0
+    gp.val = 0
+    gp.wait_start = 0
+
+
+cdef inline void count_created(State *s) noexcept nogil:
+    s.c.goroutines_created += 1
+    s.sched.ngoroutines += 1
+    if s.sched.ngoroutines > s.c.max_live:
+        s.c.max_live = s.sched.ngoroutines
+
+
+cdef void goready1(State *s, M *mp, int32_t gi) noexcept nogil:
+    # goready(gp): _Gwaiting -> _Grunnable, runqput(current P, gp, next=true).  The caller
+    # follows with MS_AFTERPUT (the global-queue flush and wakep).
+    cdef G *gp = getg(s, gi)
+    acc_g(s, mp, gi, ACC_WRITE)
+    gp.status = _Grunnable
+    gp.waitreason = waitReasonZero
+    gp.waiting_on = -1
+    gp.runnable_since = s.now
+    if mp.curg >= 0:
+        trace_ev(s, TE_GO_UNBLOCK, gp.goid, getg(s, mp.curg).goid, mp.p, mp.id, 0)
+    else:
+        trace_ev(s, TE_GO_UNBLOCK, gp.goid, 0, mp.p, mp.id, 0)
+    runqput(s, mp, &s.allp[mp.p], gi, PUT_READY)
+    s.c.readies += 1
+
+
+cdef void gstop(State *s, M *mp, int32_t gi, int32_t reason) noexcept nogil:
+    # the running G stops but stays runnable (Gosched, preemption, goyield); the caller
+    # queues it and goes back to schedule
+    cdef G *gp = getg(s, gi)
+    acc_g(s, mp, gi, ACC_WRITE)
+    trace_ev(s, TE_GO_STOP, gp.goid, 0, mp.p, mp.id, reason)
+    gp.status = _Grunnable
+    gp.runnable_since = s.now
+    gp.m = -1
+    mp.curg = -1
+
+
 cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcept nogil:
     # func newproc / newproc1: gfget or malg, then runqput(pp, newg, next=true)
     cdef int32_t gi = gfget(s, pp)
@@ -22,26 +80,10 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
         acc_sched(s, mp, SF_GOID, ACC_RMW)   # sched.goidgen.Add(_GoidCacheBatch)
         pp.goidcache = 16
     pp.goidcache -= 1
-    s.sched.goidgen += 1
-    gp.goid = s.sched.goidgen
-    gp.runnable_since = s.now
-    gp.parent_goid = par.goid
-    gp.schedlink = -1
-    gp.pc = s.func_entry[fn]
-    gp.m = -1
-    gp.spawn_index = par.loopiter[par.loopdepth - 1] if par.loopdepth > 0 else 0
-    gp.gopc = par.pc - 1                      # the OP_GO being executed (pc already advanced)
-    gp.waiting_on = -1
-    gp.status = _Grunnable
-    gp.waitreason = waitReasonZero
-    gp.loopdepth = 0
-    gp.flags = 0
-    gp.val = 0
-    gp.wait_start = 0
-    s.c.goroutines_created += 1
-    s.sched.ngoroutines += 1
-    if s.sched.ngoroutines > s.c.max_live:
-        s.c.max_live = s.sched.ngoroutines
+    # the OP_GO being executed is at par.pc - 1 (pc already advanced)
+    ginit(s, gp, s.func_entry[fn], par.goid,
+          par.loopiter[par.loopdepth - 1] if par.loopdepth > 0 else 0, par.pc - 1)
+    count_created(s)
     trace_ev(s, TE_GO_CREATE, gp.goid, par.goid, pp.id, mp.id, fn + 1)
     runqput(s, mp, pp, gi, PUT_NEWPROC)
     return gi
@@ -52,25 +94,14 @@ cdef int64_t goready_all(State *s, M *mp, WaitGroup *w) noexcept nogil:
     # goready puts the G in the current P's runnext, kicking the previous one to the ring tail.
     cdef int32_t gi
     cdef int64_t k = 0
-    cdef G *gp
-    cdef P *pp = &s.allp[mp.p]
     while w.waithead != -1:
         gi = w.waithead
-        acc_g(s, mp, gi, ACC_WRITE)
-        gp = getg(s, gi)
-        w.waithead = gp.schedlink
-        gp.schedlink = -1
-        gp.status = _Grunnable
-        gp.waitreason = waitReasonZero
-        gp.waiting_on = -1
-        gp.runnable_since = s.now
-        if mp.curg >= 0:
-            trace_ev(s, TE_GO_UNBLOCK, gp.goid, getg(s, mp.curg).goid, pp.id, mp.id, 0)
-        runqput(s, mp, pp, gi, PUT_READY)
+        w.waithead = getg(s, gi).schedlink
+        getg(s, gi).schedlink = -1
+        goready1(s, mp, gi)
         k += 1
     w.waittail = -1
     w.nwait = 0
-    s.c.readies += k
     return k
 
 
@@ -211,12 +242,7 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
         elif op == OP_GOSCHED:
             # gosched_m -> goschedImpl: _Grunnable, global queue tail, wakep, schedule
             gp.pc += 1
-            acc_g(s, mp, gi, ACC_WRITE)
-            trace_ev(s, TE_GO_STOP, gp.goid, 0, mp.p, mp.id, 1)
-            gp.status = _Grunnable
-            gp.runnable_since = s.now
-            gp.m = -1
-            mp.curg = -1
+            gstop(s, mp, gi, 1)
             gbatch_add(s, mp, gi)
             ret_push(mp, MS_SCHEDULE)
             mp.state = MS_AFTERPUT

@@ -108,12 +108,7 @@ cdef int64_t mutex_unlock(State *s, M *mp, int32_t mi, int32_t a) noexcept nogil
     getg(s, w).flags |= G_FLAG_HANDOFF
     goready1(s, mp, w)
     # goyield: this G goes to the local ring tail and the waiter runs (runnext)
-    acc_g(s, mp, gi, ACC_WRITE)
-    trace_ev(s, TE_GO_STOP, gp.goid, 0, mp.p, mp.id, 2)
-    gp.status = _Grunnable
-    gp.runnable_since = s.now
-    gp.m = -1
-    mp.curg = -1
+    gstop(s, mp, gi, 2)
     runqput(s, mp, &s.allp[mp.p], gi, PUT_PLAIN)
     ret_push(mp, MS_SCHEDULE)
     mp.state = MS_AFTERPUT

@@ -125,6 +125,15 @@ cdef void m_init(State *s, M *mp, int32_t mi) noexcept nogil:
     mp.state = MS_PARKED
 
 
+cdef int32_t global_batch(State *s, M *mp, P *pp, int64_t *cost) noexcept nogil:
+    # under sched.lock: globrunqget's batch into pp (one G for a global-only design), then
+    # unlock; *cost is the critical section's cycles
+    cdef int64_t k = s.c.globrunq_gets
+    cdef int32_t gi = globrunqget(s, mp, pp, 1 if s.strat.global_only else 0)
+    cost[0] = unlock(s, mp, s.cost.globrunq + (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
+    return gi
+
+
 cdef int64_t fr_top(State *s, M *mp, int32_t mi, int64_t cost) noexcept nogil:
     # findRunnable from the top: step 4 (fairness), then step 7 (runqget, first phase)
     cdef P *pp = &s.allp[mp.p]
@@ -401,9 +410,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
 
     elif st == MS_FR_GLOBAL_LOCKED:
         lock_granted(s, &s.schedlock, mi)
-        k = s.c.globrunq_gets
-        gi = globrunqget(s, mp, &s.allp[mp.p], 1 if s.strat.global_only else 0)
-        cost = unlock(s, mp, s.cost.globrunq + (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
+        gi = global_batch(s, mp, &s.allp[mp.p], &cost)
         if gi != -1:
             return to_execute(mp, gi, 0, cost)
         mp.state = MS_FR_SPIN
@@ -514,9 +521,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         lock_granted(s, &s.schedlock, mi)
         acc_sched(s, mp, SF_RUNQ, ACC_READ)
         if s.sched.runqsize > 0:
-            k = s.c.globrunq_gets
-            gi = globrunqget(s, mp, &s.allp[mp.p], 1 if s.strat.global_only else 0)
-            cost = unlock(s, mp, s.cost.globrunq + (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
+            gi = global_batch(s, mp, &s.allp[mp.p], &cost)
             return to_execute(mp, gi, 0, cost)
         if not mp.spinning and s.sched.needspinning == 1:
             becomeSpinning(s, mp)          # the "delicate dance": someone needs a spinner
@@ -545,10 +550,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
             pi = pidlegetSpinning(s, mp)
             if pi != -1:
                 acquirep(s, mi, pi)
-                k = s.c.globrunq_gets
-                gi = globrunqget(s, mp, &s.allp[pi], 1 if s.strat.global_only else 0)
-                cost = unlock(s, mp, s.cost.globrunq +
-                              (s.c.globrunq_gets - k) * s.cost.globrunq_per_g)
+                gi = global_batch(s, mp, &s.allp[pi], &cost)
                 becomeSpinning(s, mp)
                 return to_execute(mp, gi, 0, cost)
         cost = unlock(s, mp, s.cost.lock)

@@ -66,12 +66,7 @@ cdef int64_t gopreempt(State *s, M *mp, int32_t mi) noexcept nogil:
     elif gp.wait_start > 0:
         gp.flags |= G_FLAG_RESUME
     s.c.preemptions += 1
-    acc_g(s, mp, gi, ACC_WRITE)
-    trace_ev(s, TE_GO_STOP, gp.goid, 0, mp.p, mp.id, 3)
-    gp.status = _Grunnable
-    gp.runnable_since = s.now
-    gp.m = -1
-    mp.curg = -1
+    gstop(s, mp, gi, 3)
     gbatch_add(s, mp, gi)
     ret_push(mp, MS_SCHEDULE)
     mp.state = MS_AFTERPUT
