@@ -25,7 +25,8 @@ import numpy as np
 from . import _engine
 from .dist import Distribution, as_distribution
 
-__all__ = ["Program", "Function", "WaitGroup", "Chan", "Mutex", "RuntimeLock", "CompiledProgram", "OP"]
+__all__ = ["Program", "Function", "Select", "WaitGroup", "Chan", "Mutex", "RuntimeLock",
+           "CompiledProgram", "OP"]
 
 OP = dict(_engine.OPCODES)
 INSTR = _engine.INSTR
@@ -68,6 +69,85 @@ class RuntimeLock:
 
 
 VALUE_SOURCES = dict(_engine.VALUE_SOURCES)
+SELECT_KINDS = dict(_engine.SELECT_KINDS)
+MAX_SELECT_CASES = _engine.MAXSELECTCASES
+
+
+def _send_value(value):
+    """(value source, constant) of a send's value argument."""
+    if isinstance(value, str):
+        if value not in VALUE_SOURCES or value == "const":
+            raise ValueError(f"send value must be an int or one of 'spawn', 'iter', 'val', "
+                             f"got {value!r}")
+        return VALUE_SOURCES[value], 0
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        if not -2**31 <= int(value) < 2**31:
+            raise ValueError(f"send value must fit in int32, got {value}")
+        return VALUE_SOURCES["const"], int(value)
+    raise TypeError(f"send value must be an int or a str, got {type(value).__name__}")
+
+
+class Select:
+    """The cases of one `select` statement (Function.select()).  Each case is a context
+    manager; the operations added inside its block are the case's body:
+
+        with f.select() as sel:
+            with sel.recv(results):          # case v := <-results:
+                f.mark("result")
+            with sel.after(Const(30_000)):   # case <-time.After(10us) / <-ctx.Done():
+                f.mark("timeout")
+
+    As in Go, when several cases are ready one is chosen at random (the engine RNG); with
+    nothing ready, `default` runs if there is one, otherwise the goroutine parks ("select")
+    until a channel operation or the timeout completes one case."""
+
+    def __init__(self, fn: "Function"):
+        self._fn = fn
+        self.cases: list[tuple] = []      # (kind, object index, value source, constant)
+        self._in_case = False
+        self._closed = False
+
+    @contextlib.contextmanager
+    def _case(self, kind, obj, src=0, const=0):
+        if self._closed:
+            raise ValueError("this select statement is already complete")
+        if self._in_case:
+            raise ValueError("select cases cannot be nested inside one another "
+                             "(start a new f.select() inside the case instead)")
+        if kind in ("default", "after") and any(c[0] == kind for c in self.cases):
+            raise ValueError(f"a select has at most one {kind!r} case")
+        if len(self.cases) >= MAX_SELECT_CASES:
+            raise ValueError(f"a select has at most {MAX_SELECT_CASES} cases")
+        i = len(self.cases)
+        self.cases.append((kind, obj, src, const))
+        self._fn._ops.append(("CASE", self, i))
+        self._in_case = True
+        try:
+            yield self._fn
+        finally:
+            self._in_case = False
+            self._fn._ops.append(("ENDCASE", self))
+
+    def recv(self, ch: "Chan"):
+        """`case v := <-ch:` (v lands in the goroutine's register; a closed channel gives 0)."""
+        self._fn._check_obj(ch, Chan, "chan")
+        return self._case("recv", ch.index)
+
+    def send(self, ch: "Chan", value="spawn"):
+        """`case ch <- v:` (value as in Function.send, evaluated when the select starts)."""
+        self._fn._check_obj(ch, Chan, "chan")
+        src, const = _send_value(value)
+        return self._case("send", ch.index, src, const)
+
+    def after(self, duration):
+        """`case <-time.After(d):` -- or `<-ctx.Done()` for a context whose deadline is d
+        away: a timer of `duration` cycles (a number or a Distribution) started by the
+        select; the case wins when it fires if nothing else did first."""
+        return self._case("after", as_distribution(duration))
+
+    def default(self):
+        """`default:` -- taken when no other case is ready; the select never blocks."""
+        return self._case("default", 0)
 
 
 class Function:
@@ -78,6 +158,7 @@ class Function:
         self.name = name
         self._ops: list[tuple] = []
         self._depth = 0
+        self._selects = 0
 
     def __repr__(self):
         return f"<gmpcore.Function {self.name!r}: {len(self._ops)} ops>"
@@ -115,18 +196,22 @@ class Function:
         """`ch <- v`.  value: an int, or "spawn" (this goroutine's spawn index), "iter" (the
         innermost loop iteration), "val" (the value this goroutine last received)."""
         self._check_obj(ch, Chan, "chan")
-        if isinstance(value, str):
-            if value not in VALUE_SOURCES or value == "const":
-                raise ValueError(f"send value must be an int or one of 'spawn', 'iter', 'val', "
-                                 f"got {value!r}")
-            self._ops.append(("CHAN_SEND", ch.index, VALUE_SOURCES[value], 0))
-        elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-            if not -2**31 <= int(value) < 2**31:
-                raise ValueError(f"send value must fit in int32, got {value}")
-            self._ops.append(("CHAN_SEND", ch.index, VALUE_SOURCES["const"], int(value)))
-        else:
-            raise TypeError(f"send value must be an int or a str, got {type(value).__name__}")
+        src, const = _send_value(value)
+        self._ops.append(("CHAN_SEND", ch.index, src, const))
         return self
+
+    @contextlib.contextmanager
+    def select(self):
+        """A `select` statement; add its cases with the returned Select (see Select)."""
+        sel = Select(self)
+        self._ops.append(("SELECT", sel))
+        self._selects += 1
+        try:
+            yield sel
+        finally:
+            self._selects -= 1
+            sel._closed = True
+            self._ops.append(("ENDSELECT", sel))
 
     def recv(self, ch: "Chan") -> "Function":
         """`v := <-ch` (the value lands in the goroutine's register: marks record it,
@@ -355,12 +440,48 @@ class Program:
                 code.append([OP["EXIT"], 0, 0, 0])
                 continue
             f = self._funcs[name]
-            if f._depth:
-                raise ValueError(f"function {name!r}: a loop is still open")
+            if f._depth or f._selects:
+                raise ValueError(f"function {name!r}: a loop or select is still open")
             loop_stack = []
+            # open selects: [Select, pc of its jump table, pcs of the JMPs to its end, in a case]
+            sel_stack = []
             for op in f._ops:
                 kind = op[0]
-                if kind == "COMPUTE":
+                if sel_stack and not sel_stack[-1][3] and kind not in (
+                        "CASE", "ENDSELECT"):
+                    raise ValueError(f"function {name!r}: operations inside a select must be "
+                                     f"inside one of its cases")
+                if kind == "SELECT":
+                    sel = op[1]
+                    n = len(sel.cases)
+                    if not any(c[0] != "default" for c in sel.cases):
+                        raise ValueError(f"function {name!r}: a select needs at least one "
+                                         f"channel or timeout case")
+                    code.append([OP["SELECT"], n, 0, 0])
+                    for ckind, obj, src, const in sel.cases:
+                        if ckind == "after":
+                            if obj not in dists:
+                                dists[obj] = len(dists)
+                            obj = dists[obj]
+                        code.append([OP["SELCASE"], SELECT_KINDS[ckind] | (src << 4), obj,
+                                     const])
+                    sel_stack.append([sel, len(code), [], False])
+                    for _ in range(n):
+                        code.append([OP["JMP"], -1, 0, 0])
+                elif kind == "CASE":
+                    top = sel_stack[-1]
+                    code[top[1] + op[2]][1] = len(code)
+                    top[3] = True
+                elif kind == "ENDCASE":
+                    top = sel_stack[-1]
+                    top[2].append(len(code))
+                    code.append([OP["JMP"], -1, 0, 0])
+                    top[3] = False
+                elif kind == "ENDSELECT":
+                    ends = sel_stack.pop()[2]
+                    for pc in ends:
+                        code[pc][1] = len(code)
+                elif kind == "COMPUTE":
                     d = op[1]
                     if d not in dists:
                         dists[d] = len(dists)

@@ -237,11 +237,13 @@ class Result:
 
     @property
     def channels(self):
-        """Per channel: capacity, sends, receives, sends and receives that had to park."""
+        """Per channel: capacity, values buffered at the end (len), sends, receives, sends and
+        receives that had to park (a select counts once per channel it waited on)."""
         import pandas as pd
         names = self.config.get("chan_names") or [f"ch{i}" for i in
                                                   range(len(self.chan_records))]
-        return pd.DataFrame([{"chan": n, "cap": r["dataqsiz"], "sends": r["sends"],
+        return pd.DataFrame([{"chan": n, "cap": r["dataqsiz"], "len": r["qcount"],
+                              "sends": r["sends"],
                               "recvs": r["recvs"], "blocked_sends": r["blocked_sends"],
                               "blocked_recvs": r["blocked_recvs"], "closed": bool(r["closed"])}
                              for n, r in zip(names, self.chan_records)])

@@ -120,6 +120,7 @@ include "sched/proc.pxi"
 include "sched/check.pxi"
 include "sched/arrivals.pxi"
 include "sched/chan.pxi"
+include "sched/select.pxi"
 include "sched/mutex.pxi"
 include "sched/timers.pxi"
 include "sched/sysmon.pxi"
@@ -215,7 +216,8 @@ WAIT_REASONS = {waitReasonZero: "", waitReasonSyncWaitGroupWait: "sync.WaitGroup
                 waitReasonFinalizerWait: "finalizer wait", waitReasonChanSend: "chan send",
                 waitReasonChanReceive: "chan receive", waitReasonSyncMutexLock: "sync.Mutex.Lock",
                 waitReasonSleep: "sleep", waitReasonSelect: "select",
-                waitReasonChanSendNilChan: "chan send (nil chan)"}
+                waitReasonChanSendNilChan: "chan send (nil chan)", waitReasonIOWait: "IO wait",
+                waitReasonSyscall: "syscall"}
 STATUS_NAMES = {ST_RUNNING: "running", ST_OK: "ok", ST_DEADLOCK: "deadlock",
                 ST_MAX_EVENTS: "max_events", ST_MAX_CYCLES: "max_cycles", ST_ERROR: "error",
                 ST_INTERRUPTED: "interrupted"}
@@ -234,7 +236,11 @@ OPCODES = {"EXIT": OP_EXIT, "COMPUTE": OP_COMPUTE, "GO": OP_GO, "WG_ADD": OP_WG_
            "WG_WAIT": OP_WG_WAIT, "MARK": OP_MARK, "LOOP": OP_LOOP, "ENDLOOP": OP_ENDLOOP,
            "GOSCHED": OP_GOSCHED, "SYSPARK": OP_SYSPARK, "CHAN_SEND": OP_CHAN_SEND,
            "CHAN_RECV": OP_CHAN_RECV, "CHAN_CLOSE": OP_CHAN_CLOSE, "JMP": OP_JMP,
-           "LOCK": OP_LOCK, "UNLOCK": OP_UNLOCK, "SLEEP": OP_SLEEP, "RTLOCK": OP_RTLOCK}
+           "LOCK": OP_LOCK, "UNLOCK": OP_UNLOCK, "SLEEP": OP_SLEEP, "RTLOCK": OP_RTLOCK,
+           "SELECT": OP_SELECT, "SELCASE": OP_SELCASE, "SYSCALL": OP_SYSCALL,
+           "NETWAIT": OP_NETWAIT, "TOUCH": OP_TOUCH, "GOMAXPROCS": OP_GOMAXPROCS, "GC": OP_GC}
+SELECT_KINDS = {"recv": SEL_RECV, "send": SEL_SEND, "after": SEL_AFTER, "default": SEL_DEFAULT}
+MAXSELECTCASES = MAX_SELECT_CASES
 VALUE_SOURCES = {"const": VAL_CONST, "spawn": VAL_SPAWN, "iter": VAL_ITER, "val": VAL_REG}
 DISTS = {"const": DIST_CONST, "exp": DIST_EXP, "uniform": DIST_UNIFORM,
          "lognormal": DIST_LOGNORMAL}
@@ -337,6 +343,7 @@ cdef class Engine:
         s.rtlock0 = 1 + s.nchans
         s.starve_cycles = starve_cycles
         s.poller = -1
+        s.sudog_free = -1
         s.chans = <Chan *> calloc(max(s.nchans, 1), sizeof(Chan))
         s.mutexes = <Mutex *> calloc(max(nmutexes, 1), sizeof(Mutex))
         s.locks = <Lock *> calloc(s.nlocks, sizeof(Lock))
@@ -552,6 +559,7 @@ cdef class Engine:
             for i in range(self.s.nchans):
                 free(self.s.chans[i].buf)
         free(self.s.chans)
+        free(self.s.sudogs)
         free(self.s.mutexes)
         free(self.s.locks)
         if self.s.timer_when != NULL:

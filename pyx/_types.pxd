@@ -43,6 +43,8 @@ cdef enum:
     waitReasonSleep = 6
     waitReasonSelect = 7
     waitReasonChanSendNilChan = 8
+    waitReasonIOWait = 9
+    waitReasonSyscall = 10       # (not a Go wait reason: a G in _Gsyscall, for reports)
 
 cdef enum:
     MAX_LOOP_DEPTH = 4     # nesting limit of loops in one function (checked in Python)
@@ -69,7 +71,24 @@ ctypedef struct G:
     int32_t gopc            # pc of the `go` statement that created it (-1: main, arrivals,
                             # runtime goroutines) -- Go's g.gopc; startpc follows from it
     int64_t val             # the value last received (or being sent) on a channel
-    int64_t wait_start      # sync.Mutex: when this G started waiting (starvation after 1 ms)
+    int64_t wait_start      # sync.Mutex: when this G started waiting (starvation after 1 ms);
+                            # select: the timeout deadline while parked, the case won once woken;
+                            # a preempted compute: the cycles left (G_FLAG_RESUME)
+
+# A G waiting on a channel (runtime/runtime2.go sudog).  A plain send or receive has one; a
+# select has one per channel case, linked through waitlink, so one G can sit in several
+# channels' wait queues at once.  Sudogs live in a side table (State.sudogs) so the G record
+# stays small; channel wait queues (waitq) are doubly linked so a select can leave all of them.
+ctypedef struct Sudog:
+    int64_t elem            # the value being sent (a sender's sudog)
+    int32_t g               # the waiting G
+    int32_t next            # waitq links (-1: none)
+    int32_t prev
+    int32_t waitlink        # the next sudog of the same select (-1: none)
+    int32_t c               # the channel whose queue holds it (-1: dequeued)
+    int16_t casei           # select case index (-1: a plain send or receive)
+    uint8_t isSend          # on c.sendq (else c.recvq)
+    uint8_t _pad
 
 cdef enum:
     G_FLAG_SYSTEM = 1       # a runtime goroutine (not counted as a user goroutine)
@@ -78,6 +97,7 @@ cdef enum:
     G_FLAG_HANDOFF = 8      # sync.Mutex: ownership handed over (starvation mode, sema ticket)
     G_FLAG_RESUME = 16      # preempted mid-compute: wait_start holds the cycles left
     G_FLAG_PREEMPT = 32     # gp.preempt: stop at the next safe point (sync preemption)
+    G_FLAG_SELWOKE = 64     # woken in a select: wait_start holds the index of the case won
 
 # ---------------------------------------------------------------------------------------------
 # A processor.  The ring itself lives in a separate buffer (Engine.runq_buf) so its capacity is
@@ -201,9 +221,9 @@ ctypedef struct Chan:
     int64_t sendx
     int64_t recvx
     int64_t *buf
-    int32_t recvq_head      # parked receivers, FIFO (sudogs: linked through G.schedlink)
+    int32_t recvq_head      # parked receivers, FIFO of sudogs (State.sudogs indexes)
     int32_t recvq_tail
-    int32_t sendq_head      # parked senders, FIFO (their value in G.val)
+    int32_t sendq_head      # parked senders, FIFO of sudogs (the value in sudog.elem)
     int32_t sendq_tail
     int32_t closed
     int32_t lock_id         # its hchan.lock (a modelled Lock)
@@ -288,6 +308,23 @@ cdef enum Opcode:
     OP_SLEEP = 16        # a = distribution: time.Sleep
     OP_RTLOCK = 17       # a = runtime lock, b = distribution: hold it that long (the M waits
                          #     for it with its P, as for mheap.lock in growslice)
+    OP_SELECT = 18       # a = number of cases n; the n OP_SELCASE words follow, then n OP_JMP
+                         #     words (case i's body starts at the target of the i-th JMP)
+    OP_SELCASE = 19      # a = SEL_* kind | value source << 4, b = chan (or timeout distribution),
+                         #     c = constant sent (VAL_CONST)
+    OP_SYSCALL = 20      # a = distribution: a blocking system call that long
+    OP_NETWAIT = 21      # a = distribution: wait for network readiness (netpoller) that long
+    OP_TOUCH = 22        # a = user variable, b = ACC_* kind, c = 1: the variable is per-P
+                         #     (this P's slot), 0: one shared word
+    OP_GOMAXPROCS = 23   # a = n: runtime.GOMAXPROCS(n) (stop the world, procresize, start)
+    OP_GC = 24           # runtime.GC(): a GC cycle's stop-the-world pauses, from this G
+
+cdef enum:
+    SEL_RECV = 0
+    SEL_SEND = 1
+    SEL_AFTER = 2        # case <-time.After(d) (or a context's Done with deadline d)
+    SEL_DEFAULT = 3
+    MAX_SELECT_CASES = 64
 
 cdef enum:
     VAL_CONST = 0        # the constant c
@@ -380,6 +417,7 @@ cdef enum MState:
     MS_TIMERS = 32           # findRunnable step 1: run this P's expired timers
     MS_RTLOCK_LOCKED = 33    # a runtime-lock critical section of user code
     MS_PREEMPT = 34          # the preemption signal arrived: gopreempt_m
+    MS_SEL_LOCKED = 35       # selectgo: one channel lock granted; lock the next or run the pass
 
 # ---------------------------------------------------------------------------------------------
 # Cycle costs of scheduler micro-operations (gmpcore.CostModel fills this; see its docstring for
@@ -694,6 +732,10 @@ ctypedef struct State:
     int32_t nwgs
     Chan *chans
     int32_t nchans
+    Sudog *sudogs            # sudog table (grows; indexes, never pointers, are kept)
+    int32_t nsudogs          # slots ever used
+    int32_t sudogs_cap
+    int32_t sudog_free       # free list through Sudog.next
     Mutex *mutexes
     int32_t nmutexes
     Lock *locks              # locks[0] is unused (sched.lock lives in schedlock); channels' after

@@ -795,7 +795,7 @@ def blocking_programs(draw):
             budget["ops"] -= execs
             kind = draw(st.sampled_from(["compute", "mark", "mark", "go", "go", "loop", "loop",
                                          "gosched", "sleep", "send", "send", "send", "recv",
-                                         "recv", "range", "lock", "lock"]))
+                                         "recv", "range", "lock", "lock", "select", "select"]))
             if kind == "go" and i + 1 < nfuncs and spawn:
                 j = draw(st.integers(i + 1, nfuncs - 1))
                 times = draw(st.integers(1, 8))
@@ -820,6 +820,27 @@ def blocking_programs(draw):
                 ops.append(("send", c, draw(st.sampled_from(["spawn", "iter", "val", 3]))))
             elif kind == "recv":
                 ops.append(("recv", draw(st.integers(0, nchans - 1))))
+            elif kind == "select":
+                cases = []
+                for _ in range(draw(st.integers(1, 4))):
+                    ck = draw(st.sampled_from(["recv", "recv", "send", "after", "default"]))
+                    if ck in ("after", "default") and any(c[0] == ck for c in cases):
+                        continue
+                    if ck == "send":
+                        if lo >= nchans:
+                            continue
+                        c = draw(st.integers(lo, nchans - 1))
+                        if closable[c] and i != 0:
+                            continue
+                        cases.append(("send", c, draw(st.sampled_from(["spawn", "val", 7]))))
+                    elif ck == "recv":
+                        cases.append(("recv", draw(st.integers(0, nchans - 1))))
+                    elif ck == "after":
+                        cases.append(("after", draw(st.sampled_from([0, 500, 20 * US]))))
+                    else:
+                        cases.append(("default",))
+                if any(c[0] != "default" for c in cases):
+                    ops.append(("select", cases))
             elif kind == "range" and depth < 3:
                 c = draw(st.integers(0, nchans - 1))
                 # a range runs at most once per value sent: bound its body like a loop of 4
@@ -864,6 +885,19 @@ def build(spec: Spec) -> gc.Program:
                 f.send(chans[op[1]], op[2])
             elif kind == "recv":
                 f.recv(chans[op[1]])
+            elif kind == "select":
+                with f.select() as sel:
+                    for k, case in enumerate(op[1]):
+                        if case[0] == "recv":
+                            cm = sel.recv(chans[case[1]])
+                        elif case[0] == "send":
+                            cm = sel.send(chans[case[1]], case[2])
+                        elif case[0] == "after":
+                            cm = sel.after(case[1])
+                        else:
+                            cm = sel.default()
+                        with cm:
+                            f.mark(f"case{k}")
             elif kind == "range":
                 with f.range(chans[op[1]]):
                     emit(f, op[2])
@@ -912,7 +946,7 @@ def test_random_blocking_programs_keep_invariants(spec, procs, seed, init):
     else:
         assert len(b) <= s["goroutines_live"]
     assert set(b["wait_reason"]) <= {"chan send", "chan receive", "sync.Mutex.Lock",
-                                     "sync.WaitGroup.Wait", "sleep"}
+                                     "sync.WaitGroup.Wait", "sleep", "select"}
     # the counters add up: every park was matched by a ready, except the Gs parked at the end
     # (the blocked user goroutines, and the finalizer goroutine if it ran before main returned)
     assert s["parks"] - s["readies"] - len(b) in ((0, 1) if init else (0,))

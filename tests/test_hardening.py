@@ -158,7 +158,7 @@ def test_kernel_strategies_cannot_be_saved(tmp_path):
 # --- hostile programs: no crash, no hang, invariants hold -----------------------------------
 
 OPS = ["compute", "zero", "go", "mark", "loop", "gosched", "send", "recv", "close", "lock",
-       "sleep", "wg", "hold"]
+       "sleep", "wg", "hold", "select"]
 
 
 @st.composite
@@ -192,6 +192,18 @@ def hostile_programs(draw):
                 f.send(draw(st.sampled_from(chans)), "spawn")
             elif op == "recv":
                 f.recv(draw(st.sampled_from(chans)))
+            elif op == "select":
+                with f.select() as sel:
+                    with sel.recv(chans[0]):
+                        f.mark("s0")
+                    with sel.send(chans[1], "spawn"):
+                        f.mark("s1")
+                    if draw(st.booleans()):
+                        with sel.after(draw(st.sampled_from([0, 100, 20_000]))):
+                            f.mark("s2")
+                    if draw(st.booleans()):
+                        with sel.default():
+                            f.mark("s3")
             elif op == "close":
                 f.close(draw(st.sampled_from(chans)))
             elif op == "lock":

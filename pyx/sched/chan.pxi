@@ -1,6 +1,6 @@
 # Channels (runtime/chan.go): chansend, chanrecv, closechan under the channel's own lock.
 #
-# A parked sender or receiver waits in a FIFO (the sudog queue, linked through G.schedlink).
+# A parked sender or receiver waits in a FIFO of sudogs (a select waits in several at once).
 # Whoever completes the hand-off readies the parked G with goready, which puts it in the
 # *waker's* P runnext.  Values are int64: a receiver finds what it got in G.val.
 
@@ -14,23 +14,152 @@ cdef inline int64_t chan_value(G *gp, const int32_t *ins) noexcept nogil:
     return ins[3]
 
 
-cdef inline void gq_push(State *s, int32_t *head, int32_t *tail, int32_t gi) noexcept nogil:
-    getg(s, gi).schedlink = -1
-    if tail[0] == -1:
-        head[0] = gi
+# --- sudogs and wait queues (runtime/chan.go waitq.enqueue / dequeue, acquireSudog) ----------
+
+cdef int32_t sudog_alloc(State *s, int32_t gi, int32_t ci, int32_t casei, int32_t is_send,
+                         int64_t elem) noexcept nogil:
+    cdef int32_t i = s.sudog_free, cap
+    cdef Sudog *t
+    cdef Sudog *sg
+    if i != -1:
+        s.sudog_free = s.sudogs[i].next
     else:
-        getg(s, tail[0]).schedlink = gi
-    tail[0] = gi
+        if s.nsudogs == s.sudogs_cap:
+            cap = 2 * s.sudogs_cap if s.sudogs_cap > 0 else 64
+            t = <Sudog *> realloc(s.sudogs, cap * sizeof(Sudog))
+            if t == NULL:
+                fail(s, ERR_NOMEM, 9)
+                return -1
+            s.sudogs = t
+            s.sudogs_cap = cap
+        i = s.nsudogs
+        s.nsudogs += 1
+    sg = &s.sudogs[i]
+    sg.elem = elem
+    sg.g = gi
+    sg.next = -1
+    sg.prev = -1
+    sg.waitlink = -1
+    sg.c = ci
+    sg.casei = <int16_t> casei
+    sg.isSend = <uint8_t> is_send
+    return i
 
 
-cdef inline int32_t gq_pop(State *s, int32_t *head, int32_t *tail) noexcept nogil:
-    cdef int32_t gi = head[0]
-    if gi != -1:
-        head[0] = getg(s, gi).schedlink
-        if head[0] == -1:
-            tail[0] = -1
-        getg(s, gi).schedlink = -1
+cdef inline void sudog_free(State *s, int32_t i) noexcept nogil:
+    s.sudogs[i].g = -1
+    s.sudogs[i].c = -1
+    s.sudogs[i].next = s.sudog_free
+    s.sudog_free = i
+
+
+cdef inline void sq_enqueue(State *s, Chan *c, int32_t i) noexcept nogil:
+    cdef int32_t *head = &c.sendq_head if s.sudogs[i].isSend else &c.recvq_head
+    cdef int32_t *tail = &c.sendq_tail if s.sudogs[i].isSend else &c.recvq_tail
+    s.sudogs[i].next = -1
+    s.sudogs[i].prev = tail[0]
+    if tail[0] == -1:
+        head[0] = i
+    else:
+        s.sudogs[tail[0]].next = i
+    tail[0] = i
+
+
+cdef void sq_unlink(State *s, int32_t i) noexcept nogil:
+    # take sudog i out of its channel's queue, wherever it is (a select leaving its other
+    # cases: selectgo pass 3, c.sendq/recvq.dequeueSudoG)
+    cdef Sudog *sg = &s.sudogs[i]
+    cdef Chan *c
+    if sg.c < 0:
+        return
+    c = &s.chans[sg.c]
+    if sg.prev == -1:
+        if sg.isSend:
+            c.sendq_head = sg.next
+        else:
+            c.recvq_head = sg.next
+    else:
+        s.sudogs[sg.prev].next = sg.next
+    if sg.next == -1:
+        if sg.isSend:
+            c.sendq_tail = sg.prev
+        else:
+            c.recvq_tail = sg.prev
+    else:
+        s.sudogs[sg.next].prev = sg.prev
+    sg.next = -1
+    sg.prev = -1
+    sg.c = -1
+
+
+cdef inline int32_t sq_dequeue(State *s, Chan *c, bint send) noexcept nogil:
+    # the first waiter of c.sendq (send) or c.recvq, or -1
+    cdef int32_t i = c.sendq_head if send else c.recvq_head
+    if i != -1:
+        sq_unlink(s, i)
+    return i
+
+
+cdef int32_t sudog_claim(State *s, int32_t i) noexcept nogil:
+    # the waker has dequeued sudog i: its G is done waiting.  A select's G leaves all its other
+    # queues now (Go does it in selectgo pass 3 under every channel lock; the woken G still
+    # pays for those locks when it resumes) and remembers which case won.  Returns the G.
+    cdef int32_t gi = s.sudogs[i].g, j, nxt
+    cdef G *gp = getg(s, gi)
+    if s.sudogs[i].casei >= 0:
+        gp.wait_start = s.sudogs[i].casei
+        gp.flags |= G_FLAG_SELWOKE
+        j = gp.waiting_on                      # the select's sudog list
+        while j != -1:
+            nxt = s.sudogs[j].waitlink
+            sq_unlink(s, j)
+            sudog_free(s, j)
+            j = nxt
+    else:
+        sudog_free(s, i)
     return gi
+
+
+cdef inline void recv_from(State *s, Chan *c, int32_t sgi, G *gp) noexcept nogil:
+    # recv(): unbuffered, straight from the sender; buffered (full), take the head and put the
+    # sender's value at the tail
+    if c.dataqsiz == 0:
+        gp.val = s.sudogs[sgi].elem
+    else:
+        gp.val = c.buf[c.recvx]
+        c.buf[c.recvx] = s.sudogs[sgi].elem
+        c.recvx = (c.recvx + 1) % c.dataqsiz
+        c.sendx = c.recvx
+    c.recvs += 1
+
+
+cdef inline bint buf_recv(Chan *c, G *gp) noexcept nogil:
+    if c.qcount == 0:
+        return False
+    gp.val = c.buf[c.recvx]
+    c.recvx = (c.recvx + 1) % c.dataqsiz
+    c.qcount -= 1
+    c.recvs += 1
+    return True
+
+
+cdef inline bint buf_send(Chan *c, int64_t v) noexcept nogil:
+    if c.qcount >= c.dataqsiz:
+        return False
+    c.buf[c.sendx] = v
+    c.sendx = (c.sendx + 1) % c.dataqsiz
+    c.qcount += 1
+    return True
+
+
+cdef int32_t sq_park(State *s, Chan *c, int32_t gi, int32_t ci, int32_t is_send,
+                     int64_t v) noexcept nogil:
+    # a plain send or receive that must wait: one sudog on the channel's queue
+    cdef int32_t i = sudog_alloc(s, gi, ci, -1, is_send, v)
+    if i < 0:
+        return -1
+    sq_enqueue(s, c, i)
+    return 0
 
 
 cdef int64_t chan_begin(State *s, M *mp, int32_t mi, int32_t ci) noexcept nogil:
@@ -58,9 +187,10 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
             fail(s, ERR_SEND_CLOSED, ci)
             return -1
         c.sends += 1
-        w = gq_pop(s, &c.recvq_head, &c.recvq_tail)
+        w = sq_dequeue(s, c, False)
         if w != -1:
             # send(): straight into the parked receiver, which goes to our runnext
+            w = sudog_claim(s, w)
             getg(s, w).val = v
             c.recvs += 1
             goready1(s, mp, w)
@@ -68,15 +198,12 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
             ret_push(mp, MS_RUN)
             mp.state = MS_AFTERPUT
             return cost
-        if c.qcount < c.dataqsiz:
-            c.buf[c.sendx] = v
-            c.sendx = (c.sendx + 1) % c.dataqsiz
-            c.qcount += 1
+        if buf_send(c, v):
             mp.state = MS_RUN
             return unlock_id(s, mp, cost)
-        # block: the G waits on sendq with its value; park_m releases the lock
-        gp.val = v
-        gq_push(s, &c.sendq_head, &c.sendq_tail, gi)
+        # block: a sudog with the value on sendq; park_m releases the lock
+        if sq_park(s, c, gi, ci, 1, v) < 0:
+            return -1
         c.blocked_sends += 1
         cost = unlock_id(s, mp, cost)
         gopark(s, mp, gp, waitReasonChanSend, ci)
@@ -88,32 +215,20 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
                 gp.pc = ins[2]                           # `for range` ends
             mp.state = MS_RUN
             return unlock_id(s, mp, cost)
-        w = -1 if c.closed else gq_pop(s, &c.sendq_head, &c.sendq_tail)
+        w = -1 if c.closed else sq_dequeue(s, c, True)
         if w != -1:
-            # recv(): unbuffered, straight from the sender; buffered (full), take the head
-            # and put the sender's value at the tail
-            wp = getg(s, w)
-            if c.dataqsiz == 0:
-                gp.val = wp.val
-            else:
-                gp.val = c.buf[c.recvx]
-                c.buf[c.recvx] = wp.val
-                c.recvx = (c.recvx + 1) % c.dataqsiz
-                c.sendx = c.recvx
-            c.recvs += 1
+            recv_from(s, c, w, gp)
+            w = sudog_claim(s, w)
             goready1(s, mp, w)
             cost = unlock_id(s, mp, cost + s.cost.ready)
             ret_push(mp, MS_RUN)
             mp.state = MS_AFTERPUT
             return cost
-        if c.qcount > 0:
-            gp.val = c.buf[c.recvx]
-            c.recvx = (c.recvx + 1) % c.dataqsiz
-            c.qcount -= 1
-            c.recvs += 1
+        if buf_recv(c, gp):
             mp.state = MS_RUN
             return unlock_id(s, mp, cost)
-        gq_push(s, &c.recvq_head, &c.recvq_tail, gi)
+        if sq_park(s, c, gi, ci, 0, 0) < 0:
+            return -1
         c.blocked_recvs += 1
         cost = unlock_id(s, mp, cost)
         gopark(s, mp, gp, waitReasonChanReceive, ci)
@@ -130,17 +245,20 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         # then readies them popping it: the last parked receiver first
         k = 0
         while c.recvq_head != -1:
-            w = gq_pop(s, &c.recvq_head, &c.recvq_tail)
-            getg(s, w).schedlink = rlist
+            w = sudog_claim(s, sq_dequeue(s, c, False))
+            wp = getg(s, w)
+            wp.val = 0
+            if not (wp.flags & G_FLAG_SELWOKE):
+                target = s.code[(wp.pc - 1) * INSTR_WIDTH + 2]   # its receive's `range` exit
+                if target >= 0:
+                    wp.pc = target
+            wp.schedlink = rlist
             rlist = w
         while rlist != -1:
             w = rlist
             wp = getg(s, w)
             rlist = wp.schedlink
-            wp.val = 0
-            target = s.code[(wp.pc - 1) * INSTR_WIDTH + 2]   # its receive's `range` exit
-            if target >= 0:
-                wp.pc = target
+            wp.schedlink = -1
             goready1(s, mp, w)
             k += 1
         cost = unlock_id(s, mp, cost + k * s.cost.ready)

@@ -45,7 +45,7 @@ cdef int32_t seen_add(State *s, uint8_t *seen, int32_t gi, uint8_t what) noexcep
 
 cdef int32_t check_invariants(State *s) noexcept nogil:
     cdef uint8_t *seen = <uint8_t *> calloc(s.nallg + 1, 1)
-    cdef int32_t pi, mi, gi, n, i, nspin = 0, nreserved = 0, nrunning = 0
+    cdef int32_t pi, mi, gi, n, i, j, prev, nspin = 0, nreserved = 0, nrunning = 0
     cdef uint32_t h, t, k
     cdef P *pp
     cdef M *mp
@@ -110,17 +110,42 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
         # channel invariants (chan.go header): one of sendq/recvq is empty; a buffered
         # channel has no waiting receiver while it holds data, no waiting sender while not full
         if s.chans[i].sendq_head != -1 and s.chans[i].recvq_head != -1:
-            return check_fail(s, seen, 30)
+            # "except for an unbuffered channel with a single goroutine blocked on it for both
+            # sending and receiving using a select statement"
+            gi = s.sudogs[s.chans[i].sendq_head].g
+            for k in range(2):
+                j = s.chans[i].sendq_head if k == 0 else s.chans[i].recvq_head
+                while j != -1:
+                    if s.sudogs[j].g != gi or s.sudogs[j].casei < 0 or s.chans[i].dataqsiz:
+                        return check_fail(s, seen, 30)
+                    j = s.sudogs[j].next
         if s.chans[i].qcount > 0 and s.chans[i].recvq_head != -1:
             return check_fail(s, seen, 30)
         if s.chans[i].qcount < s.chans[i].dataqsiz and s.chans[i].sendq_head != -1:
             return check_fail(s, seen, 30)
         for k in range(2):
-            gi = s.chans[i].sendq_head if k == 0 else s.chans[i].recvq_head
-            while gi != -1:
-                if seen_add(s, seen, gi, SEEN_WAIT):
+            j = s.chans[i].sendq_head if k == 0 else s.chans[i].recvq_head
+            prev = -1
+            while j != -1:
+                # a sudog: on this queue, linked both ways, of a waiting G; a select's G sits
+                # in several queues (once per case), any other G in exactly one place
+                if (j < 0 or j >= s.nsudogs or s.sudogs[j].c != i or s.sudogs[j].prev != prev
+                        or s.sudogs[j].isSend != (k == 0)):
+                    return check_fail(s, seen, 32)
+                gi = s.sudogs[j].g
+                if s.sudogs[j].casei >= 0:
+                    if gi < 0 or gi >= s.nallg or getg(s, gi).waitreason != waitReasonSelect:
+                        return check_fail(s, seen, 32)
+                    if seen[gi] == 0:
+                        seen[gi] = SEEN_WAIT
+                    elif seen[gi] != SEEN_WAIT:
+                        return check_fail(s, seen, 1)
+                elif seen_add(s, seen, gi, SEEN_WAIT):
                     return check_fail(s, seen, 1)
-                gi = getg(s, gi).schedlink
+                prev = j
+                j = s.sudogs[j].next
+            if prev != (s.chans[i].sendq_tail if k == 0 else s.chans[i].recvq_tail):
+                return check_fail(s, seen, 32)
     for i in range(s.nmutexes):
         n = 0
         gi = s.mutexes[i].semahead
@@ -133,7 +158,17 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
             return check_fail(s, seen, 31)
     for pi in range(s.nprocs):
         for i in range(s.ntimers[pi]):
-            if seen_add(s, seen, s.timer_g[pi][i], SEEN_WAIT):
+            gi = s.timer_g[pi][i]
+            if gi < 0:
+                # a select's timeout: may be stale (the select ended another way)
+                if ~gi >= s.nallg:
+                    return check_fail(s, seen, 32)
+                gi = ~gi
+                if (getg(s, gi).status == _Gwaiting and getg(s, gi).waitreason ==
+                        waitReasonSelect and seen[gi] == 0):
+                    seen[gi] = SEEN_WAIT          # a select with only a timeout case
+                continue
+            if seen_add(s, seen, gi, SEEN_WAIT):
                 return check_fail(s, seen, 1)
     # Ms: curg, Gs in hand, batches bound for the global queue, idle list, spinning count
     n = 0

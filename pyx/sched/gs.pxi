@@ -229,3 +229,24 @@ cdef inline int32_t releasep(State *s, int32_t mi) noexcept nogil:
     s.allp[pi].m = -1
     s.allp[pi].status = _Pidle
     return pi
+
+
+# --- G lists linked through G.schedlink (sema queues: sync.Mutex) -----------------------------
+
+cdef inline void gq_push(State *s, int32_t *head, int32_t *tail, int32_t gi) noexcept nogil:
+    getg(s, gi).schedlink = -1
+    if tail[0] == -1:
+        head[0] = gi
+    else:
+        getg(s, tail[0]).schedlink = gi
+    tail[0] = gi
+
+
+cdef inline int32_t gq_pop(State *s, int32_t *head, int32_t *tail) noexcept nogil:
+    cdef int32_t gi = head[0]
+    if gi != -1:
+        head[0] = getg(s, gi).schedlink
+        if head[0] == -1:
+            tail[0] = -1
+        getg(s, gi).schedlink = -1
+    return gi

@@ -276,6 +276,10 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
             if n > 0:
                 return sleep_park(s, mp, mi, n)
 
+        elif op == OP_SELECT:
+            mp.arg = -1                      # sellock from the lowest channel
+            return sel_lock_next(s, mp, mi)
+
         elif op == OP_SYSPARK:
             # a runtime goroutine (runfinq) that parks for good: "finalizer wait"
             gp.pc += 1

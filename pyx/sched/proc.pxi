@@ -348,6 +348,10 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     elif st == MS_PREEMPT:
         return gopreempt(s, mp, mi)
 
+    elif st == MS_SEL_LOCKED:
+        lock_granted(s, &s.locks[mp.lock_id], mi)
+        return sel_lock_next(s, mp, mi)
+
     elif st == MS_RTLOCK_LOCKED:
         lock_granted(s, &s.locks[mp.lock_id], mi)
         gp = getg(s, mp.curg)

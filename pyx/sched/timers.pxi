@@ -74,9 +74,17 @@ cdef int64_t next_timer(State *s) noexcept nogil:
 
 cdef int32_t run_due_timers(State *s, M *mp, int32_t pi) noexcept nogil:
     # p.timers.run: every expired timer of P pi fires goready (onto the *current* P)
-    cdef int32_t k = 0
+    cdef int32_t k = 0, gi
+    cdef int64_t when
     while timers_due(s, pi):
-        goready1(s, mp, timer_pop(s, pi))
+        when = s.timer_when[pi][0]
+        gi = timer_pop(s, pi)
+        if gi < 0:
+            # a select's timeout (entered as ~gi): fires only if that select still waits
+            gi = ~gi
+            if not sel_timeout(s, gi, when):
+                continue
+        goready1(s, mp, gi)
         k += 1
     return k
 

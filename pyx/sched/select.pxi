@@ -1,0 +1,224 @@
+# select (runtime/select.go selectgo) over channel cases, a timeout case and default.
+#
+#   OP_SELECT n | n x OP_SELCASE (kind | value source << 4, chan or distribution, constant)
+#               | n x OP_JMP (to each case's body)
+#
+# selectgo: lock every channel of the select in lock order (by address: here by index, each
+# channel once), then pass 1 polls the cases in a random order (pollorder, cheaprandn); the first
+# ready case wins.  With nothing ready, a select with default takes it; otherwise pass 2 puts a
+# sudog on every case's channel queue and parks ("select"), and selparkcommit unlocks them all.
+# The G that completes one of those operations wins the select for that case (the sudog is
+# claimed, the G's other sudogs leave their queues: see sudog_claim) and readies the G into its
+# own runnext.  The woken G runs pass 3: it locks every channel again, and unlocks them; then it
+# runs the body of the case that won.  While parked the G's pc stays on the OP_SELECT.
+#
+# The timeout case (`case <-time.After(d)`, or a context's Done() with a deadline d away) is a
+# timer on the current P's heap, entered as ~gi; it wins the select when it fires if the G is
+# still parked in the same select (the deadline is kept in G.wait_start while parked).  A
+# timeout of d <= 0 is ready in pass 1, as an expired timer channel is (maybeRunChan).
+
+cdef inline uint32_t cheaprandn(State *s, uint32_t n) noexcept nogil:
+    return <uint32_t> ((<uint64_t> cheaprand(s) * n) >> 32)
+
+
+cdef inline const int32_t *sel_case(State *s, int32_t base, int32_t i) noexcept nogil:
+    return &s.code[(base + 1 + i) * INSTR_WIDTH]
+
+
+cdef inline int64_t sel_value(G *gp, const int32_t *ins) noexcept nogil:
+    cdef int32_t src = ins[1] >> 4
+    if src == VAL_SPAWN:
+        return gp.spawn_index
+    if src == VAL_ITER:
+        return gp.loopiter[gp.loopdepth - 1] if gp.loopdepth > 0 else 0
+    if src == VAL_REG:
+        return gp.val
+    return ins[3]
+
+
+cdef int64_t sel_lock_next(State *s, M *mp, int32_t mi) noexcept nogil:
+    # sellock: acquire the lock of the next channel in lock order after mp.arg; with all of
+    # them held, run the select pass in this same step
+    cdef G *gp = getg(s, mp.curg)
+    cdef int32_t base = gp.pc, n = s.code[base * INSTR_WIDTH + 1], i, ci, best = -1, kind
+    cdef const int32_t *ins
+    for i in range(n):
+        ins = sel_case(s, base, i)
+        kind = ins[1] & 0xF
+        if kind == SEL_RECV or kind == SEL_SEND:
+            ci = ins[2]
+            if ci > mp.arg and (best == -1 or ci < best):
+                best = ci
+    if best == -1:
+        return sel_pass(s, mp, mi)
+    mp.arg = best
+    mp.lock_id = s.chans[best].lock_id
+    mp.state = MS_SEL_LOCKED
+    return lock_acquire(s, &s.locks[mp.lock_id], mi)
+
+
+cdef int64_t sel_unlock_all(State *s, M *mp, G *gp, int32_t base, int64_t cost) noexcept nogil:
+    # selunlock: release every channel lock of the select (held since sel_lock_next)
+    cdef int32_t n = s.code[base * INSTR_WIDTH + 1], i, j, ci, kind, dup
+    cdef const int32_t *ins
+    cdef Lock *L
+    for i in range(n):
+        ins = sel_case(s, base, i)
+        kind = ins[1] & 0xF
+        if kind != SEL_RECV and kind != SEL_SEND:
+            continue
+        ci = ins[2]
+        dup = 0
+        for j in range(i):
+            if (sel_case(s, base, j)[1] & 0xF) <= SEL_SEND and sel_case(s, base, j)[2] == ci:
+                dup = 1
+                break
+        if dup:
+            continue
+        L = &s.locks[s.chans[ci].lock_id]
+        line_access(s, mp.core, L.line, ACC_WRITE)
+        lock_release(s, L, s.now + s.step_acc + cost)
+    mp.lock_id = 0
+    mp.arg = -1
+    return cost
+
+
+cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
+    cdef int32_t gi = mp.curg, base, n, i, k, j, kind, won = -1, dflt = -1, after = -1
+    cdef int32_t norder = 0, w = -1, sgi, head = -1
+    cdef int32_t order[MAX_SELECT_CASES]
+    cdef G *gp = getg(s, gi)
+    cdef Chan *c
+    cdef const int32_t *ins
+    cdef int64_t cost = s.cost.chan, d = 0, when
+    base = gp.pc
+    n = s.code[base * INSTR_WIDTH + 1]
+    if gp.flags & G_FLAG_SELWOKE:
+        # pass 3 (woken): the winning case is known; the other sudogs already left
+        gp.flags &= ~G_FLAG_SELWOKE
+        won = <int32_t> gp.wait_start
+        gp.wait_start = 0
+        cost = sel_unlock_all(s, mp, gp, base, cost)
+        gp.pc = base + 1 + n + won
+        mp.state = MS_RUN
+        return cost
+    # pollorder: a random permutation of the cases (default excluded)
+    for i in range(n):
+        kind = sel_case(s, base, i)[1] & 0xF
+        if kind == SEL_DEFAULT:
+            dflt = i
+            continue
+        if kind == SEL_AFTER:
+            after = i
+            d = sample_dist(s, sel_case(s, base, i)[2])   # time.After(d) is evaluated first
+        j = <int32_t> cheaprandn(s, <uint32_t> (norder + 1))
+        order[norder] = order[j]
+        order[j] = i
+        norder += 1
+    # pass 1: the first ready case in poll order
+    for k in range(norder):
+        i = order[k]
+        ins = sel_case(s, base, i)
+        kind = ins[1] & 0xF
+        if kind == SEL_AFTER:
+            if d <= 0:
+                gp.val = 0
+                won = i
+                break
+            continue
+        c = &s.chans[ins[2]]
+        if kind == SEL_RECV:
+            sgi = -1 if c.closed else sq_dequeue(s, c, True)
+            if sgi != -1:
+                recv_from(s, c, sgi, gp)
+                w = sudog_claim(s, sgi)
+                won = i
+                break
+            if c.qcount > 0 and buf_recv(c, gp):
+                won = i
+                break
+            if c.closed:
+                gp.val = 0                            # rclose: the zero value, !ok
+                won = i
+                break
+        else:
+            if c.closed:
+                fail(s, ERR_SEND_CLOSED, ins[2])      # sclose: panic
+                return -1
+            sgi = sq_dequeue(s, c, False)
+            if sgi != -1:
+                c.sends += 1
+                c.recvs += 1
+                w = sudog_claim(s, sgi)
+                getg(s, w).val = sel_value(gp, ins)
+                won = i
+                break
+            if buf_send(c, sel_value(gp, ins)):
+                c.sends += 1
+                won = i
+                break
+    if won == -1 and dflt != -1:
+        won = dflt                                    # nothing ready: default
+    if won != -1:
+        cost = sel_unlock_all(s, mp, gp, base, cost)
+        gp.pc = base + 1 + n + won
+        if w != -1:
+            goready1(s, mp, w)                        # the partner goes to our runnext
+            ret_push(mp, MS_RUN)
+            mp.state = MS_AFTERPUT
+            return cost + s.cost.ready
+        mp.state = MS_RUN
+        return cost
+    # pass 2: a sudog on every channel case, then park
+    for i in range(n):
+        ins = sel_case(s, base, i)
+        kind = ins[1] & 0xF
+        if kind != SEL_RECV and kind != SEL_SEND:
+            continue
+        c = &s.chans[ins[2]]
+        sgi = sudog_alloc(s, gi, ins[2], i, kind == SEL_SEND,
+                          sel_value(gp, ins) if kind == SEL_SEND else 0)
+        if sgi < 0:
+            return -1
+        sq_enqueue(s, c, sgi)
+        s.sudogs[sgi].waitlink = head
+        head = sgi
+        if kind == SEL_SEND:
+            c.blocked_sends += 1
+        else:
+            c.blocked_recvs += 1
+    if after != -1:
+        when = s.now + d
+        if timer_add(s, mp.p, when, ~gi) != 0:
+            fail(s, ERR_NOMEM, 8)
+            return -1
+        gp.wait_start = when
+        if s.poller != -1 and when < s.poll_until:
+            poller_rearm(s, when)
+    cost = sel_unlock_all(s, mp, gp, base, cost)
+    gopark(s, mp, gp, waitReasonSelect, head)
+    return cost + s.cost.park
+
+
+cdef bint sel_timeout(State *s, int32_t gi, int64_t when) noexcept nogil:
+    # a select's timeout timer fired: it wins if the G still waits in that select
+    cdef G *gp = getg(s, gi)
+    cdef int32_t base, n, i, j, nxt
+    if gp.status != _Gwaiting or gp.waitreason != waitReasonSelect or gp.wait_start != when:
+        return False                                  # stale: the select ended another way
+    base = gp.pc
+    n = s.code[base * INSTR_WIDTH + 1]
+    for i in range(n):
+        if (sel_case(s, base, i)[1] & 0xF) == SEL_AFTER:
+            j = gp.waiting_on
+            while j != -1:
+                nxt = s.sudogs[j].waitlink
+                sq_unlink(s, j)
+                sudog_free(s, j)
+                j = nxt
+            gp.waiting_on = -1
+            gp.val = 0
+            gp.wait_start = i
+            gp.flags |= G_FLAG_SELWOKE
+            return True
+    return False
