@@ -52,8 +52,18 @@ class Machine:
                      or "padded" (every field on a line of its own).
     cache            model the caches (coherence directory).  False: accesses cost nothing and
                      are not counted (the op costs alone).
-    sysmon           run sysmon: it preempts a G that holds its P for a whole time slice
+    sysmon           run sysmon: it preempts a G that holds its P for a whole time slice,
+                     retakes Ps from long system calls and polls the network every 10 ms
     time_slice_ns    forcePreemptNS (Go: 10 ms)
+    gc_period_ns     start a GC cycle this often (0: no periodic GC).  A cycle is two
+                     stop-the-world pauses (sweep termination, mark termination) with a
+                     concurrent mark phase between them.
+    gc_heap_goal_bytes  start a GC cycle when goroutines have allocated this many bytes
+                     (Function.alloc) since the last one (0: never)
+    gc_sweepterm_ns  the first pause of a cycle, once the world is stopped
+    gc_mark_ns       the concurrent mark phase between the pauses (its CPU use by mark
+                     workers is not modelled)
+    gc_markterm_ns   the second pause
     """
     procs: int = 4
     clock_ghz: float = 3.0
@@ -66,6 +76,11 @@ class Machine:
     cache: bool = True
     sysmon: bool = True
     time_slice_ns: float = 10_000_000.0
+    gc_period_ns: float = 0.0
+    gc_heap_goal_bytes: int = 0
+    gc_sweepterm_ns: float = 20_000.0
+    gc_mark_ns: float = 2_000_000.0
+    gc_markterm_ns: float = 50_000.0
 
     def __post_init__(self):
         _int_field(self, "procs", 1, 1024)
@@ -91,6 +106,15 @@ class Machine:
         ts = self.time_slice_ns
         if isinstance(ts, bool) or not isinstance(ts, (int, float)) or not 1_000 <= ts <= 1e12:
             raise ValueError(f"Machine.time_slice_ns must be between 1e3 and 1e12, got {ts!r}")
+        for name in ("gc_period_ns", "gc_sweepterm_ns", "gc_mark_ns", "gc_markterm_ns"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1e12:
+                raise ValueError(f"Machine.{name} must be a number of ns between 0 and 1e12, "
+                                 f"got {v!r}")
+        if 0 < self.gc_period_ns < 1_000:
+            raise ValueError(f"Machine.gc_period_ns must be 0 (off) or at least 1000, got "
+                             f"{self.gc_period_ns!r}")
+        _int_field(self, "gc_heap_goal_bytes", 0, 2**62)
         c = self.clock_ghz
         if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) \
                 or not 0.01 <= c <= 100:
@@ -144,6 +168,10 @@ class CostModel:
     chan: int = 60              # chansend / chanrecv / closechan under the channel lock
     mutex: int = 20             # sync.Mutex Lock/Unlock fast path (one CAS)
     mutex_spin: int = 120       # runtime_doSpin: procyield(30)
+    entersyscall: int = 300     # entersyscall + the kernel entry (~100 ns)
+    exitsyscall: int = 300      # exitsyscall fast path + the kernel exit (~100 ns)
+    netpoll: int = 1500         # netpoll(0): epoll_wait with a zero timeout (~500 ns)
+    touch: int = 1              # Function.touch: the instruction itself (its line costs extra)
     # cache model (Machine.cache=True): the cost of one access to a modelled line.  Orders of
     # magnitude from published measurements of x86 servers (e.g. Schweizer, Besta, Hoefler,
     # "Evaluating the cost of atomic operations on modern architectures", PACT 2015; Intel

@@ -25,7 +25,7 @@ import numpy as np
 from . import _engine
 from .dist import Distribution, as_distribution
 
-__all__ = ["Program", "Function", "Select", "WaitGroup", "Chan", "Mutex", "RuntimeLock",
+__all__ = ["Program", "Function", "Select", "WaitGroup", "Chan", "Mutex", "RuntimeLock", "Var",
            "CompiledProgram", "OP"]
 
 OP = dict(_engine.OPCODES)
@@ -68,6 +68,23 @@ class RuntimeLock:
     program_id: int
 
 
+@dataclass(frozen=True)
+class Var:
+    """A user variable the cache model tracks: one shared word, or one word per P (like
+    sync.Pool's poolLocal array), packed eight to a 64-byte line or padded to a line each."""
+    index: int
+    name: str
+    per_p: bool
+    padded: bool
+    program_id: int
+
+    @property
+    def kind(self) -> int:
+        return 0 if not self.per_p else (2 if self.padded else 1)
+
+
+ACCESS = {"read": 0, "write": 1, "rmw": 2}
+MAX_GOMAXPROCS = 1024
 VALUE_SOURCES = dict(_engine.VALUE_SOURCES)
 SELECT_KINDS = dict(_engine.SELECT_KINDS)
 MAX_SELECT_CASES = _engine.MAXSELECTCASES
@@ -260,6 +277,53 @@ class Function:
         self._ops.append(("SLEEP", as_distribution(duration)))
         return self
 
+    # -- system calls, the network, the runtime ----------------------------------------------
+    def syscall(self, duration) -> "Function":
+        """A blocking system call of `duration` cycles (e.g. a file read).  The P stays with
+        the thread; if the call outlasts a sysmon tick and the P has work (or nobody else is
+        looking for work, or 10 ms pass), sysmon hands the P to another thread (a new one if
+        none is idle), and the goroutine needs a P back when the call returns."""
+        self._ops.append(("SYSCALL", as_distribution(duration)))
+        return self
+
+    def net_wait(self, duration) -> "Function":
+        """Wait for a network descriptor that becomes ready after `duration` cycles (a read
+        on a socket): the goroutine parks ("IO wait") and the netpoller readies it when an M
+        polls (findRunnable, the idle M blocked in netpoll, or sysmon every 10 ms)."""
+        self._ops.append(("NETWAIT", as_distribution(duration)))
+        return self
+
+    def touch(self, var: "Var", access: str = "rmw") -> "Function":
+        """Access a user variable through the cache model: "read", "write" or "rmw" (an
+        atomic add, as a counter increment).  A per-P variable touches this P's slot."""
+        self._check_obj(var, Var, "var")
+        if access not in ACCESS:
+            raise ValueError(f"touch access must be one of {sorted(ACCESS)}, got {access!r}")
+        self._ops.append(("TOUCH", var.index, ACCESS[access], int(var.per_p)))
+        return self
+
+    def gomaxprocs(self, n: int) -> "Function":
+        """runtime.GOMAXPROCS(n): stop the world, resize the set of Ps (the Gs of removed Ps
+        go to the head of the global queue), start the world."""
+        n = _count("gomaxprocs(n)", n)
+        if n > MAX_GOMAXPROCS:
+            raise ValueError(f"gomaxprocs(n) must be at most {MAX_GOMAXPROCS}, got {n}")
+        self._ops.append(("GOMAXPROCS", n))
+        return self
+
+    def alloc(self, nbytes: int) -> "Function":
+        """Allocate `nbytes` on the heap: crossing Machine.gc_heap_goal_bytes starts a GC cycle
+        (its stop-the-world pauses), as mallocgc's trigger does."""
+        nbytes = _count("alloc(nbytes)", nbytes)
+        self._ops.append(("ALLOC", nbytes))
+        return self
+
+    def gc(self) -> "Function":
+        """Start a GC cycle now (runtime.GC()'s trigger; this goroutine does not wait for the
+        cycle to finish)."""
+        self._ops.append(("ALLOC", 0))
+        return self
+
     def _check_obj(self, obj, cls, what):
         if not isinstance(obj, cls):
             raise TypeError(f"expected a {cls.__name__} from Program.{what}(), got "
@@ -344,6 +408,10 @@ class CompiledProgram:
     mutex_names: list = None
     rtlock_names: list = None
     wg_names: list = None
+    var_kinds: list = None
+    var_names: list = None
+    max_procs: int = 0        # the largest GOMAXPROCS(n) in the program
+    uses_alloc: bool = False  # the program allocates (or calls runtime.GC): a GC controller
 
     def disassemble(self) -> str:
         names = {v: k for k, v in OP.items()}
@@ -366,6 +434,7 @@ class Program:
         self._chans: list[Chan] = []
         self._mutexes: list[Mutex] = []
         self._rtlocks: list[RuntimeLock] = []
+        self._vars: list[Var] = []
         self._arrivals = None
 
     def func(self, name: str) -> Function:
@@ -413,6 +482,17 @@ class Program:
         self._rtlocks.append(lk)
         return lk
 
+    def var(self, name: str | None = None, per_p: bool = False, padded: bool = False) -> Var:
+        """A variable for Function.touch: one shared word, or (per_p) one word per P, packed
+        eight to a line or (padded) each on its own line."""
+        if not isinstance(per_p, bool) or not isinstance(padded, bool):
+            raise TypeError("var(per_p=..., padded=...) take bools")
+        if padded and not per_p:
+            raise ValueError("padded=True needs per_p=True (a shared word is one line anyway)")
+        v = Var(len(self._vars), name or f"var{len(self._vars)}", per_p, padded, id(self))
+        self._vars.append(v)
+        return v
+
     def mutex(self, name: str | None = None) -> Mutex:
         mu = Mutex(len(self._mutexes), name or f"mu{len(self._mutexes)}", id(self))
         self._mutexes.append(mu)
@@ -433,6 +513,7 @@ class Program:
         labels: dict[str, int] = {}
         code: list[list[int]] = []
         entries = []
+        max_procs, uses_alloc = 0, False
         for name in names:
             entries.append(len(code))
             if name == RUNTIME_FUNC:
@@ -527,11 +608,19 @@ class Program:
                     if d not in dists:
                         dists[d] = len(dists)
                     code.append([OP["RTLOCK"], op[1], dists[d], 0])
-                elif kind == "SLEEP":
+                elif kind in ("SLEEP", "SYSCALL", "NETWAIT"):
                     d = op[1]
                     if d not in dists:
                         dists[d] = len(dists)
-                    code.append([OP["SLEEP"], dists[d], 0, 0])
+                    code.append([OP[kind], dists[d], 0, 0])
+                elif kind == "TOUCH":
+                    code.append([OP["TOUCH"], op[1], op[2], op[3]])
+                elif kind == "GOMAXPROCS":
+                    max_procs = max(max_procs, op[1])
+                    code.append([OP["GOMAXPROCS"], op[1], 0, 0])
+                elif kind == "ALLOC":
+                    uses_alloc = True
+                    code.append([OP["ALLOC"], op[1], 0, 0])
                 else:  # pragma: no cover - the builder only appends the kinds above
                     raise AssertionError(kind)
             code.append([OP["EXIT"], 0, 0, 0])
@@ -567,4 +656,8 @@ class Program:
             mutex_names=[m.name for m in self._mutexes],
             rtlock_names=[r.name for r in self._rtlocks],
             wg_names=[w.name for w in self._wgs],
+            var_kinds=[v.kind for v in self._vars],
+            var_names=[v.name for v in self._vars],
+            max_procs=max_procs,
+            uses_alloc=uses_alloc,
         )

@@ -127,13 +127,14 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     compiled = program.compile()
     if memory_limit is not None and memory_limit is not False:
         memory_limit = _check_int("memory_limit", memory_limit, 1, 2**62)
-    check_memory(compiled, machine.procs, strat.ring_cap, record, trace_cap, memory_limit,
+    check_memory(compiled, max(machine.procs, compiled.max_procs), strat.ring_cap, record, trace_cap, memory_limit,
                  None if max_events == DEFAULT_MAX_EVENTS else max_events)
     if progress not in (None, False, True) and not callable(progress):
         raise TypeError(f"progress must be a bool or a callable, got {type(progress).__name__}")
     eng = _engine.Engine(
         compiled.code, compiled.func_entry, compiled.dist_kind, compiled.dist_a,
-        compiled.dist_b, compiled.nwgs, compiled.main_fn, compiled.sys_fn, machine.procs,
+        compiled.dist_b, compiled.nwgs, compiled.main_fn, compiled.sys_fn,
+        max(machine.procs, compiled.max_procs),
         strat.to_native(), costs.to_native(), seed, machine.start_schedtick,
         machine.init_goroutines, record, max_events, max_cycles, machine.max_threads,
         cache=machine.cache, cores=machine.ncores, sockets=machine.sockets,
@@ -144,6 +145,13 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         nrtlocks=len(compiled.rtlock_names),
         time_slice=int(machine.time_slice_ns * machine.clock_ghz) if machine.sysmon else 0,
         sysmon_min=int(20_000 * machine.clock_ghz), sysmon_max=int(10_000_000 * machine.clock_ghz),
+        gomaxprocs=machine.procs, gc_controller=compiled.uses_alloc,
+        gc_period=int(machine.gc_period_ns * machine.clock_ghz),
+        gc_sweepterm=int(machine.gc_sweepterm_ns * machine.clock_ghz),
+        gc_markterm=int(machine.gc_markterm_ns * machine.clock_ghz),
+        gc_mark=int(machine.gc_mark_ns * machine.clock_ghz),
+        gc_heap_goal=machine.gc_heap_goal_bytes, stw_retry=int(100_000 * machine.clock_ghz),
+        var_kinds=compiled.var_kinds,
         **_kernel_addresses(strat))
 
     t0 = time.perf_counter()
@@ -302,8 +310,17 @@ def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result
               "startm", "stopm", "newm", "threads", "become_spinning", "spinning_cycles",
               "idle_cycles", "parks", "readies", "gfree_reuse", "g_records",
               "lock_acquisitions", "lock_contended", "lock_wait_cycles", "lock_hold_cycles",
-              "cas_attempts", "cas_failures", "arrivals", "preemptions", "sysmon_ticks"):
+              "cas_attempts", "cas_failures", "arrivals", "preemptions", "sysmon_ticks",
+              "syscalls", "syscall_fast", "syscall_reacquire", "syscall_nop", "syscall_retakes",
+              "handoff_startm", "netpoll_waits", "netpoll_ready", "netpoll_polls", "stw_count",
+              "gc_cycles", "touches", "gomaxprocs"):
         summary[k] = c[k]
+    # stop-the-world: how long stopping took (time to safe point) and how long it stayed
+    # stopped, in ns
+    summary["stw_stop_ns_total"] = machine.ns(c["stw_stop_cycles"])
+    summary["stw_stop_ns_max"] = machine.ns(c["stw_stop_max"])
+    summary["stw_pause_ns_total"] = machine.ns(c["stw_pause_cycles"])
+    summary["stw_pause_ns_max"] = machine.ns(c["stw_pause_max"])
     return Result(
         summary=summary,
         latency=hist,

@@ -124,6 +124,9 @@ include "sched/select.pxi"
 include "sched/mutex.pxi"
 include "sched/timers.pxi"
 include "sched/sysmon.pxi"
+include "sched/syscall.pxi"
+include "sched/netpoll.pxi"
+include "sched/stw.pxi"
 
 
 cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
@@ -162,6 +165,9 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
         if ev.kind == EV_SYSMON:
             s.bg_events -= 1
             sysmon_tick(s)
+            continue
+        if ev.kind == EV_GC:
+            gc_event(s, ev.id)
             continue
         mi = ev.id
         if (ev.kind >> 4) != s.allm[mi].ev_gen:
@@ -238,7 +244,7 @@ OPCODES = {"EXIT": OP_EXIT, "COMPUTE": OP_COMPUTE, "GO": OP_GO, "WG_ADD": OP_WG_
            "CHAN_RECV": OP_CHAN_RECV, "CHAN_CLOSE": OP_CHAN_CLOSE, "JMP": OP_JMP,
            "LOCK": OP_LOCK, "UNLOCK": OP_UNLOCK, "SLEEP": OP_SLEEP, "RTLOCK": OP_RTLOCK,
            "SELECT": OP_SELECT, "SELCASE": OP_SELCASE, "SYSCALL": OP_SYSCALL,
-           "NETWAIT": OP_NETWAIT, "TOUCH": OP_TOUCH, "GOMAXPROCS": OP_GOMAXPROCS, "GC": OP_GC}
+           "NETWAIT": OP_NETWAIT, "TOUCH": OP_TOUCH, "GOMAXPROCS": OP_GOMAXPROCS, "ALLOC": OP_ALLOC}
 SELECT_KINDS = {"recv": SEL_RECV, "send": SEL_SEND, "after": SEL_AFTER, "default": SEL_DEFAULT}
 MAXSELECTCASES = MAX_SELECT_CASES
 VALUE_SOURCES = {"const": VAL_CONST, "spawn": VAL_SPAWN, "iter": VAL_ITER, "val": VAL_REG}
@@ -273,7 +279,10 @@ cdef class Engine:
                  long long sample_every=0, long long trace_cap=0, long long trace_from=0,
                  long long trace_to=INT64_MAX, chan_caps=None, int nmutexes=0,
                  long long starve_cycles=3000000, int nrtlocks=0, long long time_slice=0,
-                 long long sysmon_min=60000, long long sysmon_max=30000000):
+                 long long sysmon_min=60000, long long sysmon_max=30000000,
+                 int gomaxprocs=0, bint gc_controller=False, long long gc_period=0,
+                 long long gc_sweepterm=0, long long gc_markterm=0, long long gc_mark=0,
+                 long long gc_heap_goal=0, long long stw_retry=300000, var_kinds=None):
         cdef State *s = &self.s
         cdef int32_t i, gi, mi
         cdef G *gp
@@ -347,10 +356,20 @@ cdef class Engine:
         s.chans = <Chan *> calloc(max(s.nchans, 1), sizeof(Chan))
         s.mutexes = <Mutex *> calloc(max(nmutexes, 1), sizeof(Mutex))
         s.locks = <Lock *> calloc(s.nlocks, sizeof(Lock))
-        s.timer_when = <int64_t **> calloc(nprocs, sizeof(int64_t *))
-        s.timer_g = <int32_t **> calloc(nprocs, sizeof(int32_t *))
-        s.ntimers = <int32_t *> calloc(nprocs, sizeof(int32_t))
-        s.timers_cap = <int32_t *> calloc(nprocs, sizeof(int32_t))
+        # one timer heap per P, plus the netpoller's descriptors (s.netpoll_hp)
+        s.timer_when = <int64_t **> calloc(nprocs + 1, sizeof(int64_t *))
+        s.timer_g = <int32_t **> calloc(nprocs + 1, sizeof(int32_t *))
+        s.ntimers = <int32_t *> calloc(nprocs + 1, sizeof(int32_t))
+        s.timers_cap = <int32_t *> calloc(nprocs + 1, sizeof(int32_t))
+        s.netpoll_hp = nprocs
+        kinds = [] if var_kinds is None else [int(x) for x in var_kinds]
+        s.nvars = len(kinds)
+        s.var_line = <int32_t *> calloc(max(s.nvars, 1), sizeof(int32_t))
+        s.var_kind = <int32_t *> calloc(max(s.nvars, 1), sizeof(int32_t))
+        if s.var_line == NULL or s.var_kind == NULL:
+            raise MemoryError("gmpcore: cannot allocate the engine state")
+        for i in range(s.nvars):
+            s.var_kind[i] = kinds[i]
         if (s.chans == NULL or s.mutexes == NULL or s.locks == NULL or s.timer_when == NULL
                 or s.timer_g == NULL or s.ntimers == NULL or s.timers_cap == NULL):
             raise MemoryError("gmpcore: cannot allocate the engine state")
@@ -372,16 +391,22 @@ cdef class Engine:
             s.mutexes[i].sematail = -1
         self._init_cache(cores if cores > 0 else nprocs, sockets, layout)
 
-        # randomOrder.reset(nprocs): the strides coprime to nprocs
+        # GOMAXPROCS: allp holds nprocs Ps (the most the program ever asks for); the Ps beyond
+        # gomaxprocs start _Pdead
+        if gomaxprocs <= 0:
+            gomaxprocs = nprocs
+        if gomaxprocs > nprocs:
+            raise ValueError("gomaxprocs > nprocs")
+        # randomOrder.reset(gomaxprocs): the strides coprime to it
         s.ncoprimes = 0
-        for i in range(1, nprocs + 1):
-            if _gcd(i, nprocs) == 1:
+        for i in range(1, gomaxprocs + 1):
+            if _gcd(i, gomaxprocs) == 1:
                 s.coprimes[s.ncoprimes] = i
                 s.ncoprimes += 1
 
         lock_init(&s.schedlock)
         s.schedlock.line = s.sched_line[SF_LOCK]
-        s.sched.gomaxprocs = nprocs
+        s.sched.gomaxprocs = gomaxprocs
         s.sched.midle = -1
         s.sched.pidle = -1
         s.sched.runq_head = -1
@@ -396,7 +421,9 @@ cdef class Engine:
             s.allp[i].runq_off = <int64_t> i * s.strat.ring_cap
         # procresize: P0 runs main; the others go idle in descending id order on the LIFO
         # pidle list, so the lowest id is taken first
-        for i in range(nprocs - 1, 0, -1):
+        for i in range(nprocs - 1, gomaxprocs - 1, -1):
+            s.allp[i].status = _Pdead
+        for i in range(gomaxprocs - 1, 0, -1):
             pidleput(s, NULL, i)
         s.allp[0].schedtick = start_schedtick
 
@@ -441,6 +468,20 @@ cdef class Engine:
             s.sysmon_delay = sysmon_min
             heap_push(s, sysmon_min, EV_SYSMON, 0)
             s.bg_events += 1
+        s.stw_m = -1
+        s.gc_m = -1
+        s.stw_retry = stw_retry
+        if gc_controller or gc_period > 0 or gc_heap_goal > 0:
+            # the GC controller: a thread of its own that stops the world for GC pauses
+            s.gc_m = newm(s)
+            s.gc_period = gc_period
+            s.gc_sweepterm = gc_sweepterm
+            s.gc_markterm = gc_markterm
+            s.gc_mark = gc_mark
+            s.gc_heap_goal = gc_heap_goal
+            if gc_period > 0:
+                heap_push(s, gc_period, EV_GC, 0)
+                s.bg_events += 1
         if arr_count > 0:
             arrivals_init(s, arr_fn, arr_dist, arr_count)
         s.cache_on = cache                 # (set last: setup itself is not modelled traffic)
@@ -448,7 +489,7 @@ cdef class Engine:
     cdef _init_cache(self, int ncores, int sockets, int layout):
         # Lay the modelled lines out: each P's runq lines, the schedt lines, the user lines.
         cdef State *s = &self.s
-        cdef int32_t i, j, k, C = s.strat.ring_cap, nsched, base
+        cdef int32_t i, j, k, C = s.strat.ring_cap, nsched, base, nvarlines
         if ncores < 1 or ncores > MAX_CORES or sockets < 1 or sockets > 8 or ncores % sockets:
             raise ValueError("bad cores/sockets")
         s.ncores = ncores
@@ -487,7 +528,13 @@ cdef class Engine:
             for i in range(NSCHEDFIELDS):
                 s.sched_line[i] = i
         base = s.nprocs * s.lines_per_p
-        s.nlines = base + nsched + s.nwgs + s.nchans + s.nmutexes + (s.nlocks - s.rtlock0)
+        nvarlines = 0
+        for i in range(s.nvars):
+            s.var_line[i] = nvarlines                  # (offset; the base is added below)
+            nvarlines += (1 if s.var_kind[i] == VAR_SHARED else
+                          (s.nprocs + 7) // 8 if s.var_kind[i] == VAR_PER_P else s.nprocs)
+        s.nlines = (base + nsched + s.nwgs + s.nchans + s.nmutexes + (s.nlocks - s.rtlock0)
+                    + nvarlines)
         s.lines = <Line *> calloc(s.nlines, sizeof(Line))
         s.core_acc = <int64_t *> calloc(ncores, sizeof(int64_t))
         s.core_miss = <int64_t *> calloc(ncores, sizeof(int64_t))
@@ -536,7 +583,11 @@ cdef class Engine:
             k = s.mutex_line0 + s.nmutexes + (i - s.rtlock0)
             s.lines[k].cls = LC_USER
             s.locks[i].line = k
-
+        k = s.mutex_line0 + s.nmutexes + (s.nlocks - s.rtlock0)
+        for i in range(k, s.nlines):
+            s.lines[i].cls = LC_USER
+        for i in range(s.nvars):
+            s.var_line[i] += k
     def __dealloc__(self):
         cdef int32_t i
         if self.s.gchunks != NULL:
@@ -560,10 +611,12 @@ cdef class Engine:
                 free(self.s.chans[i].buf)
         free(self.s.chans)
         free(self.s.sudogs)
+        free(self.s.var_line)
+        free(self.s.var_kind)
         free(self.s.mutexes)
         free(self.s.locks)
         if self.s.timer_when != NULL:
-            for i in range(self.s.nprocs):
+            for i in range(self.s.nprocs + 1):
                 free(self.s.timer_when[i])
                 free(self.s.timer_g[i])
         free(self.s.timer_when)
@@ -616,6 +669,7 @@ cdef class Engine:
         d["cycles"] = self.s.now
         d["events"] = self.s.events
         d["threads"] = self.s.sched.mnext
+        d["gomaxprocs"] = self.s.sched.gomaxprocs
         d["live_goroutines"] = self.s.sched.ngoroutines
         d["g_records"] = self.s.nallg
         d["lock_acquisitions"] = self.s.schedlock.acquisitions

@@ -120,6 +120,8 @@ ctypedef struct P:
     int32_t goidcache       # newproc: goids left in this P's batch (_GoidCacheBatch = 16)
     uint32_t sysmon_schedtick   # p.sysmontick.schedtick: what sysmon saw last
     int64_t sysmon_schedwhen    # p.sysmontick.schedwhen: when it saw it change
+    uint32_t sysmon_syscalltick # p.sysmontick.syscalltick
+    int64_t sysmon_syscallwhen  # p.sysmontick.syscallwhen
 
 # Per-P counters (kept out of the hot P record).
 ctypedef struct PStats:
@@ -177,6 +179,8 @@ ctypedef struct M:
     int32_t gbatch_head     # Gs bound for the global queue, put under the next sched.lock
     int32_t gbatch_tail
     int32_t gbatch_n
+    int32_t oldp            # the P it had when it entered a syscall (exitsyscall tries it first)
+    uint32_t syscalltick    # m.syscalltick: p.syscalltick at syscall entry
     int64_t lock_req        # cycle at which the M asked for the lock it is waiting on
     int64_t idle_since      # cycle at which the M parked
     int64_t spin_since      # cycle at which the M started spinning
@@ -317,7 +321,12 @@ cdef enum Opcode:
     OP_TOUCH = 22        # a = user variable, b = ACC_* kind, c = 1: the variable is per-P
                          #     (this P's slot), 0: one shared word
     OP_GOMAXPROCS = 23   # a = n: runtime.GOMAXPROCS(n) (stop the world, procresize, start)
-    OP_GC = 24           # runtime.GC(): a GC cycle's stop-the-world pauses, from this G
+    OP_ALLOC = 24        # a = bytes allocated (mallocgc's GC trigger); 0: runtime.GC()
+
+cdef enum:
+    VAR_SHARED = 0       # one word on one line
+    VAR_PER_P = 1        # a word per P, eight to a line (false sharing between Ps)
+    VAR_PER_P_PADDED = 2 # a word per P, each on its own line (poolLocal's pad)
 
 cdef enum:
     SEL_RECV = 0
@@ -343,6 +352,7 @@ cdef enum EventKind:
     EV_M = 0             # an M's next micro-step
     EV_SAMPLE = 1        # the sampler (schedtrace / time series)
     EV_SYSMON = 2        # sysmon's next tick
+    EV_GC = 3            # the GC controller (id: GCEV_*, see sched/stw.pxi)
     # an EV_M event carries the M's ev_gen in kind >> 4: a bumped generation (async
     # preemption interrupting a compute step) makes the pending event stale
 
@@ -418,6 +428,12 @@ cdef enum MState:
     MS_RTLOCK_LOCKED = 33    # a runtime-lock critical section of user code
     MS_PREEMPT = 34          # the preemption signal arrived: gopreempt_m
     MS_SEL_LOCKED = 35       # selectgo: one channel lock granted; lock the next or run the pass
+    MS_EXITSYSCALL = 36      # the system call returns: exitsyscall (fast path if the P stayed)
+    MS_EXITSYSCALL_LOCKED = 37  # exitsyscallTryGetP / exitsyscallNoP under sched.lock
+    MS_POLL_LOCKED = 38      # findRunnable step 16: the blocking netpoll returned; take a P
+    MS_GCSTOPM_LOCKED = 39   # findRunnable step 0: gcstopm under sched.lock
+    MS_STW_WAIT = 40         # a stopper waiting for the world to stop (no event)
+    MS_STW_START = 41        # the world is stopped: procresize, startTheWorld, go on
 
 # ---------------------------------------------------------------------------------------------
 # Cycle costs of scheduler micro-operations (gmpcore.CostModel fills this; see its docstring for
@@ -454,6 +470,10 @@ ctypedef struct Costs:
     int64_t chan             # a channel operation under its lock (send/recv/close)
     int64_t mutex            # sync.Mutex Lock/Unlock fast path
     int64_t mutex_spin       # one runtime_doSpin (procyield(30))
+    int64_t entersyscall     # entersyscall + the kernel entry
+    int64_t exitsyscall      # exitsyscall fast path (+ the kernel exit)
+    int64_t netpoll          # one netpoll(0) call (epoll_wait with a zero timeout)
+    int64_t touch            # one user-variable access (plus its cache-model cycles)
 
 # The queue strategy as flat parameters (gmpcore.Strategy fills this).
 ctypedef struct Strategy:
@@ -548,6 +568,22 @@ ctypedef struct Counters:
     int64_t arrivals         # goroutines injected by open arrivals
     int64_t preemptions      # Gs preempted by sysmon (time slice over)
     int64_t sysmon_ticks
+    int64_t syscalls         # entersyscall
+    int64_t syscall_fast     # exitsyscall kept its P (fast path)
+    int64_t syscall_reacquire  # exitsyscall got a P back (its old one, or an idle one)
+    int64_t syscall_nop      # exitsyscallNoP: no P, the G went to the global queue
+    int64_t syscall_retakes  # Ps sysmon took from Ms in syscalls (retake -> handoffp)
+    int64_t handoff_startm   # handoffp started an M for the P
+    int64_t netpoll_waits    # goroutines that parked in netpoll ("IO wait")
+    int64_t netpoll_ready    # goroutines netpoll returned
+    int64_t netpoll_polls    # netpoll calls that returned goroutines
+    int64_t stw_count        # stop-the-world phases
+    int64_t stw_stop_cycles  # total time from the stop request to the world stopped
+    int64_t stw_stop_max
+    int64_t stw_pause_cycles # total time the world stayed stopped
+    int64_t stw_pause_max
+    int64_t gc_cycles        # GC cycles completed
+    int64_t touches          # user-variable accesses (OP_TOUCH)
 
 cdef enum:
     HIST_SUB_BITS = 5
@@ -758,6 +794,30 @@ ctypedef struct State:
     int32_t bg_events        # events in the heap that keep nothing alive (sampler, sysmon)
     int32_t poller           # M blocked in netpoll until the next timer (-1: none)
     int64_t poll_until
+    int64_t lastpoll         # sched.lastpoll: when netpoll last ran (0 while an M blocks in it)
+    int32_t netpoll_waiters  # goroutines parked in netpoll (netpollWaiters)
+    int32_t netpoll_hp       # index of the netpoll heap in the timer arrays (= nprocs)
+    # stop-the-world and the GC controller
+    int32_t gcwaiting        # sched.gcwaiting
+    int32_t stopwait         # sched.stopwait
+    int32_t stw_kind         # STW_* of the stop in progress
+    int32_t stw_m            # the stopping M (-1: the GC controller)
+    int64_t stw_start
+    int64_t stw_stopped_at
+    int64_t stw_retry        # preemptall retry period while stopping (100 us)
+    int32_t newprocs         # GOMAXPROCS after the stop
+    int32_t gc_m             # the GC controller's thread (-1: none)
+    int32_t gc_running       # a GC cycle is in progress
+    int64_t gc_period        # cycles between periodic GC cycles (0: none)
+    int64_t gc_sweepterm     # the two stop-the-world pauses of a cycle, and the concurrent
+    int64_t gc_markterm      #   mark phase between them
+    int64_t gc_mark
+    int64_t gc_heap_goal     # bytes allocated (OP_ALLOC) that trigger a cycle (0: never)
+    int64_t heap_live
+    # user variables (OP_TOUCH): first line of each, and whether it is per-P and padded
+    int32_t *var_line
+    int32_t *var_kind        # VAR_*
+    int32_t nvars
 
     # observation
     int64_t *hist            # HIST_BUCKETS scheduling-latency buckets (cycles)

@@ -72,6 +72,10 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
         if pp.idle:
             if pp.status != _Pidle or pp.m != -1 or h != t or pp.runnext != -1:
                 return check_fail(s, seen, 13)
+        elif pp.status == _Pdead:
+            # beyond GOMAXPROCS: no M, nothing queued, no timers
+            if pi < s.sched.gomaxprocs or pp.m != -1 or h != t or pp.runnext != -1 or s.ntimers[pi]:
+                return check_fail(s, seen, 16)
         elif pp.status == _Prunning:
             if pp.m < 0 or s.allm[pp.m].p != pi:
                 return check_fail(s, seen, 14)
@@ -156,7 +160,7 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
             gi = getg(s, gi).schedlink
         if n != s.mutexes[i].nwait:
             return check_fail(s, seen, 31)
-    for pi in range(s.nprocs):
+    for pi in range(s.nprocs + 1):                # (the last heap is the netpoller's)
         for i in range(s.ntimers[pi]):
             gi = s.timer_g[pi][i]
             if gi < 0:
@@ -192,10 +196,13 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
         if st == MS_WAKEP_LOCKED or st == MS_STARTM_LOCKED:
             nreserved += 1
         if mp.curg != -1:
-            nrunning += 1
+            if mp.p != -1:
+                nrunning += 1
             if seen_add(s, seen, mp.curg, SEEN_CURG) or getg(s, mp.curg).m != mi:
                 return check_fail(s, seen, 3)
-            if getg(s, mp.curg).status != _Grunning:
+            # running, or in a system call (_Gsyscall until the M's exitsyscall step)
+            if getg(s, mp.curg).status != _Grunning and not (
+                    getg(s, mp.curg).status == _Gsyscall and mp.state == MS_EXITSYSCALL):
                 return check_fail(s, seen, 3)
         if in_sequence(mp, MS_EXECUTE) and mp.arg != -1 and mp.curg == -1:
             if seen_add(s, seen, mp.arg, SEEN_HAND):
@@ -229,7 +236,7 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
         if gp.status == _Grunnable:
             if seen[gi] != SEEN_QUEUE and seen[gi] != SEEN_HAND:
                 return check_fail(s, seen, 2)
-        elif gp.status == _Grunning:
+        elif gp.status == _Grunning or gp.status == _Gsyscall:
             if seen[gi] != SEEN_CURG:
                 return check_fail(s, seen, 3)
         elif gp.status == _Gwaiting:

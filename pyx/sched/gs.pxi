@@ -91,6 +91,17 @@ cdef inline void globrunqputbatch(State *s, M *mp, int32_t head, int32_t tail,
     s.c.globrunq_puts += n
 
 
+cdef inline void globrunqputhead(State *s, M *mp, int32_t gi) noexcept nogil:
+    # globrunqputhead (procresize's p.destroy): push one G at the head
+    acc_sched(s, mp, SF_RUNQ, ACC_WRITE)
+    getg(s, gi).schedlink = s.sched.runq_head
+    s.sched.runq_head = gi
+    if s.sched.runq_tail == -1:
+        s.sched.runq_tail = gi
+    s.sched.runqsize += 1
+    s.c.globrunq_puts += 1
+
+
 cdef inline int32_t globrunqpop(State *s, M *mp) noexcept nogil:
     cdef int32_t gi = s.sched.runq_head
     if gi == -1:

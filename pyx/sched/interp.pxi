@@ -276,6 +276,39 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
             if n > 0:
                 return sleep_park(s, mp, mi, n)
 
+        elif op == OP_SYSCALL:
+            n = sample_dist(s, a)
+            gp.pc += 1
+            return entersyscall(s, mp, mi, n)
+
+        elif op == OP_NETWAIT:
+            n = sample_dist(s, a)
+            gp.pc += 1
+            return netpoll_park(s, mp, mi, n)
+
+        elif op == OP_TOUCH:
+            # a user variable: one shared word, or this P's slot of a per-P array
+            gp.pc += 1
+            s.c.touches += 1
+            if s.cache_on:
+                n = s.var_line[a]
+                if s.var_kind[a] == VAR_PER_P:
+                    n += mp.p >> 3                   # eight 8-byte slots to a line
+                elif s.var_kind[a] == VAR_PER_P_PADDED:
+                    n += mp.p
+                line_access(s, mp.core, <int32_t> n, b)
+            if s.cost.touch > 0 or s.step_acc > 0:
+                return s.cost.touch
+
+        elif op == OP_GOMAXPROCS:
+            return op_gomaxprocs(s, mp, mi, a)
+
+        elif op == OP_ALLOC:
+            if s.gcwaiting:
+                return stw_yield(s, mp, mi)
+            gp.pc += 1
+            return op_alloc(s, mp, mi, a)
+
         elif op == OP_SELECT:
             mp.arg = -1                      # sellock from the lowest channel
             return sel_lock_next(s, mp, mi)

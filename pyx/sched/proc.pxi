@@ -138,6 +138,8 @@ cdef int64_t fr_top(State *s, M *mp, int32_t mi, int64_t cost) noexcept nogil:
     # findRunnable from the top: step 4 (fairness), then step 7 (runqget, first phase)
     cdef P *pp = &s.allp[mp.p]
     cdef int32_t gi
+    if s.gcwaiting:
+        return take_lock(s, mp, mi, MS_GCSTOPM_LOCKED)   # step 0: gcstopm
     if timers_due(s, mp.p):
         mp.state = MS_TIMERS                  # step 1: checkTimers
         return cost
@@ -177,7 +179,7 @@ cdef int64_t fr_local(State *s, M *mp, P *pp, int64_t cost) noexcept nogil:
 cdef int32_t next_victim(State *s, M *mp) noexcept nogil:
     # stealWork's walk: the next P to probe in this pass (skipping this P and idle Ps, as Go
     # skips them by idlepMask), or -1 when the pass is over.
-    cdef int32_t vi, nprocs = s.nprocs, visits = nprocs, mysock, vsock
+    cdef int32_t vi, nprocs = s.sched.gomaxprocs, visits = nprocs, mysock, vsock
     if s.strat.victim == VICTIM_SAME_SOCKET:
         visits = 2 * nprocs                  # one round on my socket, one on the others
     while mp.steal_i < visits:
@@ -276,7 +278,7 @@ cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
 cdef int64_t checkrunqs(State *s, M *mp, int64_t cost) noexcept nogil:
     # checkRunqsNoP: any non-idle P with local work?  Then get an idle P and spin again.
     cdef int32_t pi
-    for pi in range(s.nprocs):
+    for pi in range(s.sched.gomaxprocs):
         cost += s.cost.steal_probe
         if not s.allp[pi].idle:
             acc_head(s, mp, &s.allp[pi], ACC_READ)
@@ -348,6 +350,24 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     elif st == MS_PREEMPT:
         return gopreempt(s, mp, mi)
 
+    elif st == MS_EXITSYSCALL:
+        return exitsyscall(s, mp, mi)
+
+    elif st == MS_EXITSYSCALL_LOCKED:
+        return exitsyscall_locked(s, mp, mi)
+
+    elif st == MS_POLL_LOCKED:
+        return poll_locked(s, mp, mi)
+
+    elif st == MS_GCSTOPM_LOCKED:
+        return gcstopm_locked(s, mp, mi)
+
+    elif st == MS_STW_START:
+        # the world is stopped (for a GOMAXPROCS change): procresize, start it, go on
+        start_the_world(s)
+        mp.state = MS_RUN
+        return s.cost.lock + s.sched.gomaxprocs * s.cost.wakep
+
     elif st == MS_SEL_LOCKED:
         lock_granted(s, &s.locks[mp.lock_id], mi)
         return sel_lock_next(s, mp, mi)
@@ -409,6 +429,8 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         acc_sched(s, mp, SF_RUNQ, ACC_READ)
         if s.sched.runqsize > 0:
             return take_lock(s, mp, mi, MS_FR_GLOBAL_LOCKED)
+        if s.netpoll_waiters > 0 and s.poller == -1 and netpoll_due(s):
+            return netpoll_findrunnable(s, mp, mi)      # step 9: netpoll(0)
         mp.state = MS_FR_SPIN
         return 0
 
@@ -435,6 +457,9 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         return take_lock(s, mp, mi, MS_FR_IDLE_LOCKED)
 
     elif st == MS_STEAL_PASS:
+        if s.gcwaiting:
+            mp.state = MS_FR_TOP                # stealWork: "if sched.gcwaiting: return"
+            return 0
         if mp.steal_pass >= s.strat.steal_passes:
             return take_lock(s, mp, mi, MS_FR_IDLE_LOCKED)
         # stealOrder.start(cheaprand()): a random start and a random stride coprime to nprocs
@@ -442,14 +467,15 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         mp.steal_r = r
         mp.steal_i = 0
         if s.strat.victim == VICTIM_ROUND_ROBIN:
-            mp.steal_pos = (mp.p + 1) % s.nprocs
+            mp.steal_pos = (mp.p + 1) % s.sched.gomaxprocs
             mp.steal_inc = 1
         else:
-            mp.steal_pos = <int32_t> (r % <uint32_t> s.nprocs)
+            mp.steal_pos = <int32_t> (r % <uint32_t> s.sched.gomaxprocs)
             if s.strat.victim == VICTIM_SEQUENTIAL:
                 mp.steal_inc = 1
             else:
-                mp.steal_inc = s.coprimes[(r // <uint32_t> s.nprocs) % <uint32_t> s.ncoprimes]
+                mp.steal_inc = s.coprimes[(r // <uint32_t> s.sched.gomaxprocs) %
+                                          <uint32_t> s.ncoprimes]
         mp.state = MS_STEAL_VICTIM
         return s.cost.spin_pass
 
@@ -523,6 +549,9 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     elif st == MS_FR_IDLE_LOCKED:
         # step 14: last look at the global queue under the lock, then give up the P
         lock_granted(s, &s.schedlock, mi)
+        if s.gcwaiting:
+            mp.state = MS_FR_TOP               # "if sched.gcwaiting: unlock; goto top"
+            return unlock(s, mp, s.cost.lock)
         acc_sched(s, mp, SF_RUNQ, ACC_READ)
         if s.sched.runqsize > 0:
             gi = global_batch(s, mp, &s.allp[mp.p], &cost)

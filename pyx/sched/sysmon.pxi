@@ -7,17 +7,25 @@
 
 cdef void sysmon_tick(State *s) noexcept nogil:
     cdef int32_t pi, retaken = 0
+    cdef bint sysretake
     cdef P *pp
     s.c.sysmon_ticks += 1
-    for pi in range(s.nprocs):
+    if s.netpoll_waiters > 0:
+        sysmon_netpoll(s)
+    for pi in range(s.sched.gomaxprocs):
+        if s.gcwaiting:
+            break                                # (sysmon sleeps while the world stops)
         pp = &s.allp[pi]
         if pp.status != _Prunning:
             continue
+        sysretake = False
         if pp.sysmon_schedtick != pp.schedtick:
             pp.sysmon_schedtick = pp.schedtick
             pp.sysmon_schedwhen = s.now
         elif pp.sysmon_schedwhen + s.time_slice <= s.now:
             preemptone(s, pp)
+            sysretake = True
+        retaken += retake_syscall(s, pp, sysretake)
     # if idle == 0: delay = 20us; elif idle > 50: delay *= 2; delay = min(delay, 10ms)
     if retaken:
         s.sysmon_idle = 0
@@ -41,8 +49,8 @@ cdef void preemptone(State *s, P *pp) noexcept nogil:
     if pp.m < 0:
         return
     mp = &s.allm[pp.m]
-    if mp.curg < 0 or mp.state == MS_PREEMPT:
-        return
+    if mp.curg < 0 or mp.state == MS_PREEMPT or getg(s, mp.curg).status != _Grunning:
+        return                                   # (TIP: not a G in a syscall)
     gp = getg(s, mp.curg)
     t = s.now + s.cost.preempt_signal
     if mp.in_compute and t < mp.compute_end:
@@ -67,7 +75,10 @@ cdef int64_t gopreempt(State *s, M *mp, int32_t mi) noexcept nogil:
         gp.flags |= G_FLAG_RESUME
     s.c.preemptions += 1
     gstop(s, mp, gi, 3)
-    gbatch_add(s, mp, gi)
+    if s.gcwaiting:
+        runqput(s, mp, &s.allp[mp.p], gi, PUT_READY)   # TIP: runnext, to resume after the STW
+    else:
+        gbatch_add(s, mp, gi)
     ret_push(mp, MS_SCHEDULE)
     mp.state = MS_AFTERPUT
     return s.cost.gosched

@@ -125,9 +125,11 @@ cdef bint become_poller(State *s, M *mp, int32_t mi) noexcept nogil:
     # findRunnable step 16: with timers pending and nobody polling, block in netpoll until the
     # earliest one instead of stopm
     cdef int64_t until
-    if s.poller != -1:
+    if s.poller != -1 or s.gcwaiting:
         return False
     until = next_timer(s)
+    if s.ntimers[s.netpoll_hp] > 0 and (until == 0 or s.timer_when[s.netpoll_hp][0] < until):
+        until = s.timer_when[s.netpoll_hp][0]       # a descriptor becomes ready first
     if until == 0:
         return False
     s.poller = mi
@@ -144,4 +146,4 @@ cdef int64_t poll_wake(State *s, M *mp, int32_t mi) noexcept nogil:
         return -1                                    # a stale wake-up (re-armed since)
     s.poller = -1
     s.poll_until = 0
-    return take_lock(s, mp, mi, MS_CHECKRUNQS_LOCKED)
+    return take_lock(s, mp, mi, MS_POLL_LOCKED)

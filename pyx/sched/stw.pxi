@@ -1,0 +1,305 @@
+# Stop-the-world, GC pauses and GOMAXPROCS changes (proc.go stopTheWorldWithSema, gcstopm,
+# startTheWorldWithSema, procresize; go-scheduler-spec.md section 7).
+#
+# stw_begin: sched.gcwaiting = true, stopwait = gomaxprocs; the stopper's own P (if it has
+# one), Ps of Ms in syscalls and idle Ps go to _Pgcstop at once; every running G is preempted
+# (preemptall, retried every 100 us).  Each running M stops at its next safe point: the
+# preempted G goes to its P's runnext (TIP goschedImpl while gcwaiting), schedule() ->
+# findRunnable sees gcwaiting -> gcstopm (P to _Pgcstop, stopwait--, stopm).  The last one
+# wakes the stopper.  The world stays stopped for the pause; start_the_world runs procresize
+# (Ps with local work get an M, the others go idle), clears gcwaiting and wakes a spinner.
+#
+# Two stoppers: the GC controller (periodic GC cycles, or an allocation crossing the heap goal:
+# a thread of its own, EV_GC events) and a goroutine calling runtime.GOMAXPROCS(n) (its M stops
+# the world keeping its P; the G continues after procresize).
+
+cdef enum:
+    STW_GC_SWEEPTERM = 1     # GC cycle: the sweep-termination pause
+    STW_GC_MARKTERM = 2      # GC cycle: the mark-termination pause
+    STW_GOMAXPROCS = 3       # runtime.GOMAXPROCS(n)
+    GCEV_CYCLE = 0           # EV_GC ids: start a GC cycle (periodic / heap goal)
+    GCEV_RETRY = 1           #   re-preempt while the world is stopping (every 100 us)
+    GCEV_START = 2           #   the pause is over: start the world
+    GCEV_MARKDONE = 3        #   concurrent mark over: the mark-termination pause
+
+
+cdef void gcstop_p(State *s, int32_t pi) noexcept nogil:
+    # a P stops for the stopper (handoffp / entersyscall while gcwaiting)
+    s.allp[pi].status = _Pgcstop
+    s.stopwait -= 1
+    if s.stopwait == 0:
+        world_stopped(s)
+
+
+cdef void entersyscall_gcwait(State *s, M *mp, int32_t mi) noexcept nogil:
+    # entersyscallHandleGCWait: the syscalling M gives its P to the stopper
+    cdef int32_t pi = mp.p
+    if s.stopwait > 0:
+        releasep(s, mi)
+        s.allp[pi].syscalltick += 1
+        gcstop_p(s, pi)
+
+
+cdef void preemptall(State *s) noexcept nogil:
+    cdef int32_t pi
+    for pi in range(s.sched.gomaxprocs):
+        if s.allp[pi].status == _Prunning:
+            preemptone(s, &s.allp[pi])
+
+
+cdef void stw_begin(State *s, int32_t mi, int32_t kind) noexcept nogil:
+    # stopTheWorldWithSema (lock, stopwait, gcwaiting, preemptall, own/syscall/idle Ps)
+    cdef int32_t pi
+    cdef P *pp
+    cdef M *om
+    s.gcwaiting = 1
+    s.stw_kind = kind
+    s.stw_m = mi
+    s.stw_start = s.now
+    s.stopwait = s.sched.gomaxprocs
+    preemptall(s)
+    if mi >= 0 and s.allm[mi].p >= 0:
+        s.allp[s.allm[mi].p].status = _Pgcstop        # own P: "only diagnostic"
+        s.stopwait -= 1
+    for pi in range(s.sched.gomaxprocs):
+        pp = &s.allp[pi]
+        if pp.status == _Prunning and pp.m >= 0:
+            om = &s.allm[pp.m]
+            if om.curg >= 0 and getg(s, om.curg).status == _Gsyscall:
+                releasep(s, pp.m)                     # setBlockOnExitSyscall + gcstopP
+                pp.syscalltick += 1
+                pp.status = _Pgcstop
+                s.stopwait -= 1
+    while True:
+        pi = pidleget(s, &s.allm[s.stw_m if mi >= 0 else s.gc_m])
+        if pi == -1:
+            break
+        s.allp[pi].status = _Pgcstop
+        s.stopwait -= 1
+    s.c.stw_count += 1
+    if s.stopwait == 0:
+        world_stopped(s)
+    else:
+        heap_push(s, s.now + s.stw_retry, EV_GC, GCEV_RETRY)
+        s.bg_events += 1
+
+
+cdef void world_stopped(State *s) noexcept nogil:
+    # notewakeup(&sched.stopnote): the stopper runs, for the pause
+    cdef int64_t stop = s.now - s.stw_start
+    s.c.stw_stop_cycles += stop
+    if stop > s.c.stw_stop_max:
+        s.c.stw_stop_max = stop
+    s.stw_stopped_at = s.now
+    if s.stw_m >= 0:
+        s.allm[s.stw_m].state = MS_STW_START
+        m_push(s, s.now + s.cost.futex_wake, s.stw_m)
+    else:
+        heap_push(s, s.now + (s.gc_sweepterm if s.stw_kind == STW_GC_SWEEPTERM
+                              else s.gc_markterm), EV_GC, GCEV_START)
+
+
+cdef void procresize(State *s, int32_t nprocs, int32_t mi) noexcept nogil:
+    # func procresize (the world stopped): destroy the Ps beyond nprocs (their Gs to the head
+    # of the global queue, their timers and free Gs to the surviving P), create the new ones
+    cdef int32_t old = s.sched.gomaxprocs, i, gi, keep, x
+    cdef P *pp
+    cdef P *dst
+    cdef M *mp = &s.allm[mi if mi >= 0 else s.gc_m]
+    keep = mp.p if mp.p >= 0 and mp.p < nprocs else 0
+    dst = &s.allp[keep]
+    for i in range(old - 1, nprocs - 1, -1):
+        pp = &s.allp[i]
+        # p.destroy: runnext first, then the ring from its tail, each to the global queue head
+        if pp.runnext != -1:
+            globrunqputhead(s, mp, pp.runnext)
+            pp.runnext = -1
+        while pp.runqhead != pp.runqtail:
+            pp.runqtail -= 1
+            globrunqputhead(s, mp, s.runq_buf[pp.runq_off + (pp.runqtail & s.ring_mask)])
+        while s.ntimers[i] > 0:                      # moveTimers to the current P
+            x = s.timer_g[i][0]
+            if timer_add(s, keep, s.timer_when[i][0], x) != 0:
+                fail(s, ERR_NOMEM, 8)
+                return
+            timer_pop(s, i)
+        while pp.gFree != -1:                         # gfpurge
+            gi = pp.gFree
+            pp.gFree = getg(s, gi).schedlink
+            getg(s, gi).schedlink = s.sched.gFree
+            s.sched.gFree = gi
+            s.sched.gFreeCount += 1
+        pp.gFreeCount = 0
+        if pp.m >= 0:
+            releasep(s, pp.m)
+        pp.status = _Pdead
+        pp.idle = 0
+    for i in range(old, nprocs):
+        pp = &s.allp[i]
+        pp.status = _Pgcstop
+        pp.m = -1
+        pp.link = -1
+    s.sched.gomaxprocs = nprocs
+    if mi >= 0 and mp.p != keep:
+        if mp.p >= 0:
+            releasep(s, mi)
+        acquirep(s, mi, keep)
+    # stealOrder.reset(nprocs)
+    s.ncoprimes = 0
+    for i in range(1, nprocs + 1):
+        if gcd32(i, nprocs) == 1:
+            s.coprimes[s.ncoprimes] = i
+            s.ncoprimes += 1
+
+
+cdef inline int32_t gcd32(int32_t a, int32_t b) noexcept nogil:
+    cdef int32_t t
+    while b:
+        t = a % b
+        a = b
+        b = t
+    return a
+
+
+cdef void start_the_world(State *s) noexcept nogil:
+    # startTheWorldWithSema: procresize; each stopped P with local work gets an M, the others
+    # go idle (in descending id order, so the lowest is taken first); then wakep
+    cdef int32_t i, mi = s.stw_m, own = -1, pi
+    cdef M *mp = &s.allm[mi if mi >= 0 else s.gc_m]
+    cdef P *pp
+    cdef int64_t pause = s.now - s.stw_stopped_at
+    if s.stw_kind == STW_GOMAXPROCS:
+        procresize(s, s.newprocs, mi)
+    if mi >= 0:
+        own = s.allm[mi].p
+    for i in range(s.sched.gomaxprocs - 1, -1, -1):
+        pp = &s.allp[i]
+        if i == own:
+            pp.status = _Prunning
+            continue
+        if pp.status != _Pgcstop:
+            continue
+        if runqempty(s, pp):
+            pidleput(s, mp, i)
+        else:
+            pp.status = _Pidle
+            startm_wake(s, mp, i, 0, s.now)
+    s.gcwaiting = 0
+    s.stw_m = -1
+    s.c.stw_pause_cycles += pause
+    if pause > s.c.stw_pause_max:
+        s.c.stw_pause_max = pause
+    # wakep: one spinner for the work that piled up on the global queue
+    if s.sched.npidle > 0 and s.sched.nmspinning == 0 and s.sched.runqsize > 0:
+        pi = pidleget(s, mp)
+        s.sched.nmspinning += 1
+        startm_wake(s, mp, pi, 1, s.now)
+
+
+cdef int64_t gcstopm_locked(State *s, M *mp, int32_t mi) noexcept nogil:
+    # MS_GCSTOPM_LOCKED: gcstopm under sched.lock: P -> _Pgcstop, stopwait--, stopm
+    cdef int32_t pi
+    cdef int64_t cost
+    lock_granted(s, &s.schedlock, mi)
+    if mp.spinning:
+        stopSpinning(s, mp)
+    if mp.p >= 0:
+        pi = releasep(s, mi)
+        s.allp[pi].status = _Pgcstop
+        if s.gcwaiting:
+            s.stopwait -= 1
+            if s.stopwait == 0:
+                world_stopped(s)
+        else:
+            pidleput(s, mp, pi)                       # (cannot happen: gcwaiting was set)
+    mput(s, mi)
+    cost = unlock(s, mp, s.cost.lock)
+    mp.state = MS_PARKED
+    mp.idle_since = s.now + cost
+    s.c.stopm += 1
+    return -1
+
+
+cdef void gc_event(State *s, int32_t id) noexcept nogil:
+    # the GC controller's events
+    if id == GCEV_RETRY:
+        s.bg_events -= 1
+        if s.gcwaiting and s.stopwait > 0:
+            preemptall(s)
+            heap_push(s, s.now + s.stw_retry, EV_GC, GCEV_RETRY)
+            s.bg_events += 1
+        return
+    if id == GCEV_START:
+        start_the_world(s)
+        if s.stw_kind == STW_GC_SWEEPTERM:
+            heap_push(s, s.now + s.gc_mark, EV_GC, GCEV_MARKDONE)   # concurrent mark
+            s.bg_events += 1
+        else:
+            s.c.gc_cycles += 1
+            s.gc_running = 0
+            if s.gc_period > 0:
+                heap_push(s, s.now + s.gc_period, EV_GC, GCEV_CYCLE)
+                s.bg_events += 1
+        return
+    s.bg_events -= 1
+    if id == GCEV_MARKDONE:
+        if s.gcwaiting:                               # a GOMAXPROCS stop is in progress
+            heap_push(s, s.now + s.stw_retry, EV_GC, GCEV_MARKDONE)
+            s.bg_events += 1
+        else:
+            stw_begin(s, -1, STW_GC_MARKTERM)
+        return
+    # GCEV_CYCLE: a periodic cycle is due
+    if s.heap_n > s.bg_events:                        # only while something else can happen
+        gc_start(s)
+
+
+cdef void gc_start(State *s) noexcept nogil:
+    # gcStart: the sweep-termination stop (the cycle is skipped if one is running)
+    if s.gc_running:
+        return
+    if s.gcwaiting:
+        heap_push(s, s.now + s.stw_retry, EV_GC, GCEV_CYCLE)
+        s.bg_events += 1
+        return
+    s.gc_running = 1
+    stw_begin(s, -1, STW_GC_SWEEPTERM)
+
+
+cdef int64_t op_gomaxprocs(State *s, M *mp, int32_t mi, int32_t n) noexcept nogil:
+    # runtime.GOMAXPROCS(n): stopTheWorldGC, newprocs = n, startTheWorldGC
+    cdef G *gp = getg(s, mp.curg)
+    if n == s.sched.gomaxprocs:
+        gp.pc += 1
+        return s.cost.lock
+    if s.gcwaiting:
+        return stw_yield(s, mp, mi)                   # semacquire(&worldsema) would block
+    gp.pc += 1
+    s.newprocs = n
+    stw_begin(s, mi, STW_GOMAXPROCS)
+    if s.stopwait == 0:
+        return 0                                      # world_stopped pushed our next step
+    mp.state = MS_STW_WAIT
+    return -1
+
+
+cdef int64_t stw_yield(State *s, M *mp, int32_t mi) noexcept nogil:
+    # the G cannot proceed while the world is stopping: it yields to its P's runnext and the
+    # M stops at schedule(); the G retries the operation after the world restarts
+    cdef int32_t gi = mp.curg
+    gstop(s, mp, gi, 3)
+    runqput(s, mp, &s.allp[mp.p], gi, PUT_READY)
+    ret_push(mp, MS_SCHEDULE)
+    mp.state = MS_AFTERPUT
+    return s.cost.gosched
+
+
+cdef int64_t op_alloc(State *s, M *mp, int32_t mi, int64_t nbytes) noexcept nogil:
+    # mallocgc's GC trigger: an allocation that crosses the heap goal starts a GC cycle
+    # (the controller stops the world; the allocating G goes on until preempted); 0 bytes
+    # is runtime.GC()'s trigger
+    s.heap_live += nbytes
+    if nbytes == 0 or (s.gc_heap_goal > 0 and s.heap_live >= s.gc_heap_goal):
+        s.heap_live = 0                               # (the cycle frees everything)
+        gc_start(s)
+    return s.cost.mark
