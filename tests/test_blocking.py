@@ -795,7 +795,8 @@ def blocking_programs(draw):
             budget["ops"] -= execs
             kind = draw(st.sampled_from(["compute", "mark", "mark", "go", "go", "loop", "loop",
                                          "gosched", "sleep", "send", "send", "send", "recv",
-                                         "recv", "range", "lock", "lock", "select", "select"]))
+                                         "recv", "range", "lock", "lock", "select", "select",
+                                         "syscall", "netwait", "alloc", "gomaxprocs", "touch"]))
             if kind == "go" and i + 1 < nfuncs and spawn:
                 j = draw(st.integers(i + 1, nfuncs - 1))
                 times = draw(st.integers(1, 8))
@@ -850,6 +851,16 @@ def blocking_programs(draw):
                 ops.append(("sleep", draw(st.sampled_from([0, 1, 1000, 20 * US, gc.Uniform(0, 5000)]))))
             elif kind == "gosched":
                 ops.append(("gosched",))
+            elif kind == "syscall":
+                ops.append(("syscall", draw(st.sampled_from([0, 300, 20 * US, 200 * US]))))
+            elif kind == "netwait":
+                ops.append(("netwait", draw(st.sampled_from([0, 1000, 30 * US, gc.Exponential(5000)]))))
+            elif kind == "alloc":
+                ops.append(("alloc", draw(st.sampled_from([0, 100, 5000]))))
+            elif kind == "gomaxprocs":
+                ops.append(("gomaxprocs", draw(st.integers(1, 6))))
+            elif kind == "touch":
+                ops.append(("touch", draw(st.integers(0, 2)), draw(st.sampled_from(["read", "rmw"]))))
             elif kind == "mark":
                 ops.append(("mark", f"f{i}"))
             else:
@@ -866,6 +877,8 @@ def build(spec: Spec) -> gc.Program:
     prog = gc.Program()
     chans = [prog.chan(f"c{i}", cap=c) for i, c in enumerate(spec.chan_caps)]
     mus = [prog.mutex(f"m{i}") for i in range(spec.nmutexes)]
+    vars_ = [prog.var("shared"), prog.var("perp", per_p=True),
+             prog.var("padded", per_p=True, padded=True)]
     wg = prog.waitgroup("wg")
     fns = [prog.func("main")] + [prog.func(f"f{i}") for i in range(1, spec.nfuncs)]
 
@@ -905,6 +918,16 @@ def build(spec: Spec) -> gc.Program:
                 f.sleep(op[1])
             elif kind == "gosched":
                 f.gosched()
+            elif kind == "syscall":
+                f.syscall(op[1])
+            elif kind == "netwait":
+                f.net_wait(op[1])
+            elif kind == "alloc":
+                f.alloc(op[1]) if op[1] else f.gc()
+            elif kind == "gomaxprocs":
+                f.gomaxprocs(op[1])
+            elif kind == "touch":
+                f.touch(vars_[op[1]], op[2])
             elif kind == "mark":
                 f.mark(op[1])
             else:
@@ -931,7 +954,9 @@ def build(spec: Spec) -> gc.Program:
        seed=st.integers(0, 2**32 - 1), init=st.sampled_from([0, 1]))
 def test_random_blocking_programs_keep_invariants(spec, procs, seed, init):
     prog = build(spec)
-    res = gc.run(prog, machine=gc.Machine(procs=procs, init_goroutines=init), seed=seed,
+    machine = gc.Machine(procs=procs, init_goroutines=init, gc_heap_goal_bytes=20_000,
+                         gc_period_ns=0 if seed % 3 else 300_000.0)
+    res = gc.run(prog, machine=machine, seed=seed,
                  check_every=1, max_events=MAX_EVENTS, memory_limit=False)
     s = res.summary
     assert res.status in ("ok", "deadlock", "max_events"), res.status
@@ -946,7 +971,7 @@ def test_random_blocking_programs_keep_invariants(spec, procs, seed, init):
     else:
         assert len(b) <= s["goroutines_live"]
     assert set(b["wait_reason"]) <= {"chan send", "chan receive", "sync.Mutex.Lock",
-                                     "sync.WaitGroup.Wait", "sleep", "select"}
+                                     "sync.WaitGroup.Wait", "sleep", "select", "IO wait"}
     # the counters add up: every park was matched by a ready, except the Gs parked at the end
     # (the blocked user goroutines, and the finalizer goroutine if it ran before main returned)
     assert s["parks"] - s["readies"] - len(b) in ((0, 1) if init else (0,))

@@ -158,7 +158,7 @@ def test_kernel_strategies_cannot_be_saved(tmp_path):
 # --- hostile programs: no crash, no hang, invariants hold -----------------------------------
 
 OPS = ["compute", "zero", "go", "mark", "loop", "gosched", "send", "recv", "close", "lock",
-       "sleep", "wg", "hold", "select"]
+       "sleep", "wg", "hold", "select", "syscall", "netwait", "alloc", "gomaxprocs", "touch"]
 
 
 @st.composite
@@ -169,6 +169,7 @@ def hostile_programs(draw):
     mus = [prog.mutex("m0")]
     rt = prog.runtime_lock("rt")
     wg = prog.waitgroup()
+    vars_ = [prog.var("v"), prog.var("pp", per_p=True), prog.var("pad", per_p=True, padded=True)]
     funcs = [prog.func("main")] + [prog.func(f"f{i}") for i in range(nf)]
     for k, f in enumerate(funcs):
         for _ in range(draw(st.integers(0, 6))):
@@ -192,6 +193,16 @@ def hostile_programs(draw):
                 f.send(draw(st.sampled_from(chans)), "spawn")
             elif op == "recv":
                 f.recv(draw(st.sampled_from(chans)))
+            elif op == "syscall":
+                f.syscall(draw(st.sampled_from([0, 100, 40_000, gc.Exponential(100_000)])))
+            elif op == "netwait":
+                f.net_wait(draw(st.sampled_from([0, 100, 40_000, gc.Exponential(100_000)])))
+            elif op == "alloc":
+                f.alloc(draw(st.sampled_from([1, 1000, 100_000])))
+            elif op == "gomaxprocs":
+                f.gomaxprocs(draw(st.integers(1, 12)))
+            elif op == "touch":
+                f.touch(draw(st.sampled_from(vars_)), draw(st.sampled_from(["read", "write", "rmw"])))
             elif op == "select":
                 with f.select() as sel:
                     with sel.recv(chans[0]):
@@ -224,7 +235,9 @@ def hostile_programs(draw):
        seed=st.integers(0, 2**32))
 def test_hostile_programs_end_cleanly(prog, procs, strategy, seed):
     try:
-        res = gc.run(prog, procs=procs, strategy=strategy, seed=seed, check_every=7,
+        res = gc.run(prog, machine=gc.Machine(procs=procs, gc_heap_goal_bytes=200_000,
+                                              gc_period_ns=0 if seed % 2 else 100_000.0),
+                     strategy=strategy, seed=seed, check_every=7,
                      max_events=60_000, record=False, memory_limit=1 << 30)
     except gc.ProgramError as e:             # Go would panic too (send/close on closed channel)
         assert "closed channel" in str(e)

@@ -58,6 +58,7 @@ cdef int32_t netpoll(State *s, M *mp, int32_t *tail, int32_t *n) noexcept nogil:
         k += 1
     s.netpoll_waiters -= k
     s.c.netpoll_ready += k
+    s.c.readies += k
     if k:
         s.c.netpoll_polls += 1
     n[0] = k

@@ -276,10 +276,8 @@ cdef int64_t op_gomaxprocs(State *s, M *mp, int32_t mi, int32_t n) noexcept nogi
         return stw_yield(s, mp, mi)                   # semacquire(&worldsema) would block
     gp.pc += 1
     s.newprocs = n
+    mp.state = MS_STW_WAIT          # notesleep(&sched.stopnote): world_stopped wakes us
     stw_begin(s, mi, STW_GOMAXPROCS)
-    if s.stopwait == 0:
-        return 0                                      # world_stopped pushed our next step
-    mp.state = MS_STW_WAIT
     return -1
 
 
