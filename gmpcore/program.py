@@ -131,7 +131,7 @@ class Select:
         if self._in_case:
             raise ValueError("select cases cannot be nested inside one another "
                              "(start a new f.select() inside the case instead)")
-        if kind in ("default", "after") and any(c[0] == kind for c in self.cases):
+        if kind in ("default", "after", "done") and any(c[0] == kind for c in self.cases):
             raise ValueError(f"a select has at most one {kind!r} case")
         if len(self.cases) >= MAX_SELECT_CASES:
             raise ValueError(f"a select has at most {MAX_SELECT_CASES} cases")
@@ -161,6 +161,12 @@ class Select:
         away: a timer of `duration` cycles (a number or a Distribution) started by the
         select; the case wins when it fires if nothing else did first."""
         return self._case("after", as_distribution(duration))
+
+    def done(self):
+        """`case <-ctx.Done():` -- ready at the goroutine's context deadline (set by
+        Function.with_timeout, inherited by the goroutines it starts); without a deadline the
+        case never fires (context.Background().Done() is nil)."""
+        return self._case("done", 0)
 
     def default(self):
         """`default:` -- taken when no other case is ready; the select never blocks."""
@@ -278,6 +284,14 @@ class Function:
         return self
 
     # -- system calls, the network, the runtime ----------------------------------------------
+    def with_timeout(self, timeout) -> "Function":
+        """`ctx, cancel := context.WithTimeout(ctx, timeout)`: this goroutine's deadline
+        becomes `timeout` cycles from now (or stays, if it is earlier); goroutines it starts
+        afterwards get the same deadline (the context is passed down).  Select on it with
+        Select.done()."""
+        self._ops.append(("WITH_TIMEOUT", as_distribution(timeout)))
+        return self
+
     def syscall(self, duration) -> "Function":
         """A blocking system call of `duration` cycles (e.g. a file read).  The P stays with
         the thread; if the call outlasts a sysmon tick and the P has work (or nobody else is
@@ -330,6 +344,11 @@ class Function:
                             f"{type(obj).__name__}")
         if obj.program_id != id(self._program):
             raise ValueError(f"{cls.__name__} {obj.name!r} belongs to another Program")
+
+    def ret(self) -> "Function":
+        """`return`: the goroutine exits here (main returning ends the program)."""
+        self._ops.append(("RET",))
+        return self
 
     def gosched(self) -> "Function":
         """runtime.Gosched(): yield to the global queue tail."""
@@ -412,6 +431,7 @@ class CompiledProgram:
     var_names: list = None
     max_procs: int = 0        # the largest GOMAXPROCS(n) in the program
     uses_alloc: bool = False  # the program allocates (or calls runtime.GC): a GC controller
+    uses_deadlines: bool = False  # context deadlines: the engine keeps a deadline per G
 
     def disassemble(self) -> str:
         names = {v: k for k, v in OP.items()}
@@ -513,7 +533,7 @@ class Program:
         labels: dict[str, int] = {}
         code: list[list[int]] = []
         entries = []
-        max_procs, uses_alloc = 0, False
+        max_procs, uses_alloc, uses_deadlines = 0, False, False
         for name in names:
             entries.append(len(code))
             if name == RUNTIME_FUNC:
@@ -588,6 +608,8 @@ class Program:
                     code.append([OP["ENDLOOP"], start, 0, 0])
                 elif kind == "GOSCHED":
                     code.append([OP["GOSCHED"], 0, 0, 0])
+                elif kind == "RET":
+                    code.append([OP["EXIT"], 0, 0, 0])
                 elif kind == "CHAN_SEND":
                     code.append([OP["CHAN_SEND"], op[1], op[2], op[3]])
                 elif kind == "CHAN_RECV":
@@ -608,7 +630,8 @@ class Program:
                     if d not in dists:
                         dists[d] = len(dists)
                     code.append([OP["RTLOCK"], op[1], dists[d], 0])
-                elif kind in ("SLEEP", "SYSCALL", "NETWAIT"):
+                elif kind in ("SLEEP", "SYSCALL", "NETWAIT", "WITH_TIMEOUT"):
+                    uses_deadlines = uses_deadlines or kind == "WITH_TIMEOUT"
                     d = op[1]
                     if d not in dists:
                         dists[d] = len(dists)
@@ -660,4 +683,5 @@ class Program:
             var_names=[v.name for v in self._vars],
             max_procs=max_procs,
             uses_alloc=uses_alloc,
+            uses_deadlines=uses_deadlines,
         )

@@ -151,7 +151,7 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         gc_markterm=int(machine.gc_markterm_ns * machine.clock_ghz),
         gc_mark=int(machine.gc_mark_ns * machine.clock_ghz),
         gc_heap_goal=machine.gc_heap_goal_bytes, stw_retry=int(100_000 * machine.clock_ghz),
-        var_kinds=compiled.var_kinds,
+        var_kinds=compiled.var_kinds, deadlines=compiled.uses_deadlines,
         **_kernel_addresses(strat))
 
     t0 = time.perf_counter()

@@ -6,20 +6,24 @@ story; the programs are plain gmpcore Programs you can inspect or vary.
     from gmpcore import scenarios
     scenarios.shared_slice_incident()          # the "72-hour incident"
     scenarios.leaky_pipeline()                 # a consumer that stops, leaking every sender
+    scenarios.context_leak()                   # goroutines that never watch their context
+    scenarios.per_p_counters()                 # per-P counters with and without padding
+    scenarios.gc_stw_tail()                    # GC stop-the-world: global vs per-P queues
 
-Available so far: the two above.  The context-without-timeout, padded per-P counters and
-GC stop-the-world scenarios need select with a timeout, user variables and STW, which the
-engine does not model yet.
+docs/scenarios.md shows each one's output and what it means.
 """
 from __future__ import annotations
 
 from .config import Machine
-from .dist import Exponential, LogNormal, as_distribution
+from .dist import Const, Exponential, LogNormal, as_distribution
 from .program import Program
 from .runner import run
 
 __all__ = ["shared_slice_program", "shared_slice_incident", "leaky_pipeline_program",
-           "leaky_pipeline"]
+           "leaky_pipeline", "context_leak_program", "context_leak", "per_p_counters_program",
+           "per_p_counters", "gc_stw_program", "gc_stw_tail"]
+
+US = 3_000            # cycles per microsecond at the default 3 GHz clock
 
 
 def shared_slice_program(goroutines: int, fixed: bool, work=Exponential(20_000),
@@ -108,3 +112,147 @@ def leaky_pipeline(items: int = 100, consumer_takes: int = 10, procs: int = 4, s
     """Run the pipeline: the leak report names the goroutines left blocked."""
     res = run(leaky_pipeline_program(items, consumer_takes), procs=procs, seed=seed)
     return res
+
+
+def context_leak_program(requests: int = 200, watches: bool = False, timeout_us: float = 500,
+                         interarrival_us: float = 50, handle_us: float = 40,
+                         tick_us: float = 100, tick_work_us: float = 2) -> Program:
+    """A server whose request handlers each start a background goroutine with the request's
+    context (context.WithTimeout).
+
+    before (watches=False): the goroutine never looks at the context -- `for { time.Sleep(tick);
+    work() }` -- so it outlives its request: an orphan that keeps waking up and taking CPU.
+    after (watches=True): `for { select { case <-ctx.Done(): return; case <-time.After(tick):
+    work() } }`: it returns at the deadline.
+
+    Requests arrive from the network (open arrivals); main serves `requests` of them, waits
+    1 ms more, and returns."""
+    prog = Program()
+    served = prog.waitgroup("served")
+    main = prog.func("main")
+    main.wg_add(served, requests).wg_wait(served).sleep(1000 * US)
+    prog.arrivals("handler", Exponential(interarrival_us * US), requests)
+    h = prog.func("handler")
+    h.with_timeout(Const(int(timeout_us * US))).go("background")
+    h.compute(Exponential(handle_us * US)).mark("served").wg_done(served)
+    bg = prog.func("background")
+    with bg.loop(1_000_000):
+        if watches:
+            with bg.select() as sel:
+                with sel.done():
+                    bg.ret()
+                with sel.after(Const(int(tick_us * US))):
+                    bg.compute(Const(int(tick_work_us * US)))
+        else:
+            bg.sleep(Const(int(tick_us * US))).compute(Const(int(tick_work_us * US)))
+    return prog
+
+
+def context_leak(requests: int = 200, procs: int = 4, seed: int = 1, **kw):
+    """Before and after: goroutines still alive when main returns (the orphans), what they are
+    blocked on, the p99 scheduling latency the handlers see, and the emulated time."""
+    import pandas as pd
+    rows = []
+    for watches in (False, True):
+        res = run(context_leak_program(requests, watches, **kw), procs=procs, seed=seed,
+                  record=False, sample_every_ns=100_000)
+        s = res.summary
+        b = res.blocked
+        rows.append({
+            "variant": "after (select on ctx.Done())" if watches else "before (ctx never watched)",
+            "status": s["status"],
+            "orphans": s["goroutines_live"],
+            "orphans_by_reason": b["wait_reason"].value_counts().to_dict() if len(b) else {},
+            "latency_p99_us": s["latency_p99_ns"] / 1e3,
+            "emulated_ms": s["emulated_ns"] / 1e6,
+            "peak_goroutines": s["max_live_goroutines"],
+            "timeseries": res.timeseries[["time_ns", "live"]],
+        })
+    return pd.DataFrame(rows)
+
+
+def per_p_counters_program(variant: str = "padded", goroutines: int = 64,
+                           increments: int = 200, work=Const(300)) -> Program:
+    """Goroutines that each increment a counter `increments` times between bits of work.
+    variant "shared": one atomic counter; "per-P": one counter per P in an array (eight
+    8-byte slots to a 64-byte line, so neighbouring Ps share lines -- false sharing);
+    "padded": one counter per P, each on its own line (sync.Pool's poolLocal pad)."""
+    if variant not in ("shared", "per-P", "padded"):
+        raise ValueError(f"variant must be 'shared', 'per-P' or 'padded', got {variant!r}")
+    prog = Program()
+    wg = prog.waitgroup("wg")
+    counter = (prog.var("counter") if variant == "shared" else
+               prog.var("counters", per_p=True, padded=variant == "padded"))
+    prog.func("main").wg_add(wg, goroutines).go("worker", times=goroutines).wg_wait(wg)
+    w = prog.func("worker")
+    with w.loop(increments):
+        w.compute(as_distribution(work)).touch(counter, "rmw")
+    w.wg_done(wg)
+    return prog
+
+
+def per_p_counters(procs: int = 8, goroutines: int = 64, increments: int = 200, seed: int = 1):
+    """Shared vs per-P vs padded per-P counters: line transfers and cycles spent on the
+    counters' lines (the cache model's "user" class), and the emulated time."""
+    import pandas as pd
+    rows = []
+    for variant in ("shared", "per-P", "padded"):
+        res = run(per_p_counters_program(variant, goroutines, increments), procs=procs,
+                  seed=seed, record=False)
+        user = res.cache.loc["user"]
+        s = res.summary
+        rows.append({
+            "variant": variant,
+            "status": s["status"],
+            "increments": s["touches"],
+            "line_transfers": int(user["transfers_local"] + user["transfers_remote"]),
+            "invalidations": int(user["invalidations"]),
+            "counter_cycles": int(user["cycles"]),
+            "cycles_per_increment": float(user["cycles"]) / max(s["touches"], 1),
+            "emulated_ms": s["emulated_ns"] / 1e6,
+        })
+    return pd.DataFrame(rows)
+
+
+def gc_stw_program(requests: int = 40_000, procs: int = 16, load: float = 0.7,
+                   service_us: float = 10, alloc_bytes: int = 4096) -> Program:
+    """A server at `load` utilisation: requests arrive from the network (Poisson), compute for
+    ~service_us and allocate; with Machine.gc_heap_goal_bytes set, the allocations trigger GC
+    cycles whose two stop-the-world pauses stop every P."""
+    prog = Program()
+    interarrival = service_us * US / (procs * load)
+    prog.func("main").sleep(Const(int(requests * interarrival * 1.05)))
+    prog.arrivals("request", Exponential(interarrival), requests)
+    r = prog.func("request")
+    r.compute(Exponential(service_us * US)).alloc(alloc_bytes).mark("done")
+    return prog
+
+
+def gc_stw_tail(requests: int = 40_000, procs: int = 16, heap_goal_mb: float = 16,
+                seed: int = 1, strategies=("go", "global")):
+    """GC stop-the-world under each queue design, with and without GC: scheduling-latency
+    tail (p99, p99.9, max), the number of pauses, the time to stop the world (the slowest
+    time-to-safe-point) and the time stopped."""
+    import pandas as pd
+    rows = []
+    for strategy in strategies:
+        for gc_on in (False, True):
+            m = Machine(procs=procs, gc_heap_goal_bytes=int(heap_goal_mb * (1 << 20)) if gc_on
+                        else 0)
+            res = run(gc_stw_program(requests, procs), machine=m, strategy=strategy, seed=seed,
+                      record=False)
+            s = res.summary
+            rows.append({
+                "strategy": strategy,
+                "gc": gc_on,
+                "status": s["status"],
+                "gc_cycles": s["gc_cycles"],
+                "stw_pauses": s["stw_count"],
+                "stop_max_us": s["stw_stop_ns_max"] / 1e3,
+                "stopped_total_us": s["stw_pause_ns_total"] / 1e3,
+                "latency_p50_us": s["latency_p50_ns"] / 1e3,
+                "latency_p99_us": s["latency_p99_ns"] / 1e3,
+                "latency_p999_us": s["latency_p999_ns"] / 1e3,
+                "latency_max_us": s["latency_max_ns"] / 1e3,
+            })
+    return pd.DataFrame(rows)

@@ -244,8 +244,10 @@ OPCODES = {"EXIT": OP_EXIT, "COMPUTE": OP_COMPUTE, "GO": OP_GO, "WG_ADD": OP_WG_
            "CHAN_RECV": OP_CHAN_RECV, "CHAN_CLOSE": OP_CHAN_CLOSE, "JMP": OP_JMP,
            "LOCK": OP_LOCK, "UNLOCK": OP_UNLOCK, "SLEEP": OP_SLEEP, "RTLOCK": OP_RTLOCK,
            "SELECT": OP_SELECT, "SELCASE": OP_SELCASE, "SYSCALL": OP_SYSCALL,
-           "NETWAIT": OP_NETWAIT, "TOUCH": OP_TOUCH, "GOMAXPROCS": OP_GOMAXPROCS, "ALLOC": OP_ALLOC}
-SELECT_KINDS = {"recv": SEL_RECV, "send": SEL_SEND, "after": SEL_AFTER, "default": SEL_DEFAULT}
+           "NETWAIT": OP_NETWAIT, "TOUCH": OP_TOUCH, "GOMAXPROCS": OP_GOMAXPROCS, "ALLOC": OP_ALLOC,
+           "WITH_TIMEOUT": OP_WITH_TIMEOUT}
+SELECT_KINDS = {"recv": SEL_RECV, "send": SEL_SEND, "after": SEL_AFTER, "default": SEL_DEFAULT,
+                "done": SEL_DONE}
 MAXSELECTCASES = MAX_SELECT_CASES
 VALUE_SOURCES = {"const": VAL_CONST, "spawn": VAL_SPAWN, "iter": VAL_ITER, "val": VAL_REG}
 DISTS = {"const": DIST_CONST, "exp": DIST_EXP, "uniform": DIST_UNIFORM,
@@ -282,7 +284,8 @@ cdef class Engine:
                  long long sysmon_min=60000, long long sysmon_max=30000000,
                  int gomaxprocs=0, bint gc_controller=False, long long gc_period=0,
                  long long gc_sweepterm=0, long long gc_markterm=0, long long gc_mark=0,
-                 long long gc_heap_goal=0, long long stw_retry=300000, var_kinds=None):
+                 long long gc_heap_goal=0, long long stw_retry=300000, var_kinds=None,
+                 bint deadlines=False):
         cdef State *s = &self.s
         cdef int32_t i, gi, mi
         cdef G *gp
@@ -362,6 +365,11 @@ cdef class Engine:
         s.ntimers = <int32_t *> calloc(nprocs + 1, sizeof(int32_t))
         s.timers_cap = <int32_t *> calloc(nprocs + 1, sizeof(int32_t))
         s.netpoll_hp = nprocs
+        if deadlines:
+            s.deadlines_cap = 1024
+            s.deadlines = <int64_t *> calloc(s.deadlines_cap, sizeof(int64_t))
+            if s.deadlines == NULL:
+                raise MemoryError("gmpcore: cannot allocate the engine state")
         kinds = [] if var_kinds is None else [int(x) for x in var_kinds]
         s.nvars = len(kinds)
         s.var_line = <int32_t *> calloc(max(s.nvars, 1), sizeof(int32_t))
@@ -611,6 +619,7 @@ cdef class Engine:
                 free(self.s.chans[i].buf)
         free(self.s.chans)
         free(self.s.sudogs)
+        free(self.s.deadlines)
         free(self.s.var_line)
         free(self.s.var_kind)
         free(self.s.mutexes)

@@ -322,6 +322,8 @@ cdef enum Opcode:
                          #     (this P's slot), 0: one shared word
     OP_GOMAXPROCS = 23   # a = n: runtime.GOMAXPROCS(n) (stop the world, procresize, start)
     OP_ALLOC = 24        # a = bytes allocated (mallocgc's GC trigger); 0: runtime.GC()
+    OP_WITH_TIMEOUT = 25 # a = distribution: context.WithTimeout -- the G's deadline becomes
+                         #     min(deadline, now + d); goroutines it starts inherit it
 
 cdef enum:
     VAR_SHARED = 0       # one word on one line
@@ -333,6 +335,7 @@ cdef enum:
     SEL_SEND = 1
     SEL_AFTER = 2        # case <-time.After(d) (or a context's Done with deadline d)
     SEL_DEFAULT = 3
+    SEL_DONE = 4         # case <-ctx.Done(): fires at the goroutine's deadline (none: never)
     MAX_SELECT_CASES = 64
 
 cdef enum:
@@ -814,6 +817,10 @@ ctypedef struct State:
     int64_t gc_mark
     int64_t gc_heap_goal     # bytes allocated (OP_ALLOC) that trigger a cycle (0: never)
     int64_t heap_live
+    # context deadlines (OP_WITH_TIMEOUT): a side table by G index, only for programs that
+    # use them (0: no deadline) -- it keeps the G record small for everyone else
+    int64_t *deadlines
+    int32_t deadlines_cap    # 0: the program has no deadlines
     # user variables (OP_TOUCH): first line of each, and whether it is per-P and padded
     int32_t *var_line
     int32_t *var_kind        # VAR_*

@@ -64,3 +64,47 @@ def test_long_runtime_lock_holds_never_lose_a_waiter():
         res = gc.run(prog, procs=8, seed=seed, check_every=1)
         assert res.status == "ok"
         assert res.runtime_locks.loc[0, "acquisitions"] == 300
+
+
+def test_context_leak_orphans_every_background_goroutine_unless_it_watches_ctx():
+    df = scenarios.context_leak(requests=200, procs=4).set_index("variant")
+    before = df.loc["before (ctx never watched)"]
+    after = df.loc["after (select on ctx.Done())"]
+    assert before["status"] == after["status"] == "ok"
+    # every request left its background goroutine behind; watching ctx leaves none
+    assert before["orphans"] == 200 and after["orphans"] == 0
+    assert set(before["orphans_by_reason"]) <= {"sleep"}
+    # the orphans keep waking up and taking CPU: handlers wait far longer for a P
+    assert before["latency_p99_us"] > 5 * after["latency_p99_us"]
+    assert before["peak_goroutines"] > 5 * after["peak_goroutines"]
+
+
+def test_per_p_counters_false_sharing_and_padding():
+    df = scenarios.per_p_counters(procs=8).set_index("variant")
+    assert (df["status"] == "ok").all() and (df["increments"] == 64 * 200).all()
+    # eight 8-byte slots share a line: with 8 Ps, per-P counters are no better than one
+    # shared counter -- almost every increment moves the line
+    assert df.loc["per-P", "line_transfers"] > 0.95 * df.loc["shared", "line_transfers"]
+    assert df.loc["per-P", "line_transfers"] > 0.9 * df.loc["per-P", "increments"]
+    # padded: each P's counter stays in its core's cache
+    assert df.loc["padded", "line_transfers"] < 0.01 * df.loc["per-P", "line_transfers"]
+    assert df.loc["padded", "cycles_per_increment"] < 10 < df.loc["per-P", "cycles_per_increment"]
+    assert df.loc["padded", "emulated_ms"] < 0.9 * df.loc["per-P", "emulated_ms"]
+
+
+def test_gc_stop_the_world_tail_under_both_queue_designs():
+    df = scenarios.gc_stw_tail(requests=40_000, procs=16)
+    assert (df["status"] == "ok").all()
+    for strategy in ("go", "global"):
+        off = df[(df.strategy == strategy) & ~df.gc].iloc[0]
+        on = df[(df.strategy == strategy) & df.gc].iloc[0]
+        assert off["stw_pauses"] == 0 and on["gc_cycles"] > 0
+        assert on["stw_pauses"] == 2 * on["gc_cycles"]          # sweep and mark termination
+        # every pause stops all 16 Ps: runnable goroutines wait it out, the tail grows ~8x
+        assert on["latency_p99_us"] > 4 * off["latency_p99_us"]
+        assert 0 < on["stop_max_us"] < 100                       # time to stop the world
+    go_on = df[(df.strategy == "go") & df.gc].iloc[0]
+    gl_on = df[(df.strategy == "global") & df.gc].iloc[0]
+    # the backlog that piles up on the global queue during a pause drains behind each P's
+    # own run queue under per-P queues: their worst case after a pause is longer
+    assert go_on["latency_max_us"] > 1.2 * gl_on["latency_max_us"]

@@ -9,6 +9,7 @@ cdef int32_t allocg(State *s) noexcept nogil:
     # malg: a brand-new G slot (allgadd).  Chunks never move, so G pointers stay valid.
     cdef G **chunks
     cdef G *chunk
+    cdef int64_t *dl
     cdef int32_t i
     if s.nallg == s.ngchunks * G_CHUNK:
         if s.nallg >= 2147483647 - G_CHUNK:
@@ -28,6 +29,14 @@ cdef int32_t allocg(State *s) noexcept nogil:
         s.gchunks[s.ngchunks] = chunk
         s.ngchunks += 1
     i = s.nallg
+    if s.deadlines_cap > 0 and i >= s.deadlines_cap:
+        dl = <int64_t *> realloc(s.deadlines, 2 * s.deadlines_cap * sizeof(int64_t))
+        if dl == NULL:
+            fail(s, ERR_NOMEM, 11)
+            return -1
+        memset(dl + s.deadlines_cap, 0, s.deadlines_cap * sizeof(int64_t))
+        s.deadlines = dl
+        s.deadlines_cap *= 2
     s.nallg += 1
     memset(getg(s, i), 0, sizeof(G))
     getg(s, i).status = _Gdead

@@ -28,6 +28,10 @@ cdef void ginit(State *s, G *gp, int32_t pc, int64_t parent_goid, int32_t spawn_
     gp.wait_start = 0
 
 
+cdef inline int64_t deadline_of(State *s, int32_t gi) noexcept nogil:
+    return s.deadlines[gi] if s.deadlines_cap > 0 else 0
+
+
 cdef inline void count_created(State *s) noexcept nogil:
     s.c.goroutines_created += 1
     s.sched.ngoroutines += 1
@@ -83,6 +87,8 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
     # the OP_GO being executed is at par.pc - 1 (pc already advanced)
     ginit(s, gp, s.func_entry[fn], par.goid,
           par.loopiter[par.loopdepth - 1] if par.loopdepth > 0 else 0, par.pc - 1)
+    if s.deadlines_cap > 0:
+        s.deadlines[gi] = s.deadlines[parent]     # the context is passed to the goroutine
     count_created(s)
     trace_ev(s, TE_GO_CREATE, gp.goid, par.goid, pp.id, mp.id, fn + 1)
     runqput(s, mp, pp, gi, PUT_NEWPROC)
@@ -308,6 +314,15 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
                 return stw_yield(s, mp, mi)
             gp.pc += 1
             return op_alloc(s, mp, mi, a)
+
+        elif op == OP_WITH_TIMEOUT:
+            if s.deadlines_cap == 0:
+                fail(s, ERR_BAD_PC, gp.pc)           # (the runner enables the side table)
+                return -1
+            n = s.now + sample_dist(s, a)
+            gp.pc += 1
+            if s.deadlines[gi] == 0 or n < s.deadlines[gi]:
+                s.deadlines[gi] = n
 
         elif op == OP_SELECT:
             mp.arg = -1                      # sellock from the lowest channel

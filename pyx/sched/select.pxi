@@ -12,10 +12,11 @@
 # own runnext.  The woken G runs pass 3: it locks every channel again, and unlocks them; then it
 # runs the body of the case that won.  While parked the G's pc stays on the OP_SELECT.
 #
-# The timeout case (`case <-time.After(d)`, or a context's Done() with a deadline d away) is a
-# timer on the current P's heap, entered as ~gi; it wins the select when it fires if the G is
-# still parked in the same select (the deadline is kept in G.wait_start while parked).  A
-# timeout of d <= 0 is ready in pass 1, as an expired timer channel is (maybeRunChan).
+# The timer cases -- `case <-time.After(d)` and `case <-ctx.Done()` (the goroutine's context
+# deadline, see OP_WITH_TIMEOUT) -- share one timer on the current P's heap for the earlier of
+# the two, entered as ~gi; it wins the select when it fires if the G is still parked in the
+# same select (the timer's cycle is kept in G.wait_start while parked).  A timer case already
+# due is ready in pass 1, as an expired timer channel is (maybeRunChan).
 
 cdef inline uint32_t cheaprandn(State *s, uint32_t n) noexcept nogil:
     return <uint32_t> ((<uint64_t> cheaprand(s) * n) >> 32)
@@ -85,12 +86,12 @@ cdef int64_t sel_unlock_all(State *s, M *mp, G *gp, int32_t base, int64_t cost) 
 
 cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef int32_t gi = mp.curg, base, n, i, k, j, kind, won = -1, dflt = -1, after = -1
-    cdef int32_t norder = 0, w = -1, sgi, head = -1
+    cdef int32_t norder = 0, w = -1, sgi, head = -1, done = -1
     cdef int32_t order[MAX_SELECT_CASES]
     cdef G *gp = getg(s, gi)
     cdef Chan *c
     cdef const int32_t *ins
-    cdef int64_t cost = s.cost.chan, d = 0, when
+    cdef int64_t cost = s.cost.chan, d = 0, dd = 0, when
     base = gp.pc
     n = s.code[base * INSTR_WIDTH + 1]
     if gp.flags & G_FLAG_SELWOKE:
@@ -111,6 +112,11 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
         if kind == SEL_AFTER:
             after = i
             d = sample_dist(s, sel_case(s, base, i)[2])   # time.After(d) is evaluated first
+        elif kind == SEL_DONE:
+            if deadline_of(s, gi) == 0:
+                continue                              # context.Background: Done() is nil
+            done = i
+            dd = deadline_of(s, gi) - s.now
         j = <int32_t> cheaprandn(s, <uint32_t> (norder + 1))
         order[norder] = order[j]
         order[j] = i
@@ -120,8 +126,8 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
         i = order[k]
         ins = sel_case(s, base, i)
         kind = ins[1] & 0xF
-        if kind == SEL_AFTER:
-            if d <= 0:
+        if kind == SEL_AFTER or kind == SEL_DONE:
+            if (d if kind == SEL_AFTER else dd) <= 0:
                 gp.val = 0
                 won = i
                 break
@@ -187,7 +193,10 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
             c.blocked_sends += 1
         else:
             c.blocked_recvs += 1
-    if after != -1:
+    if after != -1 or done != -1:
+        # one timer for the earlier of time.After and the context deadline
+        if after == -1 or (done != -1 and dd < d):
+            d = dd
         when = s.now + d
         if timer_add(s, mp.p, when, ~gi) != 0:
             fail(s, ERR_NOMEM, 8)
@@ -203,22 +212,29 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
 cdef bint sel_timeout(State *s, int32_t gi, int64_t when) noexcept nogil:
     # a select's timeout timer fired: it wins if the G still waits in that select
     cdef G *gp = getg(s, gi)
-    cdef int32_t base, n, i, j, nxt
+    cdef int32_t base, n, i, j, nxt, kind, won
     if gp.status != _Gwaiting or gp.waitreason != waitReasonSelect or gp.wait_start != when:
         return False                                  # stale: the select ended another way
     base = gp.pc
     n = s.code[base * INSTR_WIDTH + 1]
+    won = -1
     for i in range(n):
-        if (sel_case(s, base, i)[1] & 0xF) == SEL_AFTER:
-            j = gp.waiting_on
-            while j != -1:
-                nxt = s.sudogs[j].waitlink
-                sq_unlink(s, j)
-                sudog_free(s, j)
-                j = nxt
-            gp.waiting_on = -1
-            gp.val = 0
-            gp.wait_start = i
-            gp.flags |= G_FLAG_SELWOKE
-            return True
-    return False
+        kind = sel_case(s, base, i)[1] & 0xF
+        if kind == SEL_DONE and deadline_of(s, gi) == when:
+            won = i                                   # the context's deadline
+            break
+        if kind == SEL_AFTER:
+            won = i
+    if won == -1:
+        return False
+    j = gp.waiting_on
+    while j != -1:
+        nxt = s.sudogs[j].waitlink
+        sq_unlink(s, j)
+        sudog_free(s, j)
+        j = nxt
+    gp.waiting_on = -1
+    gp.val = 0
+    gp.wait_start = won
+    gp.flags |= G_FLAG_SELWOKE
+    return True
