@@ -223,7 +223,7 @@ WAIT_REASONS = {waitReasonZero: "", waitReasonSyncWaitGroupWait: "sync.WaitGroup
                 waitReasonChanReceive: "chan receive", waitReasonSyncMutexLock: "sync.Mutex.Lock",
                 waitReasonSleep: "sleep", waitReasonSelect: "select",
                 waitReasonChanSendNilChan: "chan send (nil chan)", waitReasonIOWait: "IO wait",
-                waitReasonSyscall: "syscall"}
+                waitReasonSyscall: "syscall", waitReasonSemacquire: "semacquire"}
 STATUS_NAMES = {ST_RUNNING: "running", ST_OK: "ok", ST_DEADLOCK: "deadlock",
                 ST_MAX_EVENTS: "max_events", ST_MAX_CYCLES: "max_cycles", ST_ERROR: "error",
                 ST_INTERRUPTED: "interrupted"}
@@ -478,6 +478,8 @@ cdef class Engine:
             s.bg_events += 1
         s.stw_m = -1
         s.gc_m = -1
+        s.gcsema_head = -1
+        s.gcsema_tail = -1
         s.stw_retry = stw_retry
         if gc_controller or gc_period > 0 or gc_heap_goal > 0:
             # the GC controller: a thread of its own that stops the world for GC pauses

@@ -45,6 +45,7 @@ cdef enum:
     waitReasonChanSendNilChan = 8
     waitReasonIOWait = 9
     waitReasonSyscall = 10       # (not a Go wait reason: a G in _Gsyscall, for reports)
+    waitReasonSemacquire = 11    # runtime.GOMAXPROCS waiting on gcsema for a GC cycle to end
 
 cdef enum:
     MAX_LOOP_DEPTH = 4     # nesting limit of loops in one function (checked in Python)
@@ -817,6 +818,8 @@ ctypedef struct State:
     int64_t gc_mark
     int64_t gc_heap_goal     # bytes allocated (OP_ALLOC) that trigger a cycle (0: never)
     int64_t heap_live
+    int32_t gcsema_head      # Gs waiting for the GC cycle in progress (linked by schedlink)
+    int32_t gcsema_tail
     # context deadlines (OP_WITH_TIMEOUT): a side table by G index, only for programs that
     # use them (0: no deadline) -- it keeps the G record small for everyone else
     int64_t *deadlines

@@ -33,13 +33,14 @@ cdef inline bint netpoll_due(State *s) noexcept nogil:
     return timers_due(s, s.netpoll_hp)
 
 
-cdef int32_t netpoll(State *s, M *mp, int32_t *tail, int32_t *n) noexcept nogil:
+cdef int32_t netpoll(State *s, M *mp, int32_t *tail, int32_t *n, bint lastpoll) noexcept nogil:
     # netpoll(0): the ready goroutines (at most 128), made _Grunnable, as a list linked through
     # schedlink in the order their descriptors became ready; returns its head (-1: none)
     cdef int32_t head = -1, gi, k = 0
     cdef G *gp
     tail[0] = -1
-    s.lastpoll = s.now
+    if lastpoll:
+        s.lastpoll = s.now          # (sched.lastpoll: the blocking poll and sysmon's, not step 9)
     while k < NETPOLL_BATCH and netpoll_due(s):
         gi = timer_pop(s, s.netpoll_hp)
         gp = getg(s, gi)
@@ -70,7 +71,7 @@ cdef int64_t netpoll_findrunnable(State *s, M *mp, int32_t mi) noexcept nogil:
     # there are idle Ps go to the global queue (the M's batch, put under sched.lock, then
     # wakep starts a spinner for them), the others to this P's ring
     cdef int32_t tail, n, gi, x, k
-    cdef int32_t head = netpoll(s, mp, &tail, &n)
+    cdef int32_t head = netpoll(s, mp, &tail, &n, False)
     cdef P *pp = &s.allp[mp.p]
     gi = head
     x = getg(s, gi).schedlink
@@ -100,7 +101,7 @@ cdef int64_t poll_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef P *pp
     lock_granted(s, &s.schedlock, mi)
     if netpoll_due(s):
-        head = netpoll(s, mp, &tail, &n)
+        head = netpoll(s, mp, &tail, &n, True)
     else:
         s.lastpoll = s.now
     pi = pidleget_timers(s, mp)          # the P whose timer fired, if it is idle
@@ -147,6 +148,6 @@ cdef void sysmon_netpoll(State *s) noexcept nogil:
     cdef M *mp = &s.allm[s.sysmon_m]
     if s.poller != -1 or s.lastpoll + s.sysmon_max >= s.now or not netpoll_due(s):
         return
-    head = netpoll(s, mp, &tail, &n)
+    head = netpoll(s, mp, &tail, &n, True)
     globrunqputbatch(s, mp, head, tail, n)
     start_idle(s, mp, n, s.now)

@@ -41,9 +41,10 @@ cdef void entersyscall_gcwait(State *s, M *mp, int32_t mi) noexcept nogil:
 
 
 cdef void preemptall(State *s) noexcept nogil:
+    # preemptone on every running P but the stopper's own (preemptone skips the current M)
     cdef int32_t pi
     for pi in range(s.sched.gomaxprocs):
-        if s.allp[pi].status == _Prunning:
+        if s.allp[pi].status == _Prunning and (s.stw_m < 0 or s.allp[pi].m != s.stw_m):
             preemptone(s, &s.allp[pi])
 
 
@@ -57,7 +58,7 @@ cdef void stw_begin(State *s, int32_t mi, int32_t kind) noexcept nogil:
     s.stw_m = mi
     s.stw_start = s.now
     s.stopwait = s.sched.gomaxprocs
-    preemptall(s)
+    preemptall(s)                                     # (skips mi's own P: s.stw_m is set)
     if mi >= 0 and s.allm[mi].p >= 0:
         s.allp[s.allm[mi].p].status = _Pgcstop        # own P: "only diagnostic"
         s.stopwait -= 1
@@ -108,15 +109,17 @@ cdef void procresize(State *s, int32_t nprocs, int32_t mi) noexcept nogil:
     cdef M *mp = &s.allm[mi if mi >= 0 else s.gc_m]
     keep = mp.p if mp.p >= 0 and mp.p < nprocs else 0
     dst = &s.allp[keep]
-    for i in range(old - 1, nprocs - 1, -1):
+    for i in range(nprocs, old):
         pp = &s.allp[i]
-        # p.destroy: runnext first, then the ring from its tail, each to the global queue head
-        if pp.runnext != -1:
-            globrunqputhead(s, mp, pp.runnext)
-            pp.runnext = -1
+        # p.destroy: the ring popped from its tail, then runnext, each pushed on the global
+        # queue's head (so runnext ends up first, then the ring in order; the last P destroyed
+        # leads the queue)
         while pp.runqhead != pp.runqtail:
             pp.runqtail -= 1
             globrunqputhead(s, mp, s.runq_buf[pp.runq_off + (pp.runqtail & s.ring_mask)])
+        if pp.runnext != -1:
+            globrunqputhead(s, mp, pp.runnext)
+            pp.runnext = -1
         while s.ntimers[i] > 0:                      # moveTimers to the current P
             x = s.timer_g[i][0]
             if timer_add(s, keep, s.timer_when[i][0], x) != 0:
@@ -168,6 +171,11 @@ cdef void start_the_world(State *s) noexcept nogil:
     cdef M *mp = &s.allm[mi if mi >= 0 else s.gc_m]
     cdef P *pp
     cdef int64_t pause = s.now - s.stw_stopped_at
+    cdef int32_t head, tail, n
+    if s.netpoll_waiters > 0 and netpoll_due(s):
+        # netpoll(0) + injectglist before procresize (no idle P now: the global queue)
+        head = netpoll(s, mp, &tail, &n, True)
+        globrunqputbatch(s, mp, head, tail, n)
     if s.stw_kind == STW_GOMAXPROCS:
         procresize(s, s.newprocs, mi)
     if mi >= 0:
@@ -232,23 +240,23 @@ cdef void gc_event(State *s, int32_t id) noexcept nogil:
     if id == GCEV_START:
         start_the_world(s)
         if s.stw_kind == STW_GC_SWEEPTERM:
-            heap_push(s, s.now + s.gc_mark, EV_GC, GCEV_MARKDONE)   # concurrent mark
-            s.bg_events += 1
+            # concurrent mark (not a background event: the cycle's end readies gcsema waiters)
+            heap_push(s, s.now + s.gc_mark, EV_GC, GCEV_MARKDONE)
         else:
             s.c.gc_cycles += 1
             s.gc_running = 0
+            gcsema_release(s)                         # GOMAXPROCS callers waiting for the cycle
             if s.gc_period > 0:
                 heap_push(s, s.now + s.gc_period, EV_GC, GCEV_CYCLE)
                 s.bg_events += 1
         return
-    s.bg_events -= 1
     if id == GCEV_MARKDONE:
         if s.gcwaiting:                               # a GOMAXPROCS stop is in progress
             heap_push(s, s.now + s.stw_retry, EV_GC, GCEV_MARKDONE)
-            s.bg_events += 1
         else:
             stw_begin(s, -1, STW_GC_MARKTERM)
         return
+    s.bg_events -= 1
     # GCEV_CYCLE: a periodic cycle is due
     if s.heap_n > s.bg_events:                        # only while something else can happen
         gc_start(s)
@@ -272,6 +280,11 @@ cdef int64_t op_gomaxprocs(State *s, M *mp, int32_t mi, int32_t n) noexcept nogi
     if n == s.sched.gomaxprocs:
         gp.pc += 1
         return s.cost.lock
+    if s.gc_running:
+        # stopTheWorldGC: semacquire(&gcsema) -- wait for the GC cycle in progress to end
+        gq_push(s, &s.gcsema_head, &s.gcsema_tail, mp.curg)
+        gopark(s, mp, gp, waitReasonSemacquire, -1)
+        return s.cost.park
     if s.gcwaiting:
         return stw_yield(s, mp, mi)                   # semacquire(&worldsema) would block
     gp.pc += 1
@@ -297,7 +310,32 @@ cdef int64_t op_alloc(State *s, M *mp, int32_t mi, int64_t nbytes) noexcept nogi
     # (the controller stops the world; the allocating G goes on until preempted); 0 bytes
     # is runtime.GC()'s trigger
     s.heap_live += nbytes
-    if nbytes == 0 or (s.gc_heap_goal > 0 and s.heap_live >= s.gc_heap_goal):
+    if (nbytes == 0 or (s.gc_heap_goal > 0 and s.heap_live >= s.gc_heap_goal)) and \
+            not s.gc_running:
         s.heap_live = 0                               # (the cycle frees everything)
         gc_start(s)
     return s.cost.mark
+
+
+cdef void gcsema_release(State *s) noexcept nogil:
+    # the GC cycle ended: its waiters (GOMAXPROCS callers) are readied, injected from the
+    # controller's thread (no P): the global queue, an idle P started for each
+    cdef int32_t n = 0, gi = s.gcsema_head
+    cdef G *gp
+    cdef M *mp = &s.allm[s.gc_m]
+    if gi == -1:
+        return
+    while gi != -1:
+        gp = getg(s, gi)
+        gp.status = _Grunnable
+        gp.waitreason = waitReasonZero
+        gp.waiting_on = -1
+        gp.runnable_since = s.now
+        trace_ev(s, TE_GO_UNBLOCK, gp.goid, 0, -1, s.gc_m, 0)
+        s.c.readies += 1
+        n += 1
+        gi = gp.schedlink
+    globrunqputbatch(s, mp, s.gcsema_head, s.gcsema_tail, n)
+    s.gcsema_head = -1
+    s.gcsema_tail = -1
+    start_idle(s, mp, n, s.now)
