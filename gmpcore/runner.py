@@ -170,7 +170,8 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
                       f"emulated, {now - t0:,.1f} s", end="", file=sys.stderr, flush=True)
         if status == "sample":
             snapshots.append({"time": eng.now, "procs": eng.procs(), "threads": eng.threads(),
-                              "goroutines": eng.goroutines(), "counters": eng.counters()})
+                              "goroutines": eng.goroutines(), "counters": eng.counters(),
+                              "timerslen": eng.timers_len()})
     wall = time.perf_counter() - t0
     if progress is True and wall > 1.0:
         print(file=sys.stderr)

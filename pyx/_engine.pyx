@@ -765,6 +765,10 @@ cdef class Engine:
         miss = np.asarray(<int64_t[:self.s.ncores]> self.s.core_miss).copy()
         return acc, miss
 
+    def timers_len(self):
+        """Timers in each P's heap (len(pp.timers.heap), as scheddetail prints it)."""
+        return np.asarray(<int32_t[:self.s.nprocs]> self.s.ntimers).copy()
+
     def pstats(self):
         return np.asarray(<PStats[:self.s.nprocs]> self.s.pstats).copy()
 

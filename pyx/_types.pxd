@@ -392,6 +392,8 @@ ctypedef struct SampleRec:
     int32_t nmspinning
     int32_t needspinning
     int32_t nmidle
+    int32_t gcwaiting
+    int32_t stopwait
 
 # Micro-steps of an M.  Names follow the Go function (and the step of findRunnable, numbered as
 # in go-scheduler-spec.md section 3.3) whose work the step does.

@@ -64,8 +64,11 @@ def _summary(ms, rec, runq, ticks, version, detailed) -> str:
         head += f"needspinning={rec['needspinning']} "
     head += f"idlethreads={rec['nmidle']} runqueue={rec['runqsize']}"
     if detailed:
-        # the emulator models no GC, locked Ms or sysmon sleep
-        return head + " gcwaiting=false nmidlelocked=0 stopwait=0 sysmonwait=false"
+        # (the emulator models no locked Ms and no sysmon deep sleep)
+        gcw = "true" if rec["gcwaiting"] else "false"
+        return head + f" gcwaiting={gcw} nmidlelocked=0 stopwait={rec['stopwait']} sysmonwait=false"
+    n = int(rec["gomaxprocs"])                       # allp after procresize: len == gomaxprocs
+    runq, ticks = runq[:n], ticks[:n]
     q = " ".join(str(int(x)) for x in runq)
     if version == "1.25":
         t = "".join(f"{int(x)} " for x in ticks)
@@ -77,12 +80,14 @@ def _detail(snap) -> list[str]:
     out = []
     procs, threads, gs = snap["procs"], snap["threads"], snap["goroutines"]
     goid = gs["goid"] if len(gs) else np.zeros(0, dtype=np.int64)
-    for p in procs:
+    gomaxprocs = int(snap["counters"].get("gomaxprocs", len(procs)))
+    for p in procs[:gomaxprocs]:                  # allp: the Ps GOMAXPROCS keeps
         m = "nil" if p["m"] < 0 else str(int(p["m"]))
         size = (int(p["runqtail"]) - int(p["runqhead"])) % (1 << 32)
         out.append(f"  P{int(p['id'])}: status={int(p['status'])} schedtick={int(p['schedtick'])} "
                    f"syscalltick={int(p['syscalltick'])} m={m} runqsize={size} "
-                   f"gfreecnt={int(p['gFreeCount'])} timerslen=0")
+                   f"gfreecnt={int(p['gFreeCount'])} "
+                   f"timerslen={int(snap['timerslen'][int(p['id'])]) if 'timerslen' in snap else 0}")
     for mp in threads[::-1]:                      # allm is a push-front list: newest M first
         p = "nil" if mp["p"] < 0 else str(int(mp["p"]))
         g = "nil" if mp["curg"] < 0 else str(int(goid[mp["curg"]]))

@@ -65,6 +65,8 @@ cdef int take_sample(State *s) noexcept nogil:
     r.nmspinning = s.sched.nmspinning
     r.needspinning = s.sched.needspinning
     r.nmidle = s.sched.nmidle
+    r.gcwaiting = s.gcwaiting
+    r.stopwait = s.stopwait if s.gcwaiting else 0
     for i in range(s.nprocs):
         s.sample_runq[s.nsamples * s.nprocs + i] = <int32_t> (s.allp[i].runqtail -
                                                               s.allp[i].runqhead)
