@@ -25,7 +25,8 @@ import numpy as np
 from . import _engine
 from .dist import Distribution, as_distribution
 
-__all__ = ["Program", "Function", "Select", "WaitGroup", "Chan", "Mutex", "RuntimeLock", "Var",
+__all__ = ["Program", "Function", "Select", "WaitGroup", "Chan", "Mutex", "RWMutex", "RuntimeLock",
+           "Var",
            "CompiledProgram", "OP"]
 
 OP = dict(_engine.OPCODES)
@@ -57,6 +58,16 @@ class Mutex:
     """A sync.Mutex."""
     index: int
     name: str
+    program_id: int
+
+
+@dataclass(frozen=True)
+class RWMutex:
+    """A sync.RWMutex: Function.rlock/runlock for readers, Function.lock/unlock for writers.
+    Its writers serialise on an inner sync.Mutex (named `<name>.w` in Result.mutexes)."""
+    index: int
+    name: str
+    w: int                    # index of the writers' Mutex
     program_id: int
 
 
@@ -260,14 +271,38 @@ class Function:
         return self
 
     # -- sync.Mutex and time ---------------------------------------------------------------
-    def lock(self, mu: "Mutex") -> "Function":
+    def lock(self, mu) -> "Function":
+        """sync.Mutex.Lock, or sync.RWMutex.Lock (the writer's lock)."""
+        if isinstance(mu, RWMutex):
+            self._check_obj(mu, RWMutex, "rwmutex")
+            self._ops.append(("LOCK", mu.w))
+            self._ops.append(("WLOCK", mu.index))
+            return self
         self._check_obj(mu, Mutex, "mutex")
         self._ops.append(("LOCK", mu.index))
         return self
 
-    def unlock(self, mu: "Mutex") -> "Function":
+    def unlock(self, mu) -> "Function":
+        """sync.Mutex.Unlock, or sync.RWMutex.Unlock."""
+        if isinstance(mu, RWMutex):
+            self._check_obj(mu, RWMutex, "rwmutex")
+            self._ops.append(("WUNLOCK", mu.index))
+            self._ops.append(("UNLOCK", mu.w))
+            return self
         self._check_obj(mu, Mutex, "mutex")
         self._ops.append(("UNLOCK", mu.index))
+        return self
+
+    def rlock(self, rw: "RWMutex") -> "Function":
+        """sync.RWMutex.RLock: shared with other readers; waits while a writer is pending."""
+        self._check_obj(rw, RWMutex, "rwmutex")
+        self._ops.append(("RLOCK", rw.index))
+        return self
+
+    def runlock(self, rw: "RWMutex") -> "Function":
+        """sync.RWMutex.RUnlock (the last reader out lets a pending writer in)."""
+        self._check_obj(rw, RWMutex, "rwmutex")
+        self._ops.append(("RUNLOCK", rw.index))
         return self
 
     def hold(self, lock: "RuntimeLock", work) -> "Function":
@@ -427,6 +462,8 @@ class CompiledProgram:
     mutex_names: list = None
     rtlock_names: list = None
     wg_names: list = None
+    rw_w: list = None         # per RWMutex: its writers' Mutex
+    rwmutex_names: list = None
     var_kinds: list = None
     var_names: list = None
     max_procs: int = 0        # the largest GOMAXPROCS(n) in the program
@@ -455,6 +492,7 @@ class Program:
         self._mutexes: list[Mutex] = []
         self._rtlocks: list[RuntimeLock] = []
         self._vars: list[Var] = []
+        self._rwmutexes: list[RWMutex] = []
         self._arrivals = None
 
     def func(self, name: str) -> Function:
@@ -512,6 +550,14 @@ class Program:
         v = Var(len(self._vars), name or f"var{len(self._vars)}", per_p, padded, id(self))
         self._vars.append(v)
         return v
+
+    def rwmutex(self, name: str | None = None) -> RWMutex:
+        """A sync.RWMutex."""
+        name = name or f"rw{len(self._rwmutexes)}"
+        w = self.mutex(f"{name}.w")
+        rw = RWMutex(len(self._rwmutexes), name, w.index, id(self))
+        self._rwmutexes.append(rw)
+        return rw
 
     def mutex(self, name: str | None = None) -> Mutex:
         mu = Mutex(len(self._mutexes), name or f"mu{len(self._mutexes)}", id(self))
@@ -623,7 +669,7 @@ class Program:
                     start = loop_stack.pop()
                     code.append([OP["JMP"], start, 0, 0])
                     code[start][2] = len(code)
-                elif kind in ("LOCK", "UNLOCK"):
+                elif kind in ("LOCK", "UNLOCK", "RLOCK", "RUNLOCK", "WLOCK", "WUNLOCK"):
                     code.append([OP[kind], op[1], 0, 0])
                 elif kind == "RTLOCK":
                     d = op[2]
@@ -679,6 +725,8 @@ class Program:
             mutex_names=[m.name for m in self._mutexes],
             rtlock_names=[r.name for r in self._rtlocks],
             wg_names=[w.name for w in self._wgs],
+            rw_w=[rw.w for rw in self._rwmutexes],
+            rwmutex_names=[rw.name for rw in self._rwmutexes],
             var_kinds=[v.kind for v in self._vars],
             var_names=[v.name for v in self._vars],
             max_procs=max_procs,

@@ -127,6 +127,7 @@ class Result:
     trace_lost: int = 0                   # trace events dropped over the cap
     final: dict = field(default_factory=dict)             # P/M/G records at the end
     mutex_records: list = field(default_factory=list)
+    rwmutex_records: list = field(default_factory=list)
     rtlock_records: list = field(default_factory=list)
     chan_records: list = field(default_factory=list)
 
@@ -222,6 +223,20 @@ class Result:
                               "starvation_switches": r["starvation_switches"],
                               "handoffs": r["handoffs"]}
                              for n, r in zip(names, self.mutex_records)])
+
+    @property
+    def rwmutexes(self):
+        """Per sync.RWMutex: RLocks and Locks, and how many had to wait (readers behind a
+        pending writer; writers for the readers inside)."""
+        import pandas as pd
+        names = self.config.get("rwmutex_names") or [f"rw{i}" for i in
+                                                      range(len(self.rwmutex_records))]
+        return pd.DataFrame([{"rwmutex": n, "rlocks": r["rlocks"], "locks": r["wlocks"],
+                              "reader_waits": r["reader_waits"],
+                              "writer_waits": r["writer_waits"]}
+                             for n, r in zip(names, self.rwmutex_records)],
+                            columns=["rwmutex", "rlocks", "locks", "reader_waits",
+                                     "writer_waits"])
 
     @property
     def runtime_locks(self):

@@ -151,7 +151,7 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         gc_markterm=int(machine.gc_markterm_ns * machine.clock_ghz),
         gc_mark=int(machine.gc_mark_ns * machine.clock_ghz),
         gc_heap_goal=machine.gc_heap_goal_bytes, stw_retry=int(100_000 * machine.clock_ghz),
-        var_kinds=compiled.var_kinds, deadlines=compiled.uses_deadlines,
+        var_kinds=compiled.var_kinds, deadlines=compiled.uses_deadlines, rw_w=compiled.rw_w,
         **_kernel_addresses(strat))
 
     t0 = time.perf_counter()
@@ -190,6 +190,9 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         if msg == "sync: unlock of unlocked mutex":
             raise ProgramError(f"fatal error: {msg} ({compiled.mutex_names[arg]!r}) at cycle "
                                f"{eng.now}")
+        if msg in ("sync: RUnlock of unlocked RWMutex", "sync: Unlock of unlocked RWMutex"):
+            raise ProgramError(f"fatal error: {msg} ({compiled.rwmutex_names[arg]!r}) at cycle "
+                               f"{eng.now}")
         if msg == "out of memory":
             raise MemoryError(f"gmpcore: out of memory at cycle {eng.now} ({arg})")
         if msg == "kernel error":
@@ -212,6 +215,7 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     res.sample_records, res.sample_runq, res.sample_ticks = eng.samples()
     res.trace_records, res.trace_lost = eng.trace(release=True)
     res.mutex_records = eng.mutex_stats()
+    res.rwmutex_records = eng.rwmutex_stats()
     res.chan_records = eng.chan_stats()
     res.rtlock_records = eng.rtlock_stats()
     res.final = {"procs": eng.procs(), "threads": eng.threads(),
@@ -221,6 +225,8 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
                  "objects": {**{("chan send", i): n for i, n in enumerate(compiled.chan_names)},
                              **{("chan receive", i): n for i, n in enumerate(compiled.chan_names)},
                              **{("sync.Mutex.Lock", i): n for i, n in enumerate(compiled.mutex_names)},
+                             **{(r, i): n for i, n in enumerate(compiled.rwmutex_names)
+                                for r in ("sync.RWMutex.RLock", "sync.RWMutex.Lock")},
                              **{("sync.WaitGroup.Wait", i): n for i, n in enumerate(compiled.wg_names)}}}
     return res
 
@@ -335,5 +341,6 @@ def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result
         config={"machine": machine, "strategy": strat, "costs": costs, "seed": seed,
                 "clock_ghz": machine.clock_ghz, "gmpcore_version": _version(),
                 "chan_names": compiled.chan_names, "mutex_names": compiled.mutex_names,
-                "rtlock_names": compiled.rtlock_names},
+                "rtlock_names": compiled.rtlock_names,
+                "rwmutex_names": compiled.rwmutex_names},
     )

@@ -122,6 +122,7 @@ include "sched/arrivals.pxi"
 include "sched/chan.pxi"
 include "sched/select.pxi"
 include "sched/mutex.pxi"
+include "sched/rwmutex.pxi"
 include "sched/timers.pxi"
 include "sched/sysmon.pxi"
 include "sched/syscall.pxi"
@@ -223,7 +224,9 @@ WAIT_REASONS = {waitReasonZero: "", waitReasonSyncWaitGroupWait: "sync.WaitGroup
                 waitReasonChanReceive: "chan receive", waitReasonSyncMutexLock: "sync.Mutex.Lock",
                 waitReasonSleep: "sleep", waitReasonSelect: "select",
                 waitReasonChanSendNilChan: "chan send (nil chan)", waitReasonIOWait: "IO wait",
-                waitReasonSyscall: "syscall", waitReasonSemacquire: "semacquire"}
+                waitReasonSyscall: "syscall", waitReasonSemacquire: "semacquire",
+                waitReasonSyncRWMutexRLock: "sync.RWMutex.RLock",
+                waitReasonSyncRWMutexLock: "sync.RWMutex.Lock"}
 STATUS_NAMES = {ST_RUNNING: "running", ST_OK: "ok", ST_DEADLOCK: "deadlock",
                 ST_MAX_EVENTS: "max_events", ST_MAX_CYCLES: "max_cycles", ST_ERROR: "error",
                 ST_INTERRUPTED: "interrupted"}
@@ -232,7 +235,9 @@ ERROR_NAMES = {ERR_NONE: "", ERR_WG_NEGATIVE: "sync: negative WaitGroup counter"
                ERR_BAD_PC: "bad program counter", ERR_TOO_MANY_M: "thread exhaustion",
                ERR_KERNEL: "kernel error", ERR_SEND_CLOSED: "send on closed channel",
                ERR_CLOSE_CLOSED: "close of closed channel",
-               ERR_UNLOCK_UNLOCKED: "sync: unlock of unlocked mutex"}
+               ERR_UNLOCK_UNLOCKED: "sync: unlock of unlocked mutex",
+               ERR_RUNLOCK_UNLOCKED: "sync: RUnlock of unlocked RWMutex",
+               ERR_WUNLOCK_UNLOCKED: "sync: Unlock of unlocked RWMutex"}
 HOOK_NAMES = {HOOK_VICTIM: "choose_victim", HOOK_AMOUNT: "steal_amount", HOOK_READY: "place_ready"}
 HIST_NBUCKETS = HIST_BUCKETS
 LINE_CLASSES = ["p.runqhead", "p.runqtail", "p.runq", "p.runnext", "sched.lock", "sched.runq",
@@ -245,7 +250,8 @@ OPCODES = {"EXIT": OP_EXIT, "COMPUTE": OP_COMPUTE, "GO": OP_GO, "WG_ADD": OP_WG_
            "LOCK": OP_LOCK, "UNLOCK": OP_UNLOCK, "SLEEP": OP_SLEEP, "RTLOCK": OP_RTLOCK,
            "SELECT": OP_SELECT, "SELCASE": OP_SELCASE, "SYSCALL": OP_SYSCALL,
            "NETWAIT": OP_NETWAIT, "TOUCH": OP_TOUCH, "GOMAXPROCS": OP_GOMAXPROCS, "ALLOC": OP_ALLOC,
-           "WITH_TIMEOUT": OP_WITH_TIMEOUT}
+           "WITH_TIMEOUT": OP_WITH_TIMEOUT, "RLOCK": OP_RLOCK, "RUNLOCK": OP_RUNLOCK,
+           "WLOCK": OP_WLOCK, "WUNLOCK": OP_WUNLOCK}
 SELECT_KINDS = {"recv": SEL_RECV, "send": SEL_SEND, "after": SEL_AFTER, "default": SEL_DEFAULT,
                 "done": SEL_DONE}
 MAXSELECTCASES = MAX_SELECT_CASES
@@ -285,7 +291,7 @@ cdef class Engine:
                  int gomaxprocs=0, bint gc_controller=False, long long gc_period=0,
                  long long gc_sweepterm=0, long long gc_markterm=0, long long gc_mark=0,
                  long long gc_heap_goal=0, long long stw_retry=300000, var_kinds=None,
-                 bint deadlines=False):
+                 bint deadlines=False, rw_w=None):
         cdef State *s = &self.s
         cdef int32_t i, gi, mi
         cdef G *gp
@@ -365,6 +371,19 @@ cdef class Engine:
         s.ntimers = <int32_t *> calloc(nprocs + 1, sizeof(int32_t))
         s.timers_cap = <int32_t *> calloc(nprocs + 1, sizeof(int32_t))
         s.netpoll_hp = nprocs
+        rws = [] if rw_w is None else [int(x) for x in rw_w]
+        s.nrwmutexes = len(rws)
+        s.rwmutexes = <RWMutex *> calloc(max(s.nrwmutexes, 1), sizeof(RWMutex))
+        if s.rwmutexes == NULL:
+            raise MemoryError("gmpcore: cannot allocate the engine state")
+        for i in range(s.nrwmutexes):
+            if not 0 <= rws[i] < nmutexes:
+                raise ValueError("bad RWMutex writer mutex")
+            s.rwmutexes[i].w = rws[i]
+            s.rwmutexes[i].rsemhead = -1
+            s.rwmutexes[i].rsemtail = -1
+            s.rwmutexes[i].wsemhead = -1
+            s.rwmutexes[i].wsemtail = -1
         if deadlines:
             s.deadlines_cap = 1024
             s.deadlines = <int64_t *> calloc(s.deadlines_cap, sizeof(int64_t))
@@ -544,7 +563,7 @@ cdef class Engine:
             nvarlines += (1 if s.var_kind[i] == VAR_SHARED else
                           (s.nprocs + 7) // 8 if s.var_kind[i] == VAR_PER_P else s.nprocs)
         s.nlines = (base + nsched + s.nwgs + s.nchans + s.nmutexes + (s.nlocks - s.rtlock0)
-                    + nvarlines)
+                    + nvarlines + s.nrwmutexes)
         s.lines = <Line *> calloc(s.nlines, sizeof(Line))
         s.core_acc = <int64_t *> calloc(ncores, sizeof(int64_t))
         s.core_miss = <int64_t *> calloc(ncores, sizeof(int64_t))
@@ -598,6 +617,9 @@ cdef class Engine:
             s.lines[i].cls = LC_USER
         for i in range(s.nvars):
             s.var_line[i] += k
+        s.rw_line0 = s.nlines - s.nrwmutexes
+        for i in range(s.nrwmutexes):
+            s.rwmutexes[i].line = s.rw_line0 + i
     def __dealloc__(self):
         cdef int32_t i
         if self.s.gchunks != NULL:
@@ -622,6 +644,7 @@ cdef class Engine:
         free(self.s.chans)
         free(self.s.sudogs)
         free(self.s.deadlines)
+        free(self.s.rwmutexes)
         free(self.s.var_line)
         free(self.s.var_kind)
         free(self.s.mutexes)
@@ -738,6 +761,9 @@ cdef class Engine:
 
     def mutex_stats(self):
         return [dict(self.s.mutexes[i]) for i in range(self.s.nmutexes)]
+
+    def rwmutex_stats(self):
+        return [dict(self.s.rwmutexes[i]) for i in range(self.s.nrwmutexes)]
 
     def rtlock_stats(self):
         return [dict(acquisitions=self.s.locks[i].acquisitions,

@@ -46,6 +46,8 @@ cdef enum:
     waitReasonIOWait = 9
     waitReasonSyscall = 10       # (not a Go wait reason: a G in _Gsyscall, for reports)
     waitReasonSemacquire = 11    # runtime.GOMAXPROCS waiting on gcsema for a GC cycle to end
+    waitReasonSyncRWMutexRLock = 12
+    waitReasonSyncRWMutexLock = 13
 
 cdef enum:
     MAX_LOOP_DEPTH = 4     # nesting limit of loops in one function (checked in Python)
@@ -253,6 +255,22 @@ ctypedef struct Mutex:
     int64_t handoffs
     int64_t wait_cycles     # cycles goroutines spent parked waiting for it
 
+# A sync.RWMutex (sync/rwmutex.go): a writer Mutex, the reader count (minus rwmutexMaxReaders
+# while a writer is pending), the readers a pending writer waits for, and two semaphores.
+ctypedef struct RWMutex:
+    int32_t w               # the writers' sync.Mutex (an index into State.mutexes)
+    int32_t readerCount
+    int32_t readerWait
+    int32_t rsemhead        # readerSem: readers waiting for a writer (FIFO through schedlink)
+    int32_t rsemtail
+    int32_t wsemhead        # writerSem: the writer waiting for departing readers
+    int32_t wsemtail
+    int32_t line            # cache line of readerCount / readerWait
+    int64_t rlocks
+    int64_t wlocks
+    int64_t reader_waits    # RLocks that had to wait for a writer
+    int64_t writer_waits    # Locks that had to wait for readers to leave
+
 # A WaitGroup (sync.WaitGroup): counter plus a FIFO of waiters (the sema queue).
 ctypedef struct WaitGroup:
     int64_t counter
@@ -323,6 +341,11 @@ cdef enum Opcode:
                          #     (this P's slot), 0: one shared word
     OP_GOMAXPROCS = 23   # a = n: runtime.GOMAXPROCS(n) (stop the world, procresize, start)
     OP_ALLOC = 24        # a = bytes allocated (mallocgc's GC trigger); 0: runtime.GC()
+    OP_RLOCK = 26        # a = RWMutex: RLock
+    OP_RUNLOCK = 27      # a = RWMutex: RUnlock
+    OP_WLOCK = 28        # a = RWMutex: Lock, after its writer Mutex is held (the compiler emits
+                         #     OP_LOCK w; OP_WLOCK)
+    OP_WUNLOCK = 29      # a = RWMutex: Unlock, before its writer Mutex (OP_WUNLOCK; OP_UNLOCK w)
     OP_WITH_TIMEOUT = 25 # a = distribution: context.WithTimeout -- the G's deadline becomes
                          #     min(deadline, now + d); goroutines it starts inherit it
 
@@ -615,6 +638,8 @@ cdef enum ErrCode:
     ERR_SEND_CLOSED = 7      # panic: send on closed channel
     ERR_CLOSE_CLOSED = 8     # panic: close of closed channel
     ERR_UNLOCK_UNLOCKED = 9  # fatal error: sync: unlock of unlocked mutex
+    ERR_RUNLOCK_UNLOCKED = 10    # fatal error: sync: RUnlock of unlocked RWMutex
+    ERR_WUNLOCK_UNLOCKED = 11    # fatal error: sync: Unlock of unlocked RWMutex
 
 # ---------------------------------------------------------------------------------------------
 # Cache model.  Every piece of shared scheduler state sits on a modelled 64-byte line; a
@@ -780,6 +805,9 @@ ctypedef struct State:
     int32_t sudog_free       # free list through Sudog.next
     Mutex *mutexes
     int32_t nmutexes
+    RWMutex *rwmutexes
+    int32_t nrwmutexes
+    int32_t rw_line0         # first RWMutex line
     Lock *locks              # locks[0] is unused (sched.lock lives in schedlock); channels' after
     int32_t nlocks
     int32_t rtlock0          # first runtime lock (user-declared) in `locks`

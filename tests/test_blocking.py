@@ -796,7 +796,8 @@ def blocking_programs(draw):
             kind = draw(st.sampled_from(["compute", "mark", "mark", "go", "go", "loop", "loop",
                                          "gosched", "sleep", "send", "send", "send", "recv",
                                          "recv", "range", "lock", "lock", "select", "select",
-                                         "syscall", "netwait", "alloc", "gomaxprocs", "touch"]))
+                                         "syscall", "netwait", "alloc", "gomaxprocs", "touch",
+                                         "rlock", "wlock"]))
             if kind == "go" and i + 1 < nfuncs and spawn:
                 j = draw(st.integers(i + 1, nfuncs - 1))
                 times = draw(st.integers(1, 8))
@@ -809,6 +810,8 @@ def blocking_programs(draw):
             elif kind == "loop" and depth < 3:
                 n = draw(st.integers(0, 4))
                 ops.append(("loop", n, body(i, depth + 1, mult * n, held, lo, spawn)))
+            elif kind in ("rlock", "wlock") and depth < 3:
+                ops.append((kind, 0, body(i, depth + 1, mult, held, lo, spawn)))
             elif kind == "lock" and nmut and depth < 3:
                 mu = draw(st.integers(0, nmut - 1))
                 ops.append(("lock", mu, body(i, depth + 1, mult, held | {mu}, lo, spawn)))
@@ -877,6 +880,7 @@ def build(spec: Spec) -> gc.Program:
     prog = gc.Program()
     chans = [prog.chan(f"c{i}", cap=c) for i, c in enumerate(spec.chan_caps)]
     mus = [prog.mutex(f"m{i}") for i in range(spec.nmutexes)]
+    rw = prog.rwmutex("rw")
     vars_ = [prog.var("shared"), prog.var("perp", per_p=True),
              prog.var("padded", per_p=True, padded=True)]
     wg = prog.waitgroup("wg")
@@ -894,6 +898,14 @@ def build(spec: Spec) -> gc.Program:
                 f.lock(mus[op[1]])
                 emit(f, op[2])
                 f.unlock(mus[op[1]])
+            elif kind == "rlock":
+                f.rlock(rw)
+                emit(f, op[2])
+                f.runlock(rw)
+            elif kind == "wlock":
+                f.lock(rw)
+                emit(f, op[2])
+                f.unlock(rw)
             elif kind == "send":
                 f.send(chans[op[1]], op[2])
             elif kind == "recv":
@@ -971,7 +983,8 @@ def test_random_blocking_programs_keep_invariants(spec, procs, seed, init):
     else:
         assert len(b) <= s["goroutines_live"]
     assert set(b["wait_reason"]) <= {"chan send", "chan receive", "sync.Mutex.Lock",
-                                     "sync.WaitGroup.Wait", "sleep", "select", "IO wait"}
+                                     "sync.WaitGroup.Wait", "sleep", "select", "IO wait",
+                                     "sync.RWMutex.RLock", "sync.RWMutex.Lock", "semacquire"}
     # the counters add up: every park was matched by a ready, except the Gs parked at the end
     # (the blocked user goroutines, and the finalizer goroutine if it ran before main returned)
     assert s["parks"] - s["readies"] - len(b) in ((0, 1) if init else (0,))

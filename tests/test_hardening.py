@@ -158,7 +158,8 @@ def test_kernel_strategies_cannot_be_saved(tmp_path):
 # --- hostile programs: no crash, no hang, invariants hold -----------------------------------
 
 OPS = ["compute", "zero", "go", "mark", "loop", "gosched", "send", "recv", "close", "lock",
-       "sleep", "wg", "hold", "select", "syscall", "netwait", "alloc", "gomaxprocs", "touch"]
+       "sleep", "wg", "hold", "select", "syscall", "netwait", "alloc", "gomaxprocs", "touch",
+       "rwlock"]
 
 
 @st.composite
@@ -170,6 +171,7 @@ def hostile_programs(draw):
     rt = prog.runtime_lock("rt")
     wg = prog.waitgroup()
     vars_ = [prog.var("v"), prog.var("pp", per_p=True), prog.var("pad", per_p=True, padded=True)]
+    rw = prog.rwmutex("rw")
     funcs = [prog.func("main")] + [prog.func(f"f{i}") for i in range(nf)]
     for k, f in enumerate(funcs):
         for _ in range(draw(st.integers(0, 6))):
@@ -193,6 +195,11 @@ def hostile_programs(draw):
                 f.send(draw(st.sampled_from(chans)), "spawn")
             elif op == "recv":
                 f.recv(draw(st.sampled_from(chans)))
+            elif op == "rwlock":
+                if draw(st.booleans()):
+                    f.rlock(rw).compute(300).runlock(rw)
+                else:
+                    f.lock(rw).compute(300).unlock(rw)
             elif op == "syscall":
                 f.syscall(draw(st.sampled_from([0, 100, 40_000, gc.Exponential(100_000)])))
             elif op == "netwait":

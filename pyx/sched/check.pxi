@@ -160,6 +160,13 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
             gi = getg(s, gi).schedlink
         if n != s.mutexes[i].nwait:
             return check_fail(s, seen, 31)
+    for i in range(s.nrwmutexes):
+        for k in range(2):
+            gi = s.rwmutexes[i].rsemhead if k == 0 else s.rwmutexes[i].wsemhead
+            while gi != -1:
+                if seen_add(s, seen, gi, SEEN_WAIT):
+                    return check_fail(s, seen, 1)
+                gi = getg(s, gi).schedlink
     gi = s.gcsema_head
     while gi != -1:
         if seen_add(s, seen, gi, SEEN_WAIT):

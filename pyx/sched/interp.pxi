@@ -276,6 +276,18 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
         elif op == OP_UNLOCK:
             return mutex_unlock(s, mp, mi, a)
 
+        elif op == OP_RLOCK:
+            return rw_rlock(s, mp, mi, a)
+
+        elif op == OP_RUNLOCK:
+            return rw_runlock(s, mp, mi, a)
+
+        elif op == OP_WLOCK:
+            return rw_wlock(s, mp, mi, a)
+
+        elif op == OP_WUNLOCK:
+            return rw_wunlock(s, mp, mi, a)
+
         elif op == OP_SLEEP:
             n = sample_dist(s, a)
             gp.pc += 1
