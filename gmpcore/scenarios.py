@@ -150,19 +150,22 @@ def context_leak_program(requests: int = 200, watches: bool = False, timeout_us:
 
 def context_leak(requests: int = 200, procs: int = 4, seed: int = 1, **kw):
     """Before and after: goroutines still alive when main returns (the orphans), what they are
-    blocked on, the p99 scheduling latency the handlers see, and the emulated time."""
+    blocked on, when the last request was served, the p99 scheduling latency (of every
+    goroutine: the orphans' own wake-ups included), and the emulated time."""
     import pandas as pd
     rows = []
     for watches in (False, True):
         res = run(context_leak_program(requests, watches, **kw), procs=procs, seed=seed,
-                  record=False, sample_every_ns=100_000)
+                  record=True, sample_every_ns=100_000)
         s = res.summary
         b = res.blocked
+        served = res.marks["time_ns"]
         rows.append({
             "variant": "after (select on ctx.Done())" if watches else "before (ctx never watched)",
             "status": s["status"],
             "orphans": s["goroutines_live"],
             "orphans_by_reason": b["wait_reason"].value_counts().to_dict() if len(b) else {},
+            "last_served_ms": float(served.max()) / 1e6 if len(served) else float("nan"),
             "latency_p99_us": s["latency_p99_ns"] / 1e3,
             "emulated_ms": s["emulated_ns"] / 1e6,
             "peak_goroutines": s["max_live_goroutines"],
@@ -193,22 +196,30 @@ def per_p_counters_program(variant: str = "padded", goroutines: int = 64,
 
 def per_p_counters(procs: int = 8, goroutines: int = 64, increments: int = 200, seed: int = 1):
     """Shared vs per-P vs padded per-P counters: line transfers and cycles spent on the
-    counters' lines (the cache model's "user" class), and the emulated time."""
+    counters' lines, and the emulated time.  The counters' traffic is the cache model's "user"
+    class minus that of the same program without increments (its WaitGroup's line)."""
     import pandas as pd
+
+    def user_traffic(variant, n):
+        res = run(per_p_counters_program(variant, goroutines, n), procs=procs, seed=seed,
+                  record=False)
+        u = res.cache.loc["user"]
+        return res, (int(u["transfers_local"] + u["transfers_remote"]), int(u["invalidations"]),
+                     int(u["cycles"]))
+
     rows = []
     for variant in ("shared", "per-P", "padded"):
-        res = run(per_p_counters_program(variant, goroutines, increments), procs=procs,
-                  seed=seed, record=False)
-        user = res.cache.loc["user"]
+        res, (tr, inv, cyc) = user_traffic(variant, increments)
+        _, (tr0, inv0, cyc0) = user_traffic(variant, 0)
         s = res.summary
         rows.append({
             "variant": variant,
             "status": s["status"],
             "increments": s["touches"],
-            "line_transfers": int(user["transfers_local"] + user["transfers_remote"]),
-            "invalidations": int(user["invalidations"]),
-            "counter_cycles": int(user["cycles"]),
-            "cycles_per_increment": float(user["cycles"]) / max(s["touches"], 1),
+            "line_transfers": tr - tr0,
+            "invalidations": inv - inv0,
+            "counter_cycles": cyc - cyc0,
+            "cycles_per_increment": (cyc - cyc0) / max(s["touches"], 1),
             "emulated_ms": s["emulated_ns"] / 1e6,
         })
     return pd.DataFrame(rows)
