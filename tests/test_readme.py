@@ -29,3 +29,15 @@ def test_readme_kernel_example_runs():
     ns = {"gmpcore": gmpcore, "prog": workloads.burst(2000, 2000)}
     exec(compile(block, "README.md:kernels", "exec"), ns)
     assert ns["mine"].victim.hook == "choose_victim"
+
+
+def test_readme_blocking_example_runs():
+    block = next(b for b in python_blocks() if "sel.done()" in b)
+    ns = {}
+    exec(compile(block, "README.md:blocking", "exec"), ns)
+    res = ns["res"]
+    assert res.status == "ok"
+    counts = res.marks["label"].value_counts().to_dict()
+    assert counts == {"result": 6, "timeout": 1}            # as the comment says
+    assert (res.summary["gc_cycles"], res.summary["stw_count"]) == (1, 2)
+    assert res.summary["netpoll_waits"] == 8 and res.summary["syscalls"] >= 6
