@@ -218,7 +218,11 @@ TRACE_DTYPE = np.asarray(<TraceEv[:1]> (&_trace_dummy)).dtype
 STOP_REASONS = {0: "unspecified", 1: "runtime.Gosched", 2: "preempted", 3: "preempted"}
 TRACE_KINDS = {TE_GO_CREATE: "GoCreate", TE_GO_START: "GoStart", TE_GO_STOP: "GoStop",
                TE_GO_BLOCK: "GoBlock", TE_GO_UNBLOCK: "GoUnblock", TE_GO_END: "GoEnd",
-               TE_PROC_START: "ProcStart", TE_PROC_STOP: "ProcStop", TE_STEAL: "Steal"}
+               TE_PROC_START: "ProcStart", TE_PROC_STOP: "ProcStop", TE_STEAL: "Steal",
+               TE_SYSCALL: "GoSyscallBegin", TE_SYSCALL_END: "GoSyscallEnd",
+               TE_PROC_STEAL: "ProcSteal", TE_STW_BEGIN: "STWBegin", TE_STW_END: "STWEnd",
+               TE_GC_BEGIN: "GCBegin", TE_GC_END: "GCEnd", TE_PROCS_CHANGE: "ProcsChange"}
+STW_KINDS = {1: "GC sweep termination", 2: "GC mark termination", 3: "GOMAXPROCS"}
 WAIT_REASONS = {waitReasonZero: "", waitReasonSyncWaitGroupWait: "sync.WaitGroup.Wait",
                 waitReasonFinalizerWait: "finalizer wait", waitReasonChanSend: "chan send",
                 waitReasonChanReceive: "chan receive", waitReasonSyncMutexLock: "sync.Mutex.Lock",

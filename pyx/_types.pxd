@@ -394,6 +394,15 @@ cdef enum:
     TE_PROC_START = 6    # M m acquires P p
     TE_PROC_STOP = 7     # M m releases P p
     TE_STEAL = 8         # P p stole `reason` Gs from P `arg`
+    TE_SYSCALL = 9       # goid enters a system call on P p, M m
+    TE_SYSCALL_END = 10  # goid returns from it: reason 0 with its P (fast path), 1 the P was
+                         #     taken while it was in the kernel (EndBlocked)
+    TE_PROC_STEAL = 11   # P p taken from M `arg` (in a syscall) by sysmon or a stopper
+    TE_STW_BEGIN = 12    # the world starts stopping: reason = STW_* kind, m = stopper (-1: GC)
+    TE_STW_END = 13      # the world restarts
+    TE_GC_BEGIN = 14     # a GC cycle starts (arg = cycle number)
+    TE_GC_END = 15       # ... and ends
+    TE_PROCS_CHANGE = 16 # GOMAXPROCS becomes `arg`
 
 ctypedef struct TraceEv:
     int64_t time

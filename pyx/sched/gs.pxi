@@ -242,6 +242,18 @@ cdef inline void acquirep(State *s, int32_t mi, int32_t pi) noexcept nogil:
     s.allp[pi].status = _Prunning
 
 
+cdef inline int32_t takep(State *s, int32_t mi) noexcept nogil:
+    # take M mi's P while the M is in a system call (retake's takeP, the stopper's gcstopP):
+    # the trace shows a ProcSteal rather than the M stopping its P
+    cdef int32_t pi = s.allm[mi].p
+    trace_ev(s, TE_PROC_STEAL, 0, mi, pi, -1, 0)
+    s.allm[mi].p = -1
+    s.allp[pi].m = -1
+    s.allp[pi].status = _Pidle
+    s.allp[pi].syscalltick += 1
+    return pi
+
+
 cdef inline int32_t releasep(State *s, int32_t mi) noexcept nogil:
     cdef int32_t pi = s.allm[mi].p
     trace_ev(s, TE_PROC_STOP, 0, 0, pi, mi, 0)

@@ -35,8 +35,7 @@ cdef void entersyscall_gcwait(State *s, M *mp, int32_t mi) noexcept nogil:
     # entersyscallHandleGCWait: the syscalling M gives its P to the stopper
     cdef int32_t pi = mp.p
     if s.stopwait > 0:
-        releasep(s, mi)
-        s.allp[pi].syscalltick += 1
+        takep(s, mi)
         gcstop_p(s, pi)
 
 
@@ -57,6 +56,10 @@ cdef void stw_begin(State *s, int32_t mi, int32_t kind) noexcept nogil:
     s.stw_kind = kind
     s.stw_m = mi
     s.stw_start = s.now
+    if kind == STW_GC_SWEEPTERM:
+        trace_ev(s, TE_GC_BEGIN, 0, s.c.gc_cycles + 1, -1, mi if mi >= 0 else s.gc_m, 0)
+    trace_ev(s, TE_STW_BEGIN, 0, 0, s.allm[mi].p if mi >= 0 else -1,
+             mi if mi >= 0 else s.gc_m, kind)
     s.stopwait = s.sched.gomaxprocs
     preemptall(s)                                     # (skips mi's own P: s.stw_m is set)
     if mi >= 0 and s.allm[mi].p >= 0:
@@ -67,8 +70,7 @@ cdef void stw_begin(State *s, int32_t mi, int32_t kind) noexcept nogil:
         if pp.status == _Prunning and pp.m >= 0:
             om = &s.allm[pp.m]
             if om.curg >= 0 and getg(s, om.curg).status == _Gsyscall:
-                releasep(s, pp.m)                     # setBlockOnExitSyscall + gcstopP
-                pp.syscalltick += 1
+                takep(s, pp.m)                        # setBlockOnExitSyscall + gcstopP
                 pp.status = _Pgcstop
                 s.stopwait -= 1
     while True:
@@ -143,6 +145,7 @@ cdef void procresize(State *s, int32_t nprocs, int32_t mi) noexcept nogil:
         pp.m = -1
         pp.link = -1
     s.sched.gomaxprocs = nprocs
+    trace_ev(s, TE_PROCS_CHANGE, 0, nprocs, keep, mp.id, 0)
     if mi >= 0 and mp.p != keep:
         if mp.p >= 0:
             releasep(s, mi)
@@ -192,6 +195,7 @@ cdef void start_the_world(State *s) noexcept nogil:
         else:
             pp.status = _Pidle
             startm_wake(s, mp, i, 0, s.now)
+    trace_ev(s, TE_STW_END, 0, 0, own, mi if mi >= 0 else s.gc_m, s.stw_kind)
     s.gcwaiting = 0
     s.stw_m = -1
     s.c.stw_pause_cycles += pause
@@ -244,6 +248,7 @@ cdef void gc_event(State *s, int32_t id) noexcept nogil:
             heap_push(s, s.now + s.gc_mark, EV_GC, GCEV_MARKDONE)
         else:
             s.c.gc_cycles += 1
+            trace_ev(s, TE_GC_END, 0, s.c.gc_cycles, -1, s.gc_m, 0)
             s.gc_running = 0
             gcsema_release(s)                         # GOMAXPROCS callers waiting for the cycle
             if s.gc_period > 0:

@@ -19,6 +19,7 @@ cdef int64_t entersyscall(State *s, M *mp, int32_t mi, int64_t d) noexcept nogil
     mp.oldp = mp.p
     mp.syscalltick = s.allp[mp.p].syscalltick
     s.c.syscalls += 1
+    trace_ev(s, TE_SYSCALL, gp.goid, 0, mp.p, mi, 0)
     mp.state = MS_EXITSYSCALL
     if s.gcwaiting:
         entersyscall_gcwait(s, mp, mi)                # the stopper is waiting for this P
@@ -33,6 +34,7 @@ cdef int64_t exitsyscall(State *s, M *mp, int32_t mi) noexcept nogil:
     acc_g(s, mp, gi, ACC_WRITE)                       # casgstatus(_Gsyscall, _Grunning)
     gp.status = _Grunning
     mp.oldp = -1
+    trace_ev(s, TE_SYSCALL_END, gp.goid, 0, mp.p, mi, 0 if mp.p >= 0 else 1)
     if mp.p >= 0:
         s.allp[mp.p].syscalltick += 1                 # fast path: the P stayed
         s.c.syscall_fast += 1
@@ -45,8 +47,7 @@ cdef int64_t exitsyscall(State *s, M *mp, int32_t mi) noexcept nogil:
         if op.status == _Prunning and op.m >= 0 and op.m != mi:
             om = &s.allm[op.m]
             if om.curg >= 0 and getg(s, om.curg).status == _Gsyscall:
-                releasep(s, op.m)
-                op.syscalltick += 1
+                takep(s, op.m)
                 acquirep(s, mi, oldp)
                 s.c.syscall_reacquire += 1
                 mp.state = MS_RUN
@@ -145,8 +146,7 @@ cdef int32_t retake_syscall(State *s, P *pp, bint sysretake) noexcept nogil:
     if (runqempty(s, pp) and s.sched.nmspinning + s.sched.npidle > 0
             and pp.sysmon_syscallwhen + s.sysmon_max > s.now):
         return 0
-    releasep(s, pp.m)                                 # takeP: pp.m = 0; mp.p = 0; _Pidle
-    pp.syscalltick += 1
+    takep(s, pp.m)                                    # takeP: pp.m = 0; mp.p = 0; _Pidle
     s.c.syscall_retakes += 1
     handoffp(s, &s.allm[s.sysmon_m], pp.id)
     return 1
