@@ -274,18 +274,21 @@ class Result:
     @property
     def blocked(self):
         """User goroutines still blocked at the end of the run (what a goroutine profile
-        would show): goid, function, wait reason, the object waited on, and since when.
+        would show): goid, function, wait reason (or "syscall" for one in a system call), the
+        object waited on, and since when.
         After a deadlock these are every user goroutine; after main returned, the leaks."""
         import pandas as pd
         g = self.final.get("goroutines") if self.final else None
         cols = ["goid", "function", "wait_reason", "waiting_on", "since_ns"]
         if g is None or len(g) == 0:
             return pd.DataFrame(columns=cols)
-        sel = g[(g["status"] == 4) & ((g["flags"] & 1) == 0)]
+        # _Gwaiting, and _Gsyscall (pprof's goroutine profile shows "[syscall]")
+        sel = g[((g["status"] == 4) | (g["status"] == 3)) & ((g["flags"] & 1) == 0)]
         entries = np.asarray(self.final["func_entry"])
         names = self.final["func_names"]
         fn = [names[int(np.searchsorted(entries, pc, side="right")) - 1] for pc in sel["pc"]]
-        reasons = [_engine.WAIT_REASONS.get(int(w), str(int(w))) for w in sel["waitreason"]]
+        reasons = ["syscall" if int(st) == 3 else _engine.WAIT_REASONS.get(int(w), str(int(w)))
+                   for st, w in zip(sel["status"], sel["waitreason"])]
         objs = self.final.get("objects", {})
         on = [objs.get((r, int(o)), "") if o >= 0 else "" for r, o in
               zip(reasons, sel["waiting_on"])]

@@ -777,3 +777,16 @@ def test_gc_settings_round_trip_through_config_files(tmp_path):
         path = tmp_path / f"exp.{ext}"
         gc.save_config({"machine": m}, path)
         assert gc.load_config(path)["machine"] == m
+
+
+def test_goroutine_in_a_syscall_at_the_end_is_reported():
+    prog = gc.Program()
+    main = prog.func("main")
+    main.go("w").sleep(10 * US)
+    prog.func("w").compute(2 * US).syscall(100 * MS)
+    res = run(prog, procs=2)
+    assert res.status == "ok"
+    b = res.blocked
+    assert b["wait_reason"].tolist() == ["syscall"] and b["function"].tolist() == ["w"]
+    assert 2_000 <= b["since_ns"].iloc[0] < 10_000       # ns: it entered after its compute
+    assert "[syscall] main.w" in res.blocked_report()

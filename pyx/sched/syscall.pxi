@@ -16,6 +16,7 @@ cdef int64_t entersyscall(State *s, M *mp, int32_t mi, int64_t d) noexcept nogil
     cdef G *gp = getg(s, gi)
     acc_g(s, mp, gi, ACC_WRITE)                       # casgstatus(_Grunning, _Gsyscall)
     gp.status = _Gsyscall
+    gp.runnable_since = s.now                         # (since when, for goroutine reports)
     mp.oldp = mp.p
     mp.syscalltick = s.allp[mp.p].syscalltick
     s.c.syscalls += 1
