@@ -146,6 +146,56 @@ def cmd_strategies(args) -> int:
     return 0
 
 
+SCENARIOS = {
+    "shared-slice": ("shared_slice_incident", "the 72-hour incident: a locked append vs a "
+                     "channel and one collector"),
+    "leaky-pipeline": ("leaky_pipeline", "a consumer that stops early leaks every upstream "
+                       "sender"),
+    "context-leak": ("context_leak", "background goroutines that never watch their context vs "
+                     "a select on ctx.Done()"),
+    "per-p-counters": ("per_p_counters", "shared vs per-P vs padded per-P counters (false "
+                       "sharing)"),
+    "gc-stw": ("gc_stw_tail", "GC stop-the-world pauses under per-P and global queues"),
+}
+
+
+def cmd_scenario(args) -> int:
+    import textwrap
+    from . import scenarios
+    if args.name is None:
+        for name, (_, doc) in SCENARIOS.items():
+            print(f"{name}")
+            print(textwrap.fill(doc, width=92, initial_indent="    ", subsequent_indent="    "))
+        print("\nrun one with: gmpcore scenario NAME  (docs/scenarios.md explains each)")
+        return 0
+    fn = getattr(scenarios, SCENARIOS[args.name][0])
+    kw = {"seed": args.seed}
+    if args.procs is not None:
+        kw["procs"] = args.procs
+    out = fn(**kw)
+    if args.name == "leaky-pipeline":
+        print(out.blocked_report())
+        return 0
+    df = out.drop(columns=[c for c in ("timeseries",) if c in out.columns])
+    if args.json:
+        print(df.to_json(orient="records", indent=2))
+        return 0
+    # one row per metric, one column per variant
+    if df.columns[0] == "strategy":             # gc_stw_tail: one column per (strategy, gc)
+        names = [f"{s}{' +GC' if g else ''}" for s, g in zip(df["strategy"], df["gc"])]
+        metrics = list(df.columns[2:])
+    else:
+        names = [str(x) for x in df[df.columns[0]]]
+        metrics = list(df.columns[1:])
+    cells = [[_fmt(v.item() if hasattr(v, "item") else v) for v in df[m]] for m in metrics]
+    lw = max(len(m) for m in metrics)
+    widths = [max(len(n), *(len(r[i]) for r in cells)) for i, n in enumerate(names)]
+    print(" " * lw + "  " + "  ".join(n.rjust(w) for n, w in zip(names, widths)))
+    for m, r in zip(metrics, cells):
+        print(m.ljust(lw) + "  " + "  ".join(v.rjust(w) for v, w in zip(r, widths)))
+    return 0
+
+
 def _machine(args):
     from .config import Machine
     return Machine(procs=args.procs, cores=args.cores, sockets=args.sockets,
@@ -203,13 +253,22 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--no-progress", action="store_true", help="no progress bar")
     w.add_argument("--json", action="store_true", help="print every run as JSON records")
     w.set_defaults(func=cmd_sweep)
+    sc = sub.add_parser("scenario", help="run one of the seed article's incidents (no name: "
+                                         "list them)")
+    sc.add_argument("name", nargs="?", choices=sorted(SCENARIOS), default=None)
+    sc.add_argument("--procs", "-p", type=int, default=None,
+                    help="GOMAXPROCS (default: the scenario's own)")
+    sc.add_argument("--seed", type=int, default=1)
+    sc.add_argument("--json", action="store_true", help="machine-readable output")
+    sc.set_defaults(func=cmd_scenario)
     return p
 
 
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "procs", 1) < 1 or getattr(args, "procs", 1) > 1024:
+    procs = getattr(args, "procs", 1)
+    if procs is not None and not 1 <= procs <= 1024:
         parser.error(f"--procs must be between 1 and 1024, got {args.procs}")
     if getattr(args, "seed", 0) < 0:
         parser.error(f"--seed must be >= 0, got {args.seed}")

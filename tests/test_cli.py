@@ -38,6 +38,23 @@ def test_strategies_lists_every_preset(capsys):
         assert f"\n{name}\n" in "\n" + out
 
 
+def test_scenario_lists_and_runs_the_incidents(capsys):
+    from gmpcore.cli import SCENARIOS
+    assert main(["scenario"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"\n{name}\n" in "\n" + out for name in SCENARIOS)
+    assert main(["scenario", "per-p-counters"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["shared", "per-P", "padded"]
+    transfers = next(l for l in lines if l.startswith("line_transfers")).split()[1:]
+    assert int(transfers[2].replace(",", "")) * 100 < int(transfers[1].replace(",", ""))
+    assert main(["scenario", "context-leak", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["orphans"] for r in rows] == [200, 0]
+    assert main(["scenario", "leaky-pipeline"]) == 0
+    assert "[chan send] main.producer on src" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("args,message", [
     (["compare", "--goroutines", "-5"], "count must be a positive integer"),
     (["compare", "--goroutines", "lots"], "not a count"),
@@ -55,6 +72,8 @@ def test_strategies_lists_every_preset(capsys):
     (["compare", "--sockets", "3", "--procs", "16"], "Machine.sockets (3) must divide"),
     (["compare", "--cores", "999"], "Machine.cores must be between 1 and 256"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["scenario", "72h"], "invalid choice: '72h'"),
+    (["scenario", "gc-stw", "--procs", "0"], "--procs must be between 1 and 1024"),
 ])
 def test_bad_cli_input_exits_2_with_a_clear_message(args, message):
     r = run_cli(*args)
