@@ -366,6 +366,24 @@ class Result:
         from .export.perfetto import write_perfetto
         return write_perfetto(self, path, **kw)
 
+    @property
+    def goroutines(self):
+        """User goroutines alive at the end of the run, in allgs order: goid, function, state
+        (running, runnable, syscall, or the wait reason), parent goid, and for how long a
+        waiting one has waited (ns; NaN otherwise) -- the rows of a goroutine dump."""
+        import pandas as pd
+        from .export.dump import goroutine_records
+        names = self.final["func_names"] if self.final else []
+        clock = self.config.get("clock_ghz", 3.0)
+        cols = ["goid", "function", "state", "parent_goid", "waiting_ns"]
+        rows = [{"goid": r["goid"],
+                 "function": names[r["function"]] if 0 <= r["function"] < len(names) else "?",
+                 "state": r["state"], "parent_goid": r["parent_goid"],
+                 "waiting_ns": (r["waiting_cycles"] / clock if r["waiting_cycles"] is not None
+                                else float("nan"))}
+                for r in (goroutine_records(self) if self.final else [])]
+        return pd.DataFrame(rows, columns=cols)
+
     def goroutine_dump(self, snapshot: int | None = None, include_system: bool = False) -> str:
         """A debug=2 goroutine dump at the end of the run (or at scheddetail snapshot i);
         the one-frame stacks are synthesized (see gmpcore.export.dump)."""

@@ -126,11 +126,16 @@ def context_leak_program(requests: int = 200, watches: bool = False, timeout_us:
     work() } }`: it returns at the deadline.
 
     Requests arrive from the network (open arrivals); main serves `requests` of them, waits
-    1 ms more, and returns."""
+    1 ms more, and returns.  A metrics goroutine ticks every millisecond meanwhile, as servers'
+    tickers do (its timer also bounds sysmon's deep sleep while every P is idle)."""
     prog = Program()
     served = prog.waitgroup("served")
     main = prog.func("main")
+    main.go("metrics")
     main.wg_add(served, requests).wg_wait(served).sleep(1000 * US)
+    metrics = prog.func("metrics")
+    with metrics.loop(1_000_000):
+        metrics.sleep(Const(1000 * US)).compute(Const(US))
     prog.arrivals("handler", Exponential(interarrival_us * US), requests)
     h = prog.func("handler")
     h.with_timeout(Const(int(timeout_us * US))).go("background")
@@ -160,11 +165,13 @@ def context_leak(requests: int = 200, procs: int = 4, seed: int = 1, **kw):
         s = res.summary
         b = res.blocked
         served = res.marks["time_ns"]
+        live = res.goroutines
         rows.append({
             "variant": "after (select on ctx.Done())" if watches else "before (ctx never watched)",
             "status": s["status"],
-            "orphans": s["goroutines_live"],
-            "orphans_by_reason": b["wait_reason"].value_counts().to_dict() if len(b) else {},
+            "orphans": int((live["function"] == "background").sum()),
+            "orphans_by_reason": b[b["function"] == "background"]["wait_reason"]
+            .value_counts().to_dict(),
             "last_served_ms": float(served.max()) / 1e6 if len(served) else float("nan"),
             "latency_p99_us": s["latency_p99_ns"] / 1e3,
             "emulated_ms": s["emulated_ns"] / 1e6,

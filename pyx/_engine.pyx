@@ -165,7 +165,8 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
             continue
         if ev.kind == EV_SYSMON:
             s.bg_events -= 1
-            sysmon_tick(s)
+            if ev.id == s.sysmon_gen:               # (else superseded by a wake-up)
+                sysmon_tick(s)
             continue
         if ev.kind == EV_GC:
             gc_event(s, ev.id)

@@ -829,6 +829,9 @@ ctypedef struct State:
     int32_t *timers_cap
     int64_t starve_cycles    # sync.Mutex starvation threshold (1 ms) in cycles
     int32_t sysmon_m         # sysmon's M (-1: no sysmon)
+    int32_t sysmonwait       # sched.sysmonwait: sysmon in its deep sleep
+    int32_t sysmon_gen       # generation of sysmon's pending tick (a wake-up supersedes it)
+    int32_t sysmon_resume    # the next tick continues an iteration after the deep sleep
     int32_t sysmon_idle
     int64_t sysmon_delay     # cycles
     int64_t sysmon_min       # 20 us in cycles

@@ -25,6 +25,99 @@ P_IDLE, P_RUNNING = 0, 1
 # the trace event kinds, by name (the engine's ints, whatever they are)
 KIND = {name: k for k, name in _engine.TRACE_KINDS.items()}
 
+#: stop-the-world kinds (the STWBegin/STWEnd `reason`) -> Go's stwReason strings
+#: (runtime/proc.go stwReasonStrings)
+STW_KINDS = dict(getattr(_engine, "STW_KINDS", {}) or
+                 {1: "GC sweep termination", 2: "GC mark termination", 3: "GOMAXPROCS"})
+STW_GC_SWEEPTERM, STW_GC_MARKTERM, STW_GOMAXPROCS = 1, 2, 3
+
+
+def kind(name: str) -> int:
+    """The engine's int for event kind `name` (-1 if this engine does not record it)."""
+    return KIND.get(name, -1)
+
+
+def stw_kind_name(code: int) -> str:
+    return STW_KINDS.get(int(code), "unknown")
+
+
+def machine_attr(res, name: str, default=None):
+    """A Machine field of the run's configuration (a Machine or, from a saved config, a
+    dict)."""
+    m = (res.config or {}).get("machine")
+    if m is None:
+        return default
+    if isinstance(m, dict):
+        return m.get(name, default)
+    return getattr(m, name, default)
+
+
+def sysmon_thread(res) -> int | None:
+    """sysmon's M: runtime.main starts it right after m0 (newm(sysmon, nil)), so it is M1 when
+    the machine runs sysmon; None without sysmon."""
+    return 1 if machine_attr(res, "sysmon", True) else None
+
+
+def gomaxprocs_at_start(res, rec) -> int | None:
+    """GOMAXPROCS when the recording begins: the machine's procs for a recording from cycle 0;
+    for a window, the same when GOMAXPROCS never changed during the run, else unknown (None)."""
+    start = int(res.summary.get("procs", 0)) or None
+    if len(rec) == 0 or int(rec["time"][0]) == 0:
+        return start
+    final = res.summary.get("gomaxprocs")
+    if final is not None and int(final) == start and not (rec["kind"] == kind("ProcsChange")).any():
+        return start
+    return None
+
+
+def next_same(keys: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """For each event i, the index of the next event j > i with keys[j] == keys[i] (both valid),
+    or -1."""
+    nxt = np.full(len(keys), -1, np.int64)
+    idx = np.nonzero(valid)[0]
+    if len(idx) < 2:
+        return nxt
+    order = idx[np.argsort(keys[idx], kind="stable")]
+    same = keys[order[1:]] == keys[order[:-1]]
+    nxt[order[:-1][same]] = order[1:][same]
+    return nxt
+
+
+def syscall_exits_reacquiring(rec) -> set[int]:
+    """Indices of the GoSyscallEnd events with reason 1 (the P was taken during the call) after
+    which the same M gets a P and goes on running the G: exitsyscallTryGetP found one (its old
+    P back from a thread in a syscall, or an idle P), so the next event on that M is its
+    ProcStart and the G is not started again by a GoStart.  The others went through
+    exitsyscallNoP: the G is on the global queue and a later GoStart runs it."""
+    k_end = kind("GoSyscallEnd")
+    if len(rec) == 0 or k_end < 0:
+        return set()
+    k = rec["kind"]
+    sel = np.nonzero((k == k_end) & (rec["reason"] == 1))[0]
+    if len(sel) == 0:
+        return set()
+    m, goid = rec["m"], rec["goid"]
+    nxt_m = next_same(m, m >= 0)
+    nxt_g = next_same(goid, goid > 0)
+    k_pstart, k_gstart = kind("ProcStart"), kind("GoStart")
+    k_create, k_unblock = kind("GoCreate"), kind("GoUnblock")
+    out = set()
+    for i in sel.tolist():
+        j = int(nxt_m[i])
+        if j < 0 or k[j] != k_pstart:
+            continue
+        jg = int(nxt_g[i])
+        if jg >= 0:
+            if k[jg] != k_gstart:            # the G's next event is not a (re)start: it ran on
+                out.add(i)
+            continue
+        # the G has no later event: it kept running unless the M's next one starts another G
+        j2 = int(nxt_m[j])
+        g = int(goid[i])
+        if j2 < 0 or (k[j2] in (k_create, k_unblock) and int(rec["arg"][j2]) == g):
+            out.add(i)
+    return out
+
 
 def wait_reason_name(code: int) -> str:
     """Go's waitReason string for the engine's wait-reason code."""

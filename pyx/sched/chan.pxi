@@ -104,20 +104,26 @@ cdef int32_t sudog_claim(State *s, int32_t i) noexcept nogil:
     # the waker has dequeued sudog i: its G is done waiting.  A select's G leaves all its other
     # queues now (Go does it in selectgo pass 3 under every channel lock; the woken G still
     # pays for those locks when it resumes) and remembers which case won.  Returns the G.
-    cdef int32_t gi = s.sudogs[i].g, j, nxt
-    cdef G *gp = getg(s, gi)
+    cdef int32_t gi = s.sudogs[i].g
     if s.sudogs[i].casei >= 0:
-        gp.wait_start = s.sudogs[i].casei
-        gp.flags |= G_FLAG_SELWOKE
-        j = gp.waiting_on                      # the select's sudog list
-        while j != -1:
-            nxt = s.sudogs[j].waitlink
-            sq_unlink(s, j)
-            sudog_free(s, j)
-            j = nxt
+        sel_won(s, getg(s, gi), s.sudogs[i].casei)
     else:
         sudog_free(s, i)
     return gi
+
+
+cdef void sel_won(State *s, G *gp, int32_t casei) noexcept nogil:
+    # a parked select is over: case `casei` won; every sudog of the select (gp.waiting_on's
+    # waitlink list) leaves its channel's queue
+    cdef int32_t j = gp.waiting_on, nxt
+    while j != -1:
+        nxt = s.sudogs[j].waitlink
+        sq_unlink(s, j)
+        sudog_free(s, j)
+        j = nxt
+    gp.waiting_on = -1
+    gp.wait_start = casei
+    gp.flags |= G_FLAG_SELWOKE
 
 
 cdef inline void recv_from(State *s, Chan *c, int32_t sgi, G *gp) noexcept nogil:

@@ -39,21 +39,26 @@ cdef inline void count_created(State *s) noexcept nogil:
         s.c.max_live = s.sched.ngoroutines
 
 
-cdef void goready1(State *s, M *mp, int32_t gi) noexcept nogil:
-    # goready(gp): _Gwaiting -> _Grunnable, runqput(current P, gp, next=true).  The caller
-    # follows with MS_AFTERPUT (the global-queue flush and wakep).
+cdef void gwake(State *s, M *mp, int32_t gi) noexcept nogil:
+    # _Gwaiting -> _Grunnable (ready, injectglist's casgstatus), made by M mp; the caller puts
+    # the G on a run queue
     cdef G *gp = getg(s, gi)
     acc_g(s, mp, gi, ACC_WRITE)
     gp.status = _Grunnable
     gp.waitreason = waitReasonZero
     gp.waiting_on = -1
     gp.runnable_since = s.now
-    if mp.curg >= 0:
-        trace_ev(s, TE_GO_UNBLOCK, gp.goid, getg(s, mp.curg).goid, mp.p, mp.id, 0)
-    else:
-        trace_ev(s, TE_GO_UNBLOCK, gp.goid, 0, mp.p, mp.id, 0)
-    runqput(s, mp, &s.allp[mp.p], gi, PUT_READY)
+    gp.schedlink = -1
+    trace_ev(s, TE_GO_UNBLOCK, gp.goid, getg(s, mp.curg).goid if mp.curg >= 0 else 0, mp.p,
+             mp.id, 0)
     s.c.readies += 1
+
+
+cdef void goready1(State *s, M *mp, int32_t gi) noexcept nogil:
+    # goready(gp): _Gwaiting -> _Grunnable, runqput(current P, gp, next=true).  The caller
+    # follows with MS_AFTERPUT (the global-queue flush and wakep).
+    gwake(s, mp, gi)
+    runqput(s, mp, &s.allp[mp.p], gi, PUT_READY)
 
 
 cdef void gstop(State *s, M *mp, int32_t gi, int32_t reason) noexcept nogil:

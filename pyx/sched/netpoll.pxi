@@ -37,20 +37,12 @@ cdef int32_t netpoll(State *s, M *mp, int32_t *tail, int32_t *n, bint lastpoll) 
     # netpoll(0): the ready goroutines (at most 128), made _Grunnable, as a list linked through
     # schedlink in the order their descriptors became ready; returns its head (-1: none)
     cdef int32_t head = -1, gi, k = 0
-    cdef G *gp
     tail[0] = -1
     if lastpoll:
         s.lastpoll = s.now          # (sched.lastpoll: the blocking poll and sysmon's, not step 9)
     while k < NETPOLL_BATCH and netpoll_due(s):
         gi = timer_pop(s, s.netpoll_hp)
-        gp = getg(s, gi)
-        acc_g(s, mp, gi, ACC_WRITE)
-        gp.status = _Grunnable
-        gp.waitreason = waitReasonZero
-        gp.waiting_on = -1
-        gp.runnable_since = s.now
-        gp.schedlink = -1
-        trace_ev(s, TE_GO_UNBLOCK, gp.goid, 0, mp.p, mp.id, 0)
+        gwake(s, mp, gi)
         if head == -1:
             head = gi
         else:
@@ -59,7 +51,6 @@ cdef int32_t netpoll(State *s, M *mp, int32_t *tail, int32_t *n, bint lastpoll) 
         k += 1
     s.netpoll_waiters -= k
     s.c.netpoll_ready += k
-    s.c.readies += k
     if k:
         s.c.netpoll_polls += 1
     n[0] = k

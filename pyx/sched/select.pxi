@@ -212,7 +212,7 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
 cdef bint sel_timeout(State *s, int32_t gi, int64_t when) noexcept nogil:
     # a select's timeout timer fired: it wins if the G still waits in that select
     cdef G *gp = getg(s, gi)
-    cdef int32_t base, n, i, j, nxt, kind, won
+    cdef int32_t base, n, i, kind, won
     if gp.status != _Gwaiting or gp.waitreason != waitReasonSelect or gp.wait_start != when:
         return False                                  # stale: the select ended another way
     base = gp.pc
@@ -227,14 +227,6 @@ cdef bint sel_timeout(State *s, int32_t gi, int64_t when) noexcept nogil:
             won = i
     if won == -1:
         return False
-    j = gp.waiting_on
-    while j != -1:
-        nxt = s.sudogs[j].waitlink
-        sq_unlink(s, j)
-        sudog_free(s, j)
-        j = nxt
-    gp.waiting_on = -1
     gp.val = 0
-    gp.wait_start = won
-    gp.flags |= G_FLAG_SELWOKE
+    sel_won(s, gp, won)
     return True

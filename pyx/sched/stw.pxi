@@ -197,6 +197,8 @@ cdef void start_the_world(State *s) noexcept nogil:
             startm_wake(s, mp, i, 0, s.now)
     trace_ev(s, TE_STW_END, 0, 0, own, mi if mi >= 0 else s.gc_m, s.stw_kind)
     s.gcwaiting = 0
+    if s.sysmonwait:
+        sysmon_wake(s)
     s.stw_m = -1
     s.c.stw_pause_cycles += pause
     if pause > s.c.stw_pause_max:
@@ -325,21 +327,16 @@ cdef int64_t op_alloc(State *s, M *mp, int32_t mi, int64_t nbytes) noexcept nogi
 cdef void gcsema_release(State *s) noexcept nogil:
     # the GC cycle ended: its waiters (GOMAXPROCS callers) are readied, injected from the
     # controller's thread (no P): the global queue, an idle P started for each
-    cdef int32_t n = 0, gi = s.gcsema_head
-    cdef G *gp
+    cdef int32_t n = 0, gi = s.gcsema_head, nxt
     cdef M *mp = &s.allm[s.gc_m]
     if gi == -1:
         return
     while gi != -1:
-        gp = getg(s, gi)
-        gp.status = _Grunnable
-        gp.waitreason = waitReasonZero
-        gp.waiting_on = -1
-        gp.runnable_since = s.now
-        trace_ev(s, TE_GO_UNBLOCK, gp.goid, 0, -1, s.gc_m, 0)
-        s.c.readies += 1
+        nxt = getg(s, gi).schedlink
+        gwake(s, mp, gi)
+        getg(s, gi).schedlink = nxt                   # (the list stays linked for the batch)
         n += 1
-        gi = gp.schedlink
+        gi = nxt
     globrunqputbatch(s, mp, s.gcsema_head, s.gcsema_tail, n)
     s.gcsema_head = -1
     s.gcsema_tail = -1

@@ -21,6 +21,8 @@ cdef int64_t entersyscall(State *s, M *mp, int32_t mi, int64_t d) noexcept nogil
     mp.syscalltick = s.allp[mp.p].syscalltick
     s.c.syscalls += 1
     trace_ev(s, TE_SYSCALL, gp.goid, 0, mp.p, mi, 0)
+    if s.sysmonwait:
+        sysmon_wake(s)                                # "if sched.sysmonwait: wake sysmon"
     mp.state = MS_EXITSYSCALL
     if s.gcwaiting:
         entersyscall_gcwait(s, mp, mi)                # the stopper is waiting for this P
@@ -67,6 +69,8 @@ cdef int64_t exitsyscall_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     if pi != -1:
         acquirep(s, mi, pi)
         s.c.syscall_reacquire += 1
+        if s.sysmonwait:
+            sysmon_wake(s)                            # exitsyscallTryGetP took an idle P
         mp.state = MS_RUN
         return unlock(s, mp, s.cost.lock) + s.cost.exitsyscall
     # exitsyscallNoP: _Grunnable, dropg, globrunqput (the tail), unlock, stopm

@@ -3,12 +3,51 @@
 # G that has held its P for a whole time slice (forcePreemptNS = 10 ms) without a schedtick
 # change.  Preemption is asynchronous: the signal interrupts the G's compute step after
 # CostModel.preempt_signal cycles, and gopreempt_m puts the G on the global queue tail with the
-# rest of its compute still to do.  (Syscall retakes are not modelled yet: retake returns 0.)
+# rest of its compute still to do.  retake (sched/syscall.pxi) also takes Ps from long system
+# calls.  When every P is idle (or the world is stopping), sysmon sleeps deeply -- until the
+# next timer, at most forcegcperiod/2 -- and is woken early by entersyscall, by exitsyscall
+# taking an idle P, or by startTheWorld, which reset its back-off (`if syscallWake { idle = 0;
+# delay = 20 }`).  (Go skips the deep sleep under GODEBUG=schedtrace; the emulator always
+# sleeps.)
+
+cdef inline void sysmon_push(State *s, int64_t when) noexcept nogil:
+    heap_push(s, when, EV_SYSMON, s.sysmon_gen)
+    s.bg_events += 1
+
+
+cdef void sysmon_wake(State *s) noexcept nogil:
+    # notewakeup(&sched.sysmonnote): the deep sleep ends now; the iteration goes on with a
+    # reset back-off
+    if not s.sysmonwait:
+        return
+    s.sysmonwait = 0
+    s.sysmon_gen += 1                            # the sleeping tick is superseded
+    s.sysmon_idle = 0
+    s.sysmon_delay = s.sysmon_min
+    s.sysmon_resume = 1
+    sysmon_push(s, s.now + s.cost.futex_wake)
+
 
 cdef void sysmon_tick(State *s) noexcept nogil:
     cdef int32_t pi, retaken = 0
     cdef bint sysretake
     cdef P *pp
+    cdef int64_t next_t, sleep
+    if s.sysmonwait:
+        s.sysmonwait = 0                         # slept until the timer: no syscallWake
+        s.sysmon_resume = 1
+    if not s.sysmon_resume and (s.gcwaiting or s.sched.npidle == s.sched.gomaxprocs):
+        # deep sleep until the next timer (timeSleepUntil), at most forcegcperiod / 2
+        next_t = next_timer(s)
+        if next_t == 0 or next_t > s.now:
+            sleep = 6000 * s.sysmon_max          # forcegcperiod / 2 = 60 s (sysmon_max: 10 ms)
+            if next_t != 0 and next_t - s.now < sleep:
+                sleep = next_t - s.now
+            s.sysmonwait = 1
+            if s.heap_n > s.bg_events:
+                sysmon_push(s, s.now + sleep)
+            return
+    s.sysmon_resume = 0
     s.c.sysmon_ticks += 1
     if s.netpoll_waiters > 0:
         sysmon_netpoll(s)
@@ -38,8 +77,7 @@ cdef void sysmon_tick(State *s) noexcept nogil:
     if s.sysmon_delay > s.sysmon_max:
         s.sysmon_delay = s.sysmon_max
     if s.heap_n > s.bg_events:                   # only while something else can happen
-        heap_push(s, s.now + s.sysmon_delay, EV_SYSMON, 0)
-        s.bg_events += 1
+        sysmon_push(s, s.now + s.sysmon_delay)
 
 
 cdef void preemptone(State *s, P *pp) noexcept nogil:
