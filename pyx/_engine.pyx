@@ -143,7 +143,12 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
         if s.events >= stop_at:
             return 0
         if s.heap_n <= s.bg_events:
-            s.status = ST_DEADLOCK          # every M parked: all goroutines are asleep
+            # every M parked: all goroutines are asleep -- unless a timer or a network wait is
+            # pending, which some M should be waiting for (checkdead: "any P with timers")
+            if next_timer(s) != 0 or s.ntimers[s.netpoll_hp] > 0:
+                fail(s, ERR_INVARIANT, 50)
+                return 0
+            s.status = ST_DEADLOCK
             return 0
         if s.heap[0].time > s.max_cycles:
             s.status = ST_MAX_CYCLES

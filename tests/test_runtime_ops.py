@@ -790,3 +790,21 @@ def test_goroutine_in_a_syscall_at_the_end_is_reported():
     assert b["wait_reason"].tolist() == ["syscall"] and b["function"].tolist() == ["w"]
     assert 2_000 <= b["since_ns"].iloc[0] < 10_000       # ns: it entered after its compute
     assert "[syscall] main.w" in res.blocked_report()
+
+
+def test_timers_left_after_a_gc_pause_are_still_served():
+    # regression (found by fuzzing): the M blocked in netpoll wakes for a timer while the world
+    # is stopped, finds no P and parks (it may not poll while gcwaiting); startTheWorld's
+    # wakep must start a spinner that goes back to waiting for timers, or the run ends as a
+    # false "deadlock" with the sleeper still asleep
+    prog = gc.Program()
+    done = prog.chan("done")
+    main = prog.func("main")
+    main.go("sleeper").recv(done).mark("done")
+    prog.func("sleeper").sleep(100 * US).sleep(100 * US).send(done, 1)
+    m = gc.Machine(procs=1, gc_period_ns=95_000, gc_sweepterm_ns=20_000, gc_mark_ns=20_000,
+                   gc_markterm_ns=20_000)
+    res = gc.run(prog, machine=m, record=True, check_every=1)
+    assert res.status == "ok"
+    assert res.summary["stw_count"] >= 2
+    assert 200 * US <= res.marks["time_cycles"].iloc[0] < 260 * US

@@ -203,8 +203,9 @@ cdef void start_the_world(State *s) noexcept nogil:
     s.c.stw_pause_cycles += pause
     if pause > s.c.stw_pause_max:
         s.c.stw_pause_max = pause
-    # wakep: one spinner for the work that piled up on the global queue
-    if s.sched.npidle > 0 and s.sched.nmspinning == 0 and s.sched.runqsize > 0:
+    # wakep(): a spinner for any excess work -- the global queue, or timers that now need an M
+    # to wait for them in netpoll (the Ms that stopped for the world did not)
+    if s.sched.npidle > 0 and s.sched.nmspinning == 0:
         pi = pidleget(s, mp)
         s.sched.nmspinning += 1
         startm_wake(s, mp, pi, 1, s.now)
