@@ -15,8 +15,17 @@ without the GIL.  Layout of this extension:
     sched/runq.pxi      per-P rings: runqput, runqputslow, steal copy
     sched/proc.pxi      Ms' micro-steps: schedule, findRunnable, stealWork, wakep, startm, stopm
     sched/interp.pxi    goroutine bytecode: compute, go, WaitGroup, mark, loops, Gosched, exit
-    sched/arrivals.pxi  open arrivals: goroutines injected from outside the Ps
     sched/check.pxi     the scheduler invariants, checked on demand
+    sched/arrivals.pxi  open arrivals: goroutines injected from outside the Ps
+    sched/chan.pxi      channels: sudog wait queues, chansend / chanrecv / closechan
+    sched/select.pxi    selectgo: channel, timeout, ctx.Done() and default cases
+    sched/mutex.pxi     sync.Mutex (normal and starvation modes) over a sema queue
+    sched/rwmutex.pxi   sync.RWMutex
+    sched/timers.pxi    per-P timer heaps, checkTimers, the M blocked in netpoll
+    sched/sysmon.pxi    sysmon: time-slice preemption, back-off, deep sleep
+    sched/syscall.pxi   entersyscall / exitsyscall, retake, handoffp
+    sched/netpoll.pxi   the netpoller: IO waits, netpoll(0), injectglist
+    sched/stw.pxi       stop-the-world: GC pauses, GOMAXPROCS (procresize)
 """
 cimport cython
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t, INT64_MAX
