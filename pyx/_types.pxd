@@ -101,6 +101,8 @@ cdef enum:
     G_FLAG_RESUME = 16      # preempted mid-compute: wait_start holds the cycles left
     G_FLAG_PREEMPT = 32     # gp.preempt: stop at the next safe point (sync preemption)
     G_FLAG_SELWOKE = 64     # woken in a select: wait_start holds the index of the case won
+    G_FLAG_SEMRETRY = 128   # woken from an RWMutex semaphore: retry cansemacquire (the count
+                            # was not handed to it: semrelease handoff=false)
 
 # ---------------------------------------------------------------------------------------------
 # A processor.  The ring itself lives in a separate buffer (Engine.runq_buf) so its capacity is
@@ -265,6 +267,8 @@ ctypedef struct RWMutex:
     int32_t rsemtail
     int32_t wsemhead        # writerSem: the writer waiting for departing readers
     int32_t wsemtail
+    int32_t rsem            # the semaphores' counts (runtime/sema.go: *addr)
+    int32_t wsem
     int32_t line            # cache line of readerCount / readerWait
     int64_t rlocks
     int64_t wlocks
