@@ -87,10 +87,16 @@ def build_cmd_programs(go: str, workdir: Path, gocache: Path, names=PROGRAMS) ->
 
 @pytest.fixture(scope="session")
 def go_cmd_binaries(go_toolchain, tmp_path_factory):
+    return build_for_session(go_toolchain, tmp_path_factory, PROGRAMS, "go-oracle-blocking")
+
+
+def build_for_session(go_toolchain, tmp_path_factory, names, tag) -> dict:
+    """The body of each oracle file's session fixture: build its programs once, or fail the
+    tests that need them with the build error."""
     go, gocache = go_toolchain
-    workdir = tmp_path_factory.mktemp("go-oracle-blocking")
+    workdir = tmp_path_factory.mktemp(tag)
     try:
-        return build_cmd_programs(go, workdir, gocache)
+        return build_cmd_programs(go, workdir, gocache, names=names)
     except oracle.GoBuildError as e:
         pytest.fail(str(e), pytrace=False)
 

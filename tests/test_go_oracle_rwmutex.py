@@ -44,7 +44,7 @@ import pytest
 
 import gmpcore as gc
 import go_oracle as oracle
-from test_go_oracle_blocking import (_marks, build_cmd_programs, check_against_go, emulate,
+from test_go_oracle_blocking import (_marks, build_for_session, check_against_go, emulate,
                                      run_go_clean)
 
 pytestmark = pytest.mark.go
@@ -58,12 +58,7 @@ def clean(meta):
 
 @pytest.fixture(scope="session")
 def go_rwmutex_binaries(go_toolchain, tmp_path_factory):
-    go, gocache = go_toolchain
-    workdir = tmp_path_factory.mktemp("go-oracle-rwmutex")
-    try:
-        return build_cmd_programs(go, workdir, gocache, names=PROGRAMS)
-    except oracle.GoBuildError as e:
-        pytest.fail(str(e), pytrace=False)
+    return build_for_session(go_toolchain, tmp_path_factory, PROGRAMS, "go-oracle-rwmutex")
 
 
 # -- 1. readers and writers, each holding the lock across Gosched ---------------------------------

@@ -41,8 +41,7 @@ from itertools import accumulate
 import pytest
 
 import gmpcore as gc
-import go_oracle as oracle
-from test_go_oracle_blocking import MS, _marks, build_cmd_programs, check_against_go, emulate
+from test_go_oracle_blocking import MS, _marks, build_for_session, check_against_go, emulate
 
 pytestmark = pytest.mark.go
 
@@ -52,12 +51,7 @@ PROGRAMS = ("selectpoll", "selectsend", "selectmulti", "selectblock", "selectrel
 
 @pytest.fixture(scope="session")
 def go_select_binaries(go_toolchain, tmp_path_factory):
-    go, gocache = go_toolchain
-    workdir = tmp_path_factory.mktemp("go-oracle-select")
-    try:
-        return build_cmd_programs(go, workdir, gocache, names=PROGRAMS)
-    except oracle.GoBuildError as e:
-        pytest.fail(str(e), pytrace=False)
+    return build_for_session(go_toolchain, tmp_path_factory, PROGRAMS, "go-oracle-select")
 
 
 # -- 1. select with default on both ends of a buffered channel ------------------------------------

@@ -52,8 +52,7 @@ from collections import Counter
 import pytest
 
 import gmpcore as gc
-import go_oracle as oracle
-from test_go_oracle_blocking import (MS, _marks, build_cmd_programs, check_against_go, emulate,
+from test_go_oracle_blocking import (MS, _marks, build_for_session, check_against_go, emulate,
                                      fit_marks, run_go_clean)
 
 pytestmark = pytest.mark.go
@@ -67,12 +66,7 @@ TIME_SLICE_US = 10_000               # forcePreemptNS
 
 @pytest.fixture(scope="session")
 def go_syscall_binaries(go_toolchain, tmp_path_factory):
-    go, gocache = go_toolchain
-    workdir = tmp_path_factory.mktemp("go-oracle-syscall")
-    try:
-        return build_cmd_programs(go, workdir, gocache, names=PROGRAMS)
-    except oracle.GoBuildError as e:
-        pytest.fail(str(e), pytrace=False)
+    return build_for_session(go_toolchain, tmp_path_factory, PROGRAMS, "go-oracle-syscall")
 
 
 def times_of(meta, prefix):
