@@ -57,25 +57,30 @@ cdef int32_t netpoll(State *s, M *mp, int32_t *tail, int32_t *n, bint lastpoll) 
     return head
 
 
-cdef int64_t netpoll_findrunnable(State *s, M *mp, int32_t mi) noexcept nogil:
-    # findRunnable step 9: run the first ready G; injectglist(the rest) with a P: as many as
-    # there are idle Ps go to the global queue (the M's batch, put under sched.lock, then
-    # wakep starts a spinner for them), the others to this P's ring
-    cdef int32_t tail, n, gi, x, k
-    cdef int32_t head = netpoll(s, mp, &tail, &n, False)
-    cdef P *pp = &s.allp[mp.p]
-    gi = head
-    x = getg(s, gi).schedlink
-    getg(s, gi).schedlink = -1
-    k = s.sched.npidle if s.sched.npidle < n - 1 else n - 1
+cdef int32_t inject_rest(State *s, M *mp, P *pp, int32_t head, int32_t n) noexcept nogil:
+    # injectglist with a P, for the ready list after its first G: as many as there are idle Ps
+    # go to the M's global batch, the others to pp's ring (a full ring spills to the batch
+    # too).  Returns the first G (to run) and leaves the batch for the caller to put.
+    cdef int32_t x = getg(s, head).schedlink, nxt
+    cdef int32_t k = s.sched.npidle if s.sched.npidle < n - 1 else n - 1
+    getg(s, head).schedlink = -1
     while x != -1:
-        head = getg(s, x).schedlink
+        nxt = getg(s, x).schedlink
         if k > 0:
             gbatch_add(s, mp, x)
             k -= 1
         else:
             runqput(s, mp, pp, x, PUT_PLAIN)
-        x = head
+        x = nxt
+    return head
+
+
+cdef int64_t netpoll_findrunnable(State *s, M *mp, int32_t mi) noexcept nogil:
+    # findRunnable step 9: run the first ready G, inject the rest; the batch is put under
+    # sched.lock by MS_AFTERPUT, whose wakep starts a spinner for it
+    cdef int32_t tail, n
+    cdef int32_t head = netpoll(s, mp, &tail, &n, False)
+    cdef int32_t gi = inject_rest(s, mp, &s.allp[mp.p], head, n)
     mp.arg = gi
     mp.arg2 = 0
     ret_push(mp, MS_EXECUTE)
@@ -87,9 +92,8 @@ cdef int64_t poll_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     # findRunnable step 16 after netpoll(delay) returned: lock; pidleget; unlock.  No P: the Gs
     # go to the global queue.  With a P: run the first, inject the rest (global queue and
     # startIdle for the idle Ps, this P's ring for the others).
-    cdef int32_t tail = -1, n = 0, head = -1, pi, gi, x, k
+    cdef int32_t tail = -1, n = 0, head = -1, pi, gi, k
     cdef int64_t cost
-    cdef P *pp
     lock_granted(s, &s.schedlock, mi)
     if netpoll_due(s):
         head = netpoll(s, mp, &tail, &n, True)
@@ -109,26 +113,15 @@ cdef int64_t poll_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         becomeSpinning(s, mp)
         mp.state = MS_FR_TOP
         return cost
-    pp = &s.allp[pi]
-    gi = head
-    x = getg(s, gi).schedlink
-    getg(s, gi).schedlink = -1
-    k = s.sched.npidle if s.sched.npidle < n - 1 else n - 1
+    k = s.sched.npidle if s.sched.npidle < n - 1 else n - 1     # Gs for the idle Ps
+    gi = inject_rest(s, mp, &s.allp[pi], head, n)
     cost = s.cost.lock + n * s.cost.ready
-    while x != -1:
-        head = getg(s, x).schedlink
-        if k > 0:
-            globrunqputbatch(s, mp, x, x, 1)
-            start_idle(s, mp, 1, s.now + s.step_acc + cost)
-            k -= 1
-        else:
-            runqput(s, mp, pp, x, PUT_PLAIN)          # (a full ring spills to mp's batch)
-        x = head
-    if mp.gbatch_n > 0:
+    if mp.gbatch_n > 0:                               # sched.lock is held: put the batch now
         globrunqputbatch(s, mp, mp.gbatch_head, mp.gbatch_tail, mp.gbatch_n)
         mp.gbatch_n = 0
         mp.gbatch_head = -1
         mp.gbatch_tail = -1
+    start_idle(s, mp, k, s.now + s.step_acc + cost)
     cost = unlock(s, mp, cost)
     return to_execute(mp, gi, 0, cost)
 

@@ -311,6 +311,15 @@ cdef void startm_wake(State *s, M *mp, int32_t pi, int32_t spinning,
     m_push(s, when + delay, nmi)
 
 
+cdef int64_t stopm_park(State *s, M *mp, int32_t mi) noexcept nogil:
+    # stopm's end, sched.lock held: mput, unlock, sleep on m.park until startm
+    mput(s, mi)
+    mp.idle_since = s.now + unlock(s, mp, s.cost.lock)
+    mp.state = MS_PARKED
+    s.c.stopm += 1
+    return -1
+
+
 cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     cdef M *mp = &s.allm[mi]
     cdef int32_t st = mp.state
@@ -610,12 +619,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
             # block in netpoll until the next timer instead of sleeping on m.park
             unlock(s, mp, s.cost.lock)
             return -1
-        mput(s, mi)
-        cost = unlock(s, mp, s.cost.lock)
-        mp.state = MS_PARKED
-        mp.idle_since = s.now + cost
-        s.c.stopm += 1
-        return -1
+        return stopm_park(s, mp, mi)
 
     elif st == MS_WAKE:
         # woken by startm (or a new thread's mstart): acquirep(nextp), then findRunnable

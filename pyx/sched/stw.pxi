@@ -213,26 +213,12 @@ cdef void start_the_world(State *s) noexcept nogil:
 
 cdef int64_t gcstopm_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     # MS_GCSTOPM_LOCKED: gcstopm under sched.lock: P -> _Pgcstop, stopwait--, stopm
-    cdef int32_t pi
-    cdef int64_t cost
+    # (an M reaches it from findRunnable's top, with its P, while gcwaiting is set)
     lock_granted(s, &s.schedlock, mi)
     if mp.spinning:
         stopSpinning(s, mp)
-    if mp.p >= 0:
-        pi = releasep(s, mi)
-        s.allp[pi].status = _Pgcstop
-        if s.gcwaiting:
-            s.stopwait -= 1
-            if s.stopwait == 0:
-                world_stopped(s)
-        else:
-            pidleput(s, mp, pi)                       # (cannot happen: gcwaiting was set)
-    mput(s, mi)
-    cost = unlock(s, mp, s.cost.lock)
-    mp.state = MS_PARKED
-    mp.idle_since = s.now + cost
-    s.c.stopm += 1
-    return -1
+    gcstop_p(s, releasep(s, mi))
+    return stopm_park(s, mp, mi)
 
 
 cdef void gc_event(State *s, int32_t id) noexcept nogil:
