@@ -260,15 +260,17 @@ def fit_report(case: str, fits: list[Fit]) -> str:
     return f"{case}: " + "; ".join(parts)
 
 
-def assert_fits(case: str, fits: list[Fit]) -> None:
+def assert_fits(case: str, fits: list[Fit]) -> list[Fit]:
     """The oracle's verdict.  Every Go order should fit -- except that a loaded machine can
     stall the Go process (for over 10 ms, and sysmon preempts a goroutine mid-run; or around a
     timer or a system call) in ways no emulated start_schedtick can give, and the programs'
     own "disturbed run" filters cannot catch them all.  So: Go's most common order must fit,
-    and so must at least 4 runs in 5.  (`fits` is most common first.)"""
+    and so must at least 4 runs in 5.  (`fits` is most common first.)  Returns the fits that
+    gmpcore reproduced -- the Go orders the tests' further checks look at."""
     runs = sum(f.times_seen for f in fits)
     fitted = sum(f.times_seen for f in fits if f.schedticks)
     assert fits[0].schedticks and fitted >= 0.8 * runs, mismatch_message(case, fits)
+    return [f for f in fits if f.schedticks]
 
 
 def mismatch_message(case: str, fits: list[Fit]) -> str:

@@ -54,8 +54,7 @@ def check_against_go(case, binary, args, prog, fmt, record_property):
     report = oracle.fit_report(case, fits)
     print(report)
     record_property("go_schedtick_fit", report)
-    oracle.assert_fits(case, fits)
-    return fits
+    return oracle.assert_fits(case, fits)
 
 
 # -- 1. spawn N from main ------------------------------------------------------------------------

@@ -412,7 +412,7 @@ def test_select_timeout(go_select_binaries, record_property, timeout, sleeps):
                             valid=lambda meta: (meta["unsent"] == 0
                                                 and meta["min_margin_us"] >= 1000
                                                 and meta["max_late_us"] < 1000))
-    for f in fits:
+    for f in fits:                   # (the orders gmpcore reproduced: see go_oracle.assert_fits)
         assert list(f.go_order) == expected
     res = emulate(prog, 0)
     assert res.summary["emulated_ns"] == pytest.approx(sum(sleeps) * 1e6, rel=0.01)
