@@ -1,8 +1,8 @@
 # The scheduler as micro-steps of M actors (runtime/proc.go: schedule, findRunnable, stealWork,
 # runqgrab, execute, wakep, startm, stopm).
 #
-# m_step(s, mi) performs the step named by m.state at cycle s.now, sets the next state and
-# returns the cycles until that next step (or -1 when the M waits: parked on sched.midle, or
+# Each MS_* state has a function here (m_step in sched/loop.pxi dispatches on m.state) that
+# performs the step at cycle s.now, sets the next state and returns the cycles until that next step (or -1 when the M waits: parked on sched.midle, or
 # queued on a lock, which schedules it at hand-off).  Effects of a step happen at the cycle of
 # the step; a load in one step and the CAS in a later step are separated by that step's cost, so
 # other Ms can move a runqhead in between and make the CAS fail, as on real hardware.
@@ -320,372 +320,367 @@ cdef int64_t stopm_park(State *s, M *mp, int32_t mi) noexcept nogil:
     return -1
 
 
-cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
-    cdef M *mp = &s.allm[mi]
-    cdef int32_t st = mp.state
-    mp.in_compute = 0
-    cdef P *pp
-    cdef P *victim
+cdef inline int64_t stw_start_step(State *s, M *mp, int32_t mi) noexcept nogil:
+    # the world is stopped (for a GOMAXPROCS change): procresize, start it, go on
+    start_the_world(s)
+    mp.state = MS_RUN
+    return s.cost.lock + s.sched.gomaxprocs * s.cost.wakep
+
+
+cdef inline int64_t rtlock_locked(State *s, M *mp, int32_t mi) noexcept nogil:
+    # a runtime lock granted: hold it for the instruction's distribution, then unlock
     cdef G *gp
-    cdef int32_t gi, pi
-    cdef int64_t cost, k
-    cdef uint32_t r
-    cdef bint ok
+    cdef int64_t k
+    lock_granted(s, &s.locks[mp.lock_id], mi)
+    gp = getg(s, mp.curg)
+    k = sample_dist(s, s.code[gp.pc * INSTR_WIDTH + 2])
+    gp.pc += 1
+    s.pstats[mp.p].busy_cycles += k
+    mp.state = MS_RUN
+    return unlock_id(s, mp, k)
 
-    if st == MS_RUN:
-        return interp(s, mp, mi)
 
-    elif st == MS_SCHEDULE:
-        s.c.schedules += 1
-        return fr_top(s, mp, mi, s.cost.schedule)
+cdef inline int64_t fr_fair_locked(State *s, M *mp, int32_t mi) noexcept nogil:
+    # findRunnable step 4 under sched.lock: one G from the global queue (schedtick % 61)
+    cdef int32_t gi
+    cdef int64_t cost
+    lock_granted(s, &s.schedlock, mi)
+    gi = globrunqget(s, mp, &s.allp[mp.p], 1)
+    cost = unlock(s, mp, s.cost.globrunq + s.cost.globrunq_per_g)
+    if gi != -1:
+        s.c.fairness_gets += 1
+        return to_execute(mp, gi, 0, cost)
+    return fr_local(s, mp, &s.allp[mp.p], cost)
 
-    elif st == MS_ARRIVE:
-        return arrive(s, mp, mi)
 
-    elif st == MS_INJECT_LOCKED:
-        return inject_locked(s, mp, mi)
+cdef inline int64_t runqget_cas(State *s, M *mp, int32_t mi) noexcept nogil:
+    # findRunnable step 7, runqget: the CAS on runqhead (or, LIFO owner, the pop of the tail)
+    cdef P *pp
+    cdef int32_t gi
+    pp = &s.allp[mp.p]
+    s.c.cas_attempts += 1
+    if s.strat.local_lifo:
+        # pop the newest: runqtail-1, unless a thief took it (head passed it)
+        acc_slot(s, mp, pp, mp.get_h - 1, ACC_READ)
+        acc_tail(s, mp, pp, ACC_WRITE)
+        acc_head(s, mp, pp, ACC_READ)
+        if pp.runqtail == mp.get_h and <int32_t> (mp.get_h - 1 - pp.runqhead) >= 0:
+            gi = ring(s, pp)[(mp.get_h - 1) & s.ring_mask]
+            pp.runqtail = mp.get_h - 1
+            return to_execute(mp, gi, 0, s.cost.runqget)
+    else:
+        acc_slot(s, mp, pp, mp.get_h, ACC_READ)
+        acc_head(s, mp, pp, ACC_RMW)
+        # CasRel(runqhead, h, h+1); the ring must still hold h (tail-stealing thieves)
+        if pp.runqhead == mp.get_h and pp.runqtail != mp.get_h:
+            gi = ring(s, pp)[mp.get_h & s.ring_mask]
+            pp.runqhead = mp.get_h + 1
+            return to_execute(mp, gi, 0, s.cost.runqget)
+    s.c.cas_failures += 1
+    s.c.runqget_cas_fail += 1          # a thief moved runqhead since our load
+    s.pstats[pp.id].cas_fail += 1
+    mp.state = MS_FR_LOCAL
+    return s.cost.runqget
 
-    elif st == MS_FR_TOP:
-        return fr_top(s, mp, mi, 0)
 
-    elif st == MS_LOCK:
-        # (re)try the lock the M wants: sched.lock, or a channel's lock after a futex wake
-        mp.state = mp.lock_cont
-        return lock_acquire(s, lock_of(s, mp.lock_id), mi)
+cdef inline int64_t fr_global(State *s, M *mp, int32_t mi) noexcept nogil:
+    # findRunnable step 8: anything on the global queue? (else step 9's netpoll, step 10)
+    acc_sched(s, mp, SF_RUNQ, ACC_READ)
+    if s.sched.runqsize > 0:
+        return take_lock(s, mp, mi, MS_FR_GLOBAL_LOCKED)
+    if s.netpoll_waiters > 0 and s.poller == -1 and netpoll_due(s):
+        return netpoll_findrunnable(s, mp, mi)      # step 9: netpoll(0)
+    mp.state = MS_FR_SPIN
+    return 0
 
-    elif st == MS_CHAN_LOCKED:
-        return chan_locked(s, mp, mi)
 
-    elif st == MS_PREEMPT:
-        return gopreempt(s, mp, mi)
+cdef inline int64_t fr_global_locked(State *s, M *mp, int32_t mi) noexcept nogil:
+    # findRunnable step 8 under sched.lock: globrunqget a batch
+    cdef int32_t gi
+    cdef int64_t cost
+    lock_granted(s, &s.schedlock, mi)
+    gi = global_batch(s, mp, &s.allp[mp.p], &cost)
+    if gi != -1:
+        return to_execute(mp, gi, 0, cost)
+    mp.state = MS_FR_SPIN
+    return cost
 
-    elif st == MS_EXITSYSCALL:
-        return exitsyscall(s, mp, mi)
 
-    elif st == MS_EXITSYSCALL_LOCKED:
-        return exitsyscall_locked(s, mp, mi)
-
-    elif st == MS_POLL_LOCKED:
-        return poll_locked(s, mp, mi)
-
-    elif st == MS_GCSTOPM_LOCKED:
-        return gcstopm_locked(s, mp, mi)
-
-    elif st == MS_STW_START:
-        # the world is stopped (for a GOMAXPROCS change): procresize, start it, go on
-        start_the_world(s)
-        mp.state = MS_RUN
-        return s.cost.lock + s.sched.gomaxprocs * s.cost.wakep
-
-    elif st == MS_SEL_LOCKED:
-        lock_granted(s, &s.locks[mp.lock_id], mi)
-        return sel_lock_next(s, mp, mi)
-
-    elif st == MS_RTLOCK_LOCKED:
-        lock_granted(s, &s.locks[mp.lock_id], mi)
-        gp = getg(s, mp.curg)
-        k = sample_dist(s, s.code[gp.pc * INSTR_WIDTH + 2])
-        gp.pc += 1
-        s.pstats[mp.p].busy_cycles += k
-        mp.state = MS_RUN
-        return unlock_id(s, mp, k)
-
-    elif st == MS_TIMERS:
-        return run_timers(s, mp, mi)
-
-    elif st == MS_POLL_WAKE:
-        return poll_wake(s, mp, mi)
-
-    elif st == MS_FR_FAIR_LOCKED:
-        lock_granted(s, &s.schedlock, mi)
-        gi = globrunqget(s, mp, &s.allp[mp.p], 1)
-        cost = unlock(s, mp, s.cost.globrunq + s.cost.globrunq_per_g)
-        if gi != -1:
-            s.c.fairness_gets += 1
-            return to_execute(mp, gi, 0, cost)
-        return fr_local(s, mp, &s.allp[mp.p], cost)
-
-    elif st == MS_FR_LOCAL:
-        return fr_local(s, mp, &s.allp[mp.p], 0)
-
-    elif st == MS_FR_LOCAL_CAS:
-        pp = &s.allp[mp.p]
-        s.c.cas_attempts += 1
-        if s.strat.local_lifo:
-            # pop the newest: runqtail-1, unless a thief took it (head passed it)
-            acc_slot(s, mp, pp, mp.get_h - 1, ACC_READ)
-            acc_tail(s, mp, pp, ACC_WRITE)
-            acc_head(s, mp, pp, ACC_READ)
-            if pp.runqtail == mp.get_h and <int32_t> (mp.get_h - 1 - pp.runqhead) >= 0:
-                gi = ring(s, pp)[(mp.get_h - 1) & s.ring_mask]
-                pp.runqtail = mp.get_h - 1
-                return to_execute(mp, gi, 0, s.cost.runqget)
-        else:
-            acc_slot(s, mp, pp, mp.get_h, ACC_READ)
-            acc_head(s, mp, pp, ACC_RMW)
-            # CasRel(runqhead, h, h+1); the ring must still hold h (tail-stealing thieves)
-            if pp.runqhead == mp.get_h and pp.runqtail != mp.get_h:
-                gi = ring(s, pp)[mp.get_h & s.ring_mask]
-                pp.runqhead = mp.get_h + 1
-                return to_execute(mp, gi, 0, s.cost.runqget)
-        s.c.cas_failures += 1
-        s.c.runqget_cas_fail += 1          # a thief moved runqhead since our load
-        s.pstats[pp.id].cas_fail += 1
-        mp.state = MS_FR_LOCAL
-        return s.cost.runqget
-
-    elif st == MS_FR_GLOBAL:
-        acc_sched(s, mp, SF_RUNQ, ACC_READ)
-        if s.sched.runqsize > 0:
-            return take_lock(s, mp, mi, MS_FR_GLOBAL_LOCKED)
-        if s.netpoll_waiters > 0 and s.poller == -1 and netpoll_due(s):
-            return netpoll_findrunnable(s, mp, mi)      # step 9: netpoll(0)
-        mp.state = MS_FR_SPIN
+cdef inline int64_t fr_spin(State *s, M *mp, int32_t mi) noexcept nogil:
+    # findRunnable step 10: spin only if already spinning or spinning Ms < half the busy Ps
+    if s.strat.steal and not mp.spinning:
+        acc_sched(s, mp, SF_SPIN, ACC_READ)
+        acc_sched(s, mp, SF_IDLE, ACC_READ)
+    if s.strat.steal and (mp.spinning or s.sched.nmspinning * 100 <
+                          s.strat.spin_pct * (s.sched.gomaxprocs - s.sched.npidle)):
+        if not mp.spinning:
+            becomeSpinning(s, mp)
+        mp.steal_pass = 0
+        mp.state = MS_STEAL_PASS
         return 0
+    return take_lock(s, mp, mi, MS_FR_IDLE_LOCKED)
 
-    elif st == MS_FR_GLOBAL_LOCKED:
-        lock_granted(s, &s.schedlock, mi)
-        gi = global_batch(s, mp, &s.allp[mp.p], &cost)
-        if gi != -1:
-            return to_execute(mp, gi, 0, cost)
-        mp.state = MS_FR_SPIN
-        return cost
 
-    elif st == MS_FR_SPIN:
-        # step 10: spin only if already spinning or spinning Ms < half the busy Ps
-        if s.strat.steal and not mp.spinning:
-            acc_sched(s, mp, SF_SPIN, ACC_READ)
-            acc_sched(s, mp, SF_IDLE, ACC_READ)
-        if s.strat.steal and (mp.spinning or s.sched.nmspinning * 100 <
-                              s.strat.spin_pct * (s.sched.gomaxprocs - s.sched.npidle)):
-            if not mp.spinning:
-                becomeSpinning(s, mp)
-            mp.steal_pass = 0
-            mp.state = MS_STEAL_PASS
-            return 0
+cdef inline int64_t stealwork_pass(State *s, M *mp, int32_t mi) noexcept nogil:
+    # stealWork: start of a pass (stealOrder.start(cheaprand()))
+    cdef uint32_t r
+    if s.gcwaiting:
+        mp.state = MS_FR_TOP                # stealWork: "if sched.gcwaiting: return"
+        return 0
+    if mp.steal_pass >= s.strat.steal_passes:
         return take_lock(s, mp, mi, MS_FR_IDLE_LOCKED)
-
-    elif st == MS_STEAL_PASS:
-        if s.gcwaiting:
-            mp.state = MS_FR_TOP                # stealWork: "if sched.gcwaiting: return"
-            return 0
-        if mp.steal_pass >= s.strat.steal_passes:
-            return take_lock(s, mp, mi, MS_FR_IDLE_LOCKED)
-        # stealOrder.start(cheaprand()): a random start and a random stride coprime to nprocs
-        r = cheaprand(s)
-        mp.steal_r = r
-        mp.steal_i = 0
-        if s.strat.victim == VICTIM_ROUND_ROBIN:
-            mp.steal_pos = (mp.p + 1) % s.sched.gomaxprocs
+    # stealOrder.start(cheaprand()): a random start and a random stride coprime to nprocs
+    r = cheaprand(s)
+    mp.steal_r = r
+    mp.steal_i = 0
+    if s.strat.victim == VICTIM_ROUND_ROBIN:
+        mp.steal_pos = (mp.p + 1) % s.sched.gomaxprocs
+        mp.steal_inc = 1
+    else:
+        mp.steal_pos = <int32_t> (r % <uint32_t> s.sched.gomaxprocs)
+        if s.strat.victim == VICTIM_SEQUENTIAL:
             mp.steal_inc = 1
         else:
-            mp.steal_pos = <int32_t> (r % <uint32_t> s.sched.gomaxprocs)
-            if s.strat.victim == VICTIM_SEQUENTIAL:
-                mp.steal_inc = 1
-            else:
-                mp.steal_inc = s.coprimes[(r // <uint32_t> s.sched.gomaxprocs) %
-                                          <uint32_t> s.ncoprimes]
-        mp.state = MS_STEAL_VICTIM
-        return s.cost.spin_pass
+            mp.steal_inc = s.coprimes[(r // <uint32_t> s.sched.gomaxprocs) %
+                                      <uint32_t> s.ncoprimes]
+    mp.state = MS_STEAL_VICTIM
+    return s.cost.spin_pass
 
-    elif st == MS_STEAL_VICTIM:
-        pi = next_victim(s, mp)
-        if pi < 0:
-            mp.steal_pass += 1
-            mp.state = MS_STEAL_PASS
-            return 0
-        return steal_probe(s, mp, pi)
 
-    elif st == MS_STEAL_PROBE:
-        return steal_probe(s, mp, mp.steal_victim)   # runqgrab's retry loop: same victim
+cdef inline int64_t stealwork_victim(State *s, M *mp, int32_t mi) noexcept nogil:
+    # stealWork: the next victim of the pass, probed by runqgrab
+    cdef int32_t pi
+    pi = next_victim(s, mp)
+    if pi < 0:
+        mp.steal_pass += 1
+        mp.state = MS_STEAL_PASS
+        return 0
+    return steal_probe(s, mp, pi)
 
-    elif st == MS_STEAL_CAS:
-        pp = &s.allp[mp.p]
-        victim = &s.allp[mp.steal_victim]
-        s.c.cas_attempts += 1
-        if s.strat.steal_tail:
-            # CAS runqtail t -> t-n; the n Gs must still be there (the owner takes from the
-            # head, and runqput moves the tail)
-            acc_tail(s, mp, victim, ACC_RMW)
-            ok = (victim.runqtail == mp.steal_t and
-                  <int32_t> (mp.steal_t - mp.steal_n - victim.runqhead) >= 0)
-        else:
-            # CasRel(runqhead, h, h+n); with a LIFO owner the n Gs must still be there
-            acc_head(s, mp, victim, ACC_RMW)
-            ok = (victim.runqhead == mp.steal_h and
-                  <int32_t> (victim.runqtail - mp.steal_h - mp.steal_n) >= 0)
-        if ok:
-            if s.record:
-                record_steal(s, pp.id, victim.id, mp.steal_n, mp.steal_len, 0)
-            trace_ev(s, TE_STEAL, 0, victim.id, pp.id, mp.id, mp.steal_n)
-            gi = runq_move(s, mp, pp, victim, mp.steal_t - mp.steal_n if s.strat.steal_tail
-                           else mp.steal_h, mp.steal_n)
-            s.c.steals += 1
-            s.c.stolen_gs += mp.steal_n
-            s.pstats[pp.id].steals += 1
-            s.pstats[pp.id].stolen += mp.steal_n
-            s.pstats[victim.id].stolen_from += mp.steal_n
-            return to_execute(mp, gi, 0, s.cost.steal_cas)
-        s.c.steal_cas_fail += 1            # the owner or another thief got there first: retry
-        s.c.cas_failures += 1
-        s.pstats[pp.id].cas_fail += 1
-        mp.state = MS_STEAL_PROBE
-        return s.cost.steal_cas
 
-    elif st == MS_STEAL_RUNNEXT:
-        pp = &s.allp[mp.p]
-        victim = &s.allp[mp.steal_victim]
-        acc_runnext(s, mp, victim, ACC_RMW)
-        s.c.cas_attempts += 1
-        if mp.steal_next != -1 and victim.runnext == mp.steal_next:
-            victim.runnext = -1
-            if s.record:
-                record_steal(s, pp.id, victim.id, 1, 0, 1)
-            trace_ev(s, TE_STEAL, 0, victim.id, pp.id, mp.id, 1)
-            s.c.steals += 1
-            s.c.stolen_gs += 1
-            s.c.runnext_steals += 1
-            s.pstats[pp.id].steals += 1
-            s.pstats[pp.id].stolen += 1
-            s.pstats[victim.id].stolen_from += 1
-            return to_execute(mp, mp.steal_next, 0, s.cost.steal_cas)
-        s.c.steal_cas_fail += 1
-        s.c.cas_failures += 1
-        s.pstats[pp.id].cas_fail += 1
-        mp.state = MS_STEAL_PROBE         # runqgrab retries: re-read the victim
-        return s.cost.steal_cas
+cdef inline int64_t runqgrab_cas(State *s, M *mp, int32_t mi) noexcept nogil:
+    # runqgrab: CAS the victim's runqhead (runqtail when stealing from the tail)
+    cdef P *pp
+    cdef P *victim
+    cdef int32_t gi
+    cdef bint ok
+    pp = &s.allp[mp.p]
+    victim = &s.allp[mp.steal_victim]
+    s.c.cas_attempts += 1
+    if s.strat.steal_tail:
+        # CAS runqtail t -> t-n; the n Gs must still be there (the owner takes from the
+        # head, and runqput moves the tail)
+        acc_tail(s, mp, victim, ACC_RMW)
+        ok = (victim.runqtail == mp.steal_t and
+              <int32_t> (mp.steal_t - mp.steal_n - victim.runqhead) >= 0)
+    else:
+        # CasRel(runqhead, h, h+n); with a LIFO owner the n Gs must still be there
+        acc_head(s, mp, victim, ACC_RMW)
+        ok = (victim.runqhead == mp.steal_h and
+              <int32_t> (victim.runqtail - mp.steal_h - mp.steal_n) >= 0)
+    if ok:
+        if s.record:
+            record_steal(s, pp.id, victim.id, mp.steal_n, mp.steal_len, 0)
+        trace_ev(s, TE_STEAL, 0, victim.id, pp.id, mp.id, mp.steal_n)
+        gi = runq_move(s, mp, pp, victim, mp.steal_t - mp.steal_n if s.strat.steal_tail
+                       else mp.steal_h, mp.steal_n)
+        s.c.steals += 1
+        s.c.stolen_gs += mp.steal_n
+        s.pstats[pp.id].steals += 1
+        s.pstats[pp.id].stolen += mp.steal_n
+        s.pstats[victim.id].stolen_from += mp.steal_n
+        return to_execute(mp, gi, 0, s.cost.steal_cas)
+    s.c.steal_cas_fail += 1            # the owner or another thief got there first: retry
+    s.c.cas_failures += 1
+    s.pstats[pp.id].cas_fail += 1
+    mp.state = MS_STEAL_PROBE
+    return s.cost.steal_cas
 
-    elif st == MS_FR_IDLE_LOCKED:
-        # step 14: last look at the global queue under the lock, then give up the P
-        lock_granted(s, &s.schedlock, mi)
-        if s.gcwaiting:
-            mp.state = MS_FR_TOP               # "if sched.gcwaiting: unlock; goto top"
-            return unlock(s, mp, s.cost.lock)
+
+cdef inline int64_t runqgrab_runnext(State *s, M *mp, int32_t mi) noexcept nogil:
+    # runqgrab: CAS the victim's runnext (last pass only)
+    cdef P *pp
+    cdef P *victim
+    pp = &s.allp[mp.p]
+    victim = &s.allp[mp.steal_victim]
+    acc_runnext(s, mp, victim, ACC_RMW)
+    s.c.cas_attempts += 1
+    if mp.steal_next != -1 and victim.runnext == mp.steal_next:
+        victim.runnext = -1
+        if s.record:
+            record_steal(s, pp.id, victim.id, 1, 0, 1)
+        trace_ev(s, TE_STEAL, 0, victim.id, pp.id, mp.id, 1)
+        s.c.steals += 1
+        s.c.stolen_gs += 1
+        s.c.runnext_steals += 1
+        s.pstats[pp.id].steals += 1
+        s.pstats[pp.id].stolen += 1
+        s.pstats[victim.id].stolen_from += 1
+        return to_execute(mp, mp.steal_next, 0, s.cost.steal_cas)
+    s.c.steal_cas_fail += 1
+    s.c.cas_failures += 1
+    s.pstats[pp.id].cas_fail += 1
+    mp.state = MS_STEAL_PROBE         # runqgrab retries: re-read the victim
+    return s.cost.steal_cas
+
+
+cdef inline int64_t fr_idle_locked(State *s, M *mp, int32_t mi) noexcept nogil:
+    cdef int32_t gi
+    cdef int64_t cost
+    # step 14: last look at the global queue under the lock, then give up the P
+    lock_granted(s, &s.schedlock, mi)
+    if s.gcwaiting:
+        mp.state = MS_FR_TOP               # "if sched.gcwaiting: unlock; goto top"
+        return unlock(s, mp, s.cost.lock)
+    acc_sched(s, mp, SF_RUNQ, ACC_READ)
+    if s.sched.runqsize > 0:
+        gi = global_batch(s, mp, &s.allp[mp.p], &cost)
+        return to_execute(mp, gi, 0, cost)
+    if not mp.spinning and s.sched.needspinning == 1:
+        becomeSpinning(s, mp)          # the "delicate dance": someone needs a spinner
+        mp.state = MS_FR_TOP           # goto top
+        return unlock(s, mp, s.cost.lock)
+    pidleput(s, mp, releasep(s, mi))
+    mp.wasSpinning = mp.spinning
+    mp.state = MS_FR_DROP
+    return unlock(s, mp, s.cost.lock)
+
+
+cdef inline int64_t fr_drop(State *s, M *mp, int32_t mi) noexcept nogil:
+    # step 15: a spinning M that dropped its P re-checks everything (StoreLoad dance)
+    if mp.wasSpinning:
+        if mp.spinning:
+            stopSpinning(s, mp)
         acc_sched(s, mp, SF_RUNQ, ACC_READ)
         if s.sched.runqsize > 0:
-            gi = global_batch(s, mp, &s.allp[mp.p], &cost)
-            return to_execute(mp, gi, 0, cost)
-        if not mp.spinning and s.sched.needspinning == 1:
-            becomeSpinning(s, mp)          # the "delicate dance": someone needs a spinner
-            mp.state = MS_FR_TOP           # goto top
-            return unlock(s, mp, s.cost.lock)
-        pidleput(s, mp, releasep(s, mi))
-        mp.wasSpinning = mp.spinning
-        mp.state = MS_FR_DROP
-        return unlock(s, mp, s.cost.lock)
+            return take_lock(s, mp, mi, MS_FR_DROP_LOCKED)
+        if s.strat.steal:                 # other Ps' rings are work only for thieves
+            return checkrunqs(s, mp, 0)
+    return take_lock(s, mp, mi, MS_STOPM_LOCKED)
 
-    elif st == MS_FR_DROP:
-        # step 15: a spinning M that dropped its P re-checks everything (StoreLoad dance)
-        if mp.wasSpinning:
-            if mp.spinning:
-                stopSpinning(s, mp)
-            acc_sched(s, mp, SF_RUNQ, ACC_READ)
-            if s.sched.runqsize > 0:
-                return take_lock(s, mp, mi, MS_FR_DROP_LOCKED)
-            if s.strat.steal:                 # other Ps' rings are work only for thieves
-                return checkrunqs(s, mp, 0)
-        return take_lock(s, mp, mi, MS_STOPM_LOCKED)
 
-    elif st == MS_FR_DROP_LOCKED:
-        lock_granted(s, &s.schedlock, mi)
-        if s.sched.runqsize > 0:
-            pi = pidlegetSpinning(s, mp)
-            if pi != -1:
-                acquirep(s, mi, pi)
-                gi = global_batch(s, mp, &s.allp[pi], &cost)
-                becomeSpinning(s, mp)
-                return to_execute(mp, gi, 0, cost)
-        cost = unlock(s, mp, s.cost.lock)
-        if s.strat.steal:
-            return checkrunqs(s, mp, cost)
-        return lock_after(mp, MS_STOPM_LOCKED, cost)
-
-    elif st == MS_CHECKRUNQS_LOCKED:
-        lock_granted(s, &s.schedlock, mi)
-        pi = pidleget_timers(s, mp)           # after netpoll: the P whose timer fired, if idle
-        if pi == -1:
-            pi = pidlegetSpinning(s, mp)
-        cost = unlock(s, mp, s.cost.lock)
+cdef inline int64_t fr_drop_locked(State *s, M *mp, int32_t mi) noexcept nogil:
+    # findRunnable step 15 under sched.lock: pidlegetSpinning + global batch
+    cdef int32_t gi
+    cdef int32_t pi
+    cdef int64_t cost
+    lock_granted(s, &s.schedlock, mi)
+    if s.sched.runqsize > 0:
+        pi = pidlegetSpinning(s, mp)
         if pi != -1:
             acquirep(s, mi, pi)
+            gi = global_batch(s, mp, &s.allp[pi], &cost)
             becomeSpinning(s, mp)
-            mp.state = MS_FR_TOP
-            return cost
-        return lock_after(mp, MS_STOPM_LOCKED, cost)
+            return to_execute(mp, gi, 0, cost)
+    cost = unlock(s, mp, s.cost.lock)
+    if s.strat.steal:
+        return checkrunqs(s, mp, cost)
+    return lock_after(mp, MS_STOPM_LOCKED, cost)
 
-    elif st == MS_STOPM_LOCKED:
-        lock_granted(s, &s.schedlock, mi)
-        if become_poller(s, mp, mi):
-            # block in netpoll until the next timer instead of sleeping on m.park
-            unlock(s, mp, s.cost.lock)
-            return -1
-        return stopm_park(s, mp, mi)
 
-    elif st == MS_WAKE:
-        # woken by startm (or a new thread's mstart): acquirep(nextp), then findRunnable
-        s.c.idle_cycles += s.now - mp.idle_since
-        acquirep(s, mi, mp.nextp)
-        mp.nextp = -1
-        if mp.spinning:
-            mp.spin_since = s.now
-        return fr_top(s, mp, mi, 0)
-
-    elif st == MS_EXECUTE:
-        if mp.spinning:
-            # resetspinning: the last spinner to find work starts a replacement (wakep)
-            stopSpinning(s, mp)
-            cost = wakep_begin(s, mp, mi, MS_EXECUTE)
-            if cost != NOT_STARTED:
-                return cost
-        return execute(s, mp, mi)
-
-    elif st == MS_AFTERPUT:
-        # after runqput (newproc, ready, Gosched): put the Gs bound for the global queue under
-        # one sched.lock, then wakep, then return
-        if mp.gbatch_n > 0:
-            return take_lock(s, mp, mi, MS_GLOBPUT_LOCKED)
-        s.c.wakep_calls += 1
-        acc_sched(s, mp, SF_SPIN, ACC_READ)
-        if s.sched.nmspinning == 0:
-            acc_sched(s, mp, SF_SPIN, ACC_RMW)
-            s.c.cas_attempts += 1
-            s.sched.nmspinning = 1
-            return take_lock(s, mp, mi, MS_WAKEP_LOCKED)
-        mp.state = ret_pop(mp)
-        return 0
-
-    elif st == MS_GLOBPUT_LOCKED:
-        lock_granted(s, &s.schedlock, mi)
-        k = mp.gbatch_n
-        globrunqputbatch(s, mp, mp.gbatch_head, mp.gbatch_tail, mp.gbatch_n)
-        mp.gbatch_n = 0
-        mp.gbatch_head = -1
-        mp.gbatch_tail = -1
-        mp.state = MS_AFTERPUT
-        return unlock(s, mp, s.cost.globrunq + k * s.cost.globrunq_per_g)
-
-    elif st == MS_WAKEP_LOCKED:
-        lock_granted(s, &s.schedlock, mi)
+cdef inline int64_t checkrunqs_locked(State *s, M *mp, int32_t mi) noexcept nogil:
+    # checkRunqsNoP under sched.lock: take an idle P to steal with
+    cdef int32_t pi
+    cdef int64_t cost
+    lock_granted(s, &s.schedlock, mi)
+    pi = pidleget_timers(s, mp)           # after netpoll: the P whose timer fired, if idle
+    if pi == -1:
         pi = pidlegetSpinning(s, mp)
-        cost = unlock(s, mp, s.cost.lock)
-        if pi == -1:
-            acc_sched(s, mp, SF_SPIN, ACC_RMW)
-            s.sched.nmspinning -= 1        # nobody to wake: undo the pre-increment
-            mp.state = ret_pop(mp)
-            return cost
-        s.c.wakep_started += 1
-        mp.startm_p = pi
-        return lock_after(mp, MS_STARTM_LOCKED, cost)
+    cost = unlock(s, mp, s.cost.lock)
+    if pi != -1:
+        acquirep(s, mi, pi)
+        becomeSpinning(s, mp)
+        mp.state = MS_FR_TOP
+        return cost
+    return lock_after(mp, MS_STOPM_LOCKED, cost)
 
-    elif st == MS_STARTM_LOCKED:
-        lock_granted(s, &s.schedlock, mi)
-        cost = unlock(s, mp, s.cost.lock)
-        startm_wake(s, mp, mp.startm_p, 1, s.now + s.step_acc + cost)
+
+cdef inline int64_t stopm_locked(State *s, M *mp, int32_t mi) noexcept nogil:
+    # stopm under sched.lock: mput and park (or block in netpoll)
+    lock_granted(s, &s.schedlock, mi)
+    if become_poller(s, mp, mi):
+        # block in netpoll until the next timer instead of sleeping on m.park
+        unlock(s, mp, s.cost.lock)
+        return -1
+    return stopm_park(s, mp, mi)
+
+
+cdef inline int64_t mwake(State *s, M *mp, int32_t mi) noexcept nogil:
+    # woken by startm (or a new thread's mstart): acquirep(nextp), then findRunnable
+    s.c.idle_cycles += s.now - mp.idle_since
+    acquirep(s, mi, mp.nextp)
+    mp.nextp = -1
+    if mp.spinning:
+        mp.spin_since = s.now
+    return fr_top(s, mp, mi, 0)
+
+
+cdef inline int64_t execute_step(State *s, M *mp, int32_t mi) noexcept nogil:
+    # schedule's end: resetspinning (+wakep), then execute(gp)
+    cdef int64_t cost
+    if mp.spinning:
+        # resetspinning: the last spinner to find work starts a replacement (wakep)
+        stopSpinning(s, mp)
+        cost = wakep_begin(s, mp, mi, MS_EXECUTE)
+        if cost != NOT_STARTED:
+            return cost
+    return execute(s, mp, mi)
+
+
+cdef inline int64_t afterput(State *s, M *mp, int32_t mi) noexcept nogil:
+    # after runqput (newproc, ready, Gosched): put the Gs bound for the global queue under
+    # one sched.lock, then wakep, then return
+    if mp.gbatch_n > 0:
+        return take_lock(s, mp, mi, MS_GLOBPUT_LOCKED)
+    s.c.wakep_calls += 1
+    acc_sched(s, mp, SF_SPIN, ACC_READ)
+    if s.sched.nmspinning == 0:
+        acc_sched(s, mp, SF_SPIN, ACC_RMW)
+        s.c.cas_attempts += 1
+        s.sched.nmspinning = 1
+        return take_lock(s, mp, mi, MS_WAKEP_LOCKED)
+    mp.state = ret_pop(mp)
+    return 0
+
+
+cdef inline int64_t globput_locked(State *s, M *mp, int32_t mi) noexcept nogil:
+    # globrunqputbatch under sched.lock
+    cdef int64_t k
+    lock_granted(s, &s.schedlock, mi)
+    k = mp.gbatch_n
+    globrunqputbatch(s, mp, mp.gbatch_head, mp.gbatch_tail, mp.gbatch_n)
+    mp.gbatch_n = 0
+    mp.gbatch_head = -1
+    mp.gbatch_tail = -1
+    mp.state = MS_AFTERPUT
+    return unlock(s, mp, s.cost.globrunq + k * s.cost.globrunq_per_g)
+
+
+cdef inline int64_t wakep_locked(State *s, M *mp, int32_t mi) noexcept nogil:
+    # wakep under sched.lock: pidlegetSpinning
+    cdef int32_t pi
+    cdef int64_t cost
+    lock_granted(s, &s.schedlock, mi)
+    pi = pidlegetSpinning(s, mp)
+    cost = unlock(s, mp, s.cost.lock)
+    if pi == -1:
+        acc_sched(s, mp, SF_SPIN, ACC_RMW)
+        s.sched.nmspinning -= 1        # nobody to wake: undo the pre-increment
         mp.state = ret_pop(mp)
         return cost
+    s.c.wakep_started += 1
+    mp.startm_p = pi
+    return lock_after(mp, MS_STARTM_LOCKED, cost)
 
-    fail(s, ERR_INVARIANT, 1000 + st)
-    return -1
+
+cdef inline int64_t startm_locked(State *s, M *mp, int32_t mi) noexcept nogil:
+    # startm under sched.lock: mget, then wake or create an M
+    cdef int64_t cost
+    lock_granted(s, &s.schedlock, mi)
+    cost = unlock(s, mp, s.cost.lock)
+    startm_wake(s, mp, mp.startm_p, 1, s.now + s.step_acc + cost)
+    mp.state = ret_pop(mp)
+    return cost
 
 
 cdef int64_t execute(State *s, M *mp, int32_t mi) noexcept nogil:

@@ -150,7 +150,13 @@ cdef void procresize(State *s, int32_t nprocs, int32_t mi) noexcept nogil:
         if mp.p >= 0:
             releasep(s, mi)
         acquirep(s, mi, keep)
-    # stealOrder.reset(nprocs)
+    steal_order_reset(s, nprocs)
+
+
+cdef void steal_order_reset(State *s, int32_t nprocs) noexcept nogil:
+    # stealOrder.reset(nprocs) (proc.go randomOrder.reset): the strides coprime to nprocs, from
+    # which each stealWork pass picks one; at start-up and at every procresize
+    cdef int32_t i
     s.ncoprimes = 0
     for i in range(1, nprocs + 1):
         if gcd32(i, nprocs) == 1:

@@ -1,0 +1,167 @@
+# The event loop: pop the earliest event and run that M's micro-steps, or the sampler, sysmon or
+# the GC controller.  Provides run_loop (called by Engine.run without the GIL) and m_step, the
+# dispatch of an M's micro-step to the function of its state (MS_*).
+# Uses: core/heap.pxi, core/observe.pxi (take_sample), sched/check.pxi (check_invariants), the
+# per-state functions of sched/*.pxi, sysmon_tick, gc_event.
+
+cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
+    # Pop the earliest event and run that M's micro-steps.  While the M's next step is still
+    # strictly earlier than every pending event, it runs at once without touching the heap: the
+    # same order the heap would give, at a fraction of the cost.
+    cdef int64_t stop_at = s.events + budget
+    cdef int64_t cost, t
+    cdef int64_t next_check = s.events + check_every if check_every > 0 else INT64_MAX
+    cdef Event ev
+    cdef int32_t mi
+    while s.status == ST_RUNNING:
+        if s.events >= stop_at:
+            return 0
+        if s.heap_n <= s.bg_events:
+            # every M parked: all goroutines are asleep -- unless a timer or a network wait is
+            # pending, which some M should be waiting for (checkdead: "any P with timers")
+            if next_timer(s) != 0 or s.ntimers[s.netpoll_hp] > 0:
+                fail(s, ERR_INVARIANT, 50)
+                return 0
+            s.status = ST_DEADLOCK
+            return 0
+        if s.heap[0].time > s.max_cycles:
+            s.status = ST_MAX_CYCLES
+            return 0
+        if s.events >= s.max_events:
+            s.status = ST_MAX_EVENTS
+            return 0
+        ev = heap_pop(s)
+        s.now = ev.time
+        if ev.kind == EV_SAMPLE:
+            s.bg_events -= 1
+            if take_sample(s) != 0:
+                fail(s, ERR_NOMEM, 7)
+            elif s.heap_n > s.bg_events:        # only while something else can still happen
+                heap_push(s, s.now + s.sample_every, EV_SAMPLE, 0)
+                s.bg_events += 1
+            if s.pause_on_sample:
+                return 1
+            continue
+        if ev.kind == EV_SYSMON:
+            s.bg_events -= 1
+            if ev.id == s.sysmon_gen:               # (else superseded by a wake-up)
+                sysmon_tick(s)
+            continue
+        if ev.kind == EV_GC:
+            gc_event(s, ev.id)
+            continue
+        mi = ev.id
+        if (ev.kind >> 4) != s.allm[mi].ev_gen:
+            continue                            # superseded (the M was preempted)
+        while True:
+            s.step_acc = 0
+            cost = m_step(s, mi)
+            if cost >= 0:
+                cost += s.step_acc              # cycles of the step's cache accesses
+            s.events += 1
+            if s.events >= next_check:
+                next_check = s.events + check_every
+                check_invariants(s)
+            if cost < 0 or s.status != ST_RUNNING:
+                break
+            t = s.now + cost
+            if ((s.heap_n == 0 or t < s.heap[0].time) and t <= s.max_cycles
+                    and s.events < stop_at and s.events < s.max_events):
+                s.now = t
+                continue
+            m_push(s, t, mi)
+            break
+    return 0
+
+
+cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
+    # Run the micro-step named by m.state at cycle s.now; it sets the next state and returns the
+    # cycles until that step (-1: the M waits for someone to wake it).  One function per state;
+    # Cython turns the chain into a C switch, and the C compiler inlines the functions.
+    cdef M *mp = &s.allm[mi]
+    cdef int32_t st = mp.state
+    mp.in_compute = 0
+    if st == MS_RUN:
+        return interp(s, mp, mi)
+    elif st == MS_SCHEDULE:
+        s.c.schedules += 1
+        return fr_top(s, mp, mi, s.cost.schedule)
+    elif st == MS_ARRIVE:
+        return arrive(s, mp, mi)
+    elif st == MS_INJECT_LOCKED:
+        return inject_locked(s, mp, mi)
+    elif st == MS_FR_TOP:
+        return fr_top(s, mp, mi, 0)
+    elif st == MS_LOCK:
+        # (re)try the lock the M wants: sched.lock, or a channel's lock after a futex wake
+        mp.state = mp.lock_cont
+        return lock_acquire(s, lock_of(s, mp.lock_id), mi)
+    elif st == MS_CHAN_LOCKED:
+        return chan_locked(s, mp, mi)
+    elif st == MS_PREEMPT:
+        return gopreempt(s, mp, mi)
+    elif st == MS_EXITSYSCALL:
+        return exitsyscall(s, mp, mi)
+    elif st == MS_EXITSYSCALL_LOCKED:
+        return exitsyscall_locked(s, mp, mi)
+    elif st == MS_POLL_LOCKED:
+        return poll_locked(s, mp, mi)
+    elif st == MS_GCSTOPM_LOCKED:
+        return gcstopm_locked(s, mp, mi)
+    elif st == MS_STW_START:
+        return stw_start_step(s, mp, mi)
+    elif st == MS_SEL_LOCKED:
+        lock_granted(s, &s.locks[mp.lock_id], mi)
+        return sel_lock_next(s, mp, mi)
+    elif st == MS_RTLOCK_LOCKED:
+        return rtlock_locked(s, mp, mi)
+    elif st == MS_TIMERS:
+        return run_timers(s, mp, mi)
+    elif st == MS_POLL_WAKE:
+        return poll_wake(s, mp, mi)
+    elif st == MS_FR_FAIR_LOCKED:
+        return fr_fair_locked(s, mp, mi)
+    elif st == MS_FR_LOCAL:
+        return fr_local(s, mp, &s.allp[mp.p], 0)
+    elif st == MS_FR_LOCAL_CAS:
+        return runqget_cas(s, mp, mi)
+    elif st == MS_FR_GLOBAL:
+        return fr_global(s, mp, mi)
+    elif st == MS_FR_GLOBAL_LOCKED:
+        return fr_global_locked(s, mp, mi)
+    elif st == MS_FR_SPIN:
+        return fr_spin(s, mp, mi)
+    elif st == MS_STEAL_PASS:
+        return stealwork_pass(s, mp, mi)
+    elif st == MS_STEAL_VICTIM:
+        return stealwork_victim(s, mp, mi)
+    elif st == MS_STEAL_PROBE:
+        return steal_probe(s, mp, mp.steal_victim)   # runqgrab's retry loop: same victim
+    elif st == MS_STEAL_CAS:
+        return runqgrab_cas(s, mp, mi)
+    elif st == MS_STEAL_RUNNEXT:
+        return runqgrab_runnext(s, mp, mi)
+    elif st == MS_FR_IDLE_LOCKED:
+        return fr_idle_locked(s, mp, mi)
+    elif st == MS_FR_DROP:
+        return fr_drop(s, mp, mi)
+    elif st == MS_FR_DROP_LOCKED:
+        return fr_drop_locked(s, mp, mi)
+    elif st == MS_CHECKRUNQS_LOCKED:
+        return checkrunqs_locked(s, mp, mi)
+    elif st == MS_STOPM_LOCKED:
+        return stopm_locked(s, mp, mi)
+    elif st == MS_WAKE:
+        return mwake(s, mp, mi)
+    elif st == MS_EXECUTE:
+        return execute_step(s, mp, mi)
+    elif st == MS_AFTERPUT:
+        return afterput(s, mp, mi)
+    elif st == MS_GLOBPUT_LOCKED:
+        return globput_locked(s, mp, mi)
+    elif st == MS_WAKEP_LOCKED:
+        return wakep_locked(s, mp, mi)
+    elif st == MS_STARTM_LOCKED:
+        return startm_locked(s, mp, mi)
+    fail(s, ERR_INVARIANT, 1000 + st)
+    return -1
