@@ -4,15 +4,14 @@ import pytest
 
 import gmpcore
 from gmpcore import _engine
+from gmpcore.runner import make_engine
 
 
 def fresh_engine():
     prog = gmpcore.Program()
     prog.func("main")
-    c = prog.compile()
-    return _engine.Engine(c.code, c.func_entry, c.dist_kind, c.dist_a, c.dist_b, c.nwgs,
-                          c.main_fn, c.sys_fn, 2, gmpcore.strategies["go"].to_native(),
-                          gmpcore.CostModel().to_native(), 1, 0, 0, False, 2**62, 2**62, 10)
+    return make_engine(prog, 2, "go", 1, record=False,
+                       machine=gmpcore.Machine(cache=False, sysmon=False, max_threads=10))
 
 
 @pytest.mark.parametrize("rounds", [20_000])

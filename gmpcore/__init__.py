@@ -6,6 +6,7 @@
     res = gmpcore.run(prog, procs=16, strategy="go", seed=1)
     res.summary, res.latency.percentile(99), res.start_order
 """
+from ._version import __version__
 from ._engine import G_DTYPE, M_DTYPE, P_DTYPE
 from .configio import load_config, save_config
 from .config import STRATEGIES, STRATEGY_DOCS, CostModel, Machine, Strategy, get_strategy
@@ -20,7 +21,6 @@ from .sweep import RunSpec, load_store, sweep  # noqa: E402  (gmpcore.sweep is t
 #: the named strategy presets (name -> Strategy); STRATEGY_DOCS has each one's source
 strategies = STRATEGIES
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Program", "Function", "WaitGroup", "run", "Result", "LatencyHistogram",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields, replace
 
+from . import _engine
+
 __all__ = ["Machine", "CostModel", "Strategy", "STRATEGIES", "STRATEGY_DOCS", "get_strategy"]
 
 
@@ -121,14 +123,50 @@ class Machine:
             raise ValueError(f"Machine.clock_ghz must be a number between 0.01 and 100, got {c!r}")
 
     def ns(self, cycles):
+        """Emulated cycles as nanoseconds of this machine's clock."""
         return cycles / self.clock_ghz
+
+    def cycles(self, ns) -> int:
+        """Nanoseconds as a whole number of this machine's cycles (rounded): the one place a
+        time in ns becomes the engine's unit."""
+        return int(round(ns * self.clock_ghz))
+
+    def to_native(self) -> dict:
+        """The machine's fields of the engine's RunConfig (_engine.CONFIG_DTYPE), in cycles."""
+        c = self.cycles
+        return {
+            "start_schedtick": self.start_schedtick,
+            "init_goroutines": self.init_goroutines,
+            "maxmcount": self.max_threads,
+            "cache": int(self.cache),
+            "cores": self.ncores,
+            "sockets": self.sockets,
+            "layout": LAYOUTS[self.layout],
+            "starve_cycles": c(STARVATION_THRESHOLD_NS),
+            "time_slice": c(self.time_slice_ns) if self.sysmon else 0,
+            "sysmon_min": c(SYSMON_MIN_SLEEP_NS),
+            "sysmon_max": c(SYSMON_MAX_SLEEP_NS),
+            "gc_period": c(self.gc_period_ns),
+            "gc_sweepterm": c(self.gc_sweepterm_ns),
+            "gc_markterm": c(self.gc_markterm_ns),
+            "gc_mark": c(self.gc_mark_ns),
+            "gc_heap_goal": self.gc_heap_goal_bytes,
+            "stw_retry": c(STW_RETRY_NS),
+        }
 
     @property
     def ncores(self) -> int:
         return self.cores if self.cores is not None else min(self.procs, 256)
 
 
-LAYOUTS = {"go": 0, "padded": 1}
+LAYOUTS = dict(_engine.LAYOUTS)
+
+# Go's own times, in ns (the machine's clock turns them into cycles: Machine.to_native)
+STARVATION_THRESHOLD_NS = 1_000_000   # internal/sync/mutex.go starvationThresholdNs
+SYSMON_MIN_SLEEP_NS = 20_000          # proc.go sysmon: usleep(delay), delay from 20 us ...
+SYSMON_MAX_SLEEP_NS = 10_000_000      # ... doubling up to 10 ms
+STW_RETRY_NS = 100_000                # proc.go stopTheWorldWithSema: notetsleep 100 us, then
+                                      # preemptall again
 
 
 @dataclass(frozen=True)
@@ -195,9 +233,9 @@ class CostModel:
         return asdict(self)
 
 
-VICTIMS = {"go": 0, "random": 1, "sequential": 2, "round_robin": 3, "same_socket": 4}
-AMOUNTS = {"half": 0, "one": 1, "all_but_one": 2}
-READY = {"runnext": 0, "tail": 1, "global": 2}
+VICTIMS = dict(_engine.VICTIMS)
+AMOUNTS = {k: v for k, v in _engine.STEAL_AMOUNTS.items() if k != "batch"}   # batch: an int
+READY = dict(_engine.READY_PLACES)
 
 
 @dataclass(frozen=True)
@@ -326,15 +364,16 @@ class Strategy:
             "global_batch_max": self.global_batch_max,
             "steal": int(self.steal),
             "local_lifo": int(self.local_order == "lifo"),
-            "steal_amount": 3 if isinstance(amount, int) and not isinstance(amount, bool)
-            else (0 if isinstance(amount, Kernel) else AMOUNTS[amount]),
+            "steal_amount": _engine.STEAL_AMOUNTS["batch"] if isinstance(amount, int)
+            and not isinstance(amount, bool)
+            else (AMOUNTS["half"] if isinstance(amount, Kernel) else AMOUNTS[amount]),
             "steal_batch": amount if isinstance(amount, int) and not isinstance(amount, bool)
             else 0,
             "steal_tail": int(self.steal_end == "tail"),
-            "victim": 0 if isinstance(self.victim, Kernel) else VICTIMS[self.victim],
+            "victim": VICTIMS["go"] if isinstance(self.victim, Kernel) else VICTIMS[self.victim],
             "spin_pct": int(round(self.spin_limit * 100)),
             "overflow_batch": self.overflow_batch,
-            "ready": 0 if isinstance(self.ready, Kernel) else READY[self.ready],
+            "ready": READY["runnext"] if isinstance(self.ready, Kernel) else READY[self.ready],
         }
 
     def replace(self, **kw) -> "Strategy":

@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _engine
+from ._version import __version__
 
-__all__ = ["LatencyHistogram", "Result", "bucket_bounds"]
+__all__ = ["LatencyHistogram", "Result", "ProgramNames", "bucket_bounds", "program_names"]
 
-SUB_BITS = 5
+SUB_BITS = _engine.HIST_SUBBITS
 NBUCKETS = _engine.HIST_NBUCKETS
+_SUB = 1 << SUB_BITS
 
 
 def bucket_bounds(nbuckets: int = NBUCKETS) -> tuple[np.ndarray, np.ndarray]:
@@ -18,13 +20,13 @@ def bucket_bounds(nbuckets: int = NBUCKETS) -> tuple[np.ndarray, np.ndarray]:
     lo = np.zeros(nbuckets, dtype=np.float64)
     hi = np.zeros(nbuckets, dtype=np.float64)
     for b in range(nbuckets):
-        if b < 32:
+        if b < _SUB:
             lo[b], hi[b] = b, b + 1
         else:
-            e = b // 32 + 4
-            sub = b % 32
-            lo[b] = (32 + sub) * 2.0 ** (e - 5)
-            hi[b] = (33 + sub) * 2.0 ** (e - 5)
+            e = b // _SUB + SUB_BITS - 1
+            sub = b % _SUB
+            lo[b] = (_SUB + sub) * 2.0 ** (e - SUB_BITS)
+            hi[b] = (_SUB + 1 + sub) * 2.0 ** (e - SUB_BITS)
     return lo, hi
 
 
@@ -76,7 +78,7 @@ class LatencyHistogram:
         before = cum[b - 1] if b > 0 else 0
         frac = (target - before) / self.counts[b] if self.counts[b] else 0.0
         v = _LO[b] + (_HI[b] - _LO[b]) * min(max(frac, 0.0), 1.0)
-        if b < 32:
+        if b < _SUB:
             v = _LO[b]                       # exact small values
         return self._scale(min(v, self.max_cycles), unit)
 
@@ -97,6 +99,44 @@ class LatencyHistogram:
                 f"p50={self.percentile(50):.1f}ns p99={self.percentile(99):.1f}ns>")
 
 
+@dataclass(frozen=True)
+class ProgramNames:
+    """The names of a run's program, by the engine's indexes: what reports and exporters print
+    for a function, channel, mutex, ... the engine names by number."""
+    functions: tuple = ()
+    func_entry: np.ndarray = None    # first pc of each function (a pc's function: the last <=)
+    channels: tuple = ()
+    mutexes: tuple = ()
+    rwmutexes: tuple = ()
+    waitgroups: tuple = ()
+    runtime_locks: tuple = ()
+    labels: tuple = ()
+    vars: tuple = ()
+
+    def function_of_pc(self, pc: int) -> str:
+        k = int(np.searchsorted(self.func_entry, pc, side="right")) - 1
+        return self.functions[k] if 0 <= k < len(self.functions) else "?"
+
+    def waiting_on(self, reason: str, index: int) -> str:
+        """The object a goroutine parked with wait reason `reason` waits on (G.waiting_on)."""
+        table = {"chan send": self.channels, "chan receive": self.channels,
+                 "sync.Mutex.Lock": self.mutexes, "sync.RWMutex.RLock": self.rwmutexes,
+                 "sync.RWMutex.Lock": self.rwmutexes,
+                 "sync.WaitGroup.Wait": self.waitgroups}.get(reason, ())
+        return table[index] if 0 <= index < len(table) else ""
+
+
+def program_names(compiled) -> ProgramNames:
+    """The ProgramNames of a compiled program."""
+    return ProgramNames(
+        functions=tuple(compiled.func_names), func_entry=np.asarray(compiled.func_entry),
+        channels=tuple(compiled.chan_names or ()), mutexes=tuple(compiled.mutex_names or ()),
+        rwmutexes=tuple(compiled.rwmutex_names or ()),
+        waitgroups=tuple(compiled.wg_names or ()),
+        runtime_locks=tuple(compiled.rtlock_names or ()), labels=tuple(compiled.labels or ()),
+        vars=tuple(compiled.var_names or ()))
+
+
 @dataclass
 class Result:
     """The outcome of gmpcore.run().
@@ -113,7 +153,7 @@ class Result:
     latency: LatencyHistogram
     start_order: np.ndarray
     mark_records: np.ndarray
-    mark_labels: list
+    names: ProgramNames
     per_p_records: np.ndarray
     steal_records: np.ndarray
     cache_records: np.ndarray = None
@@ -136,11 +176,89 @@ class Result:
         return self.summary["status"]
 
     @property
+    def mark_labels(self) -> tuple:
+        return self.names.labels
+
+    @classmethod
+    def from_engine(cls, eng, compiled, *, machine, strategy, costs, seed, wall, status,
+                    snapshots=()) -> "Result":
+        """The Result of a finished engine: the one place a Result is built from a run."""
+        c = eng.counters()
+        hist = LatencyHistogram(eng.hist(), c["lat_sum"], c["lat_max"], machine.clock_ghz)
+        ns = machine.ns
+        summary = {
+            "gmpcore_version": __version__,
+            "strategy": strategy.name,
+            "procs": machine.procs,
+            "seed": seed,
+            "status": status,
+            "emulated_cycles": c["cycles"],
+            "emulated_ns": ns(c["cycles"]),
+            "events": c["events"],
+            "wall_s": wall,
+            "events_per_s": c["events"] / wall if wall > 0 else float("nan"),
+            "goroutines_created": c["goroutines_created"],
+            "goroutines_finished": c["goroutines_finished"],
+            "goroutines_live": c["live_goroutines"],
+            "max_live_goroutines": c["max_live"],
+            "latency_mean_ns": hist.mean(),
+            "latency_p50_ns": hist.percentile(50),
+            "latency_p99_ns": hist.percentile(99),
+            "latency_p999_ns": hist.percentile(99.9),
+            "latency_max_ns": hist.max(),
+        }
+        cache = eng.cache_stats()
+        acc = int(cache["accesses"].sum())
+        misses = int((cache["transfers_local"] + cache["transfers_remote"] + cache["mem"]).sum())
+        summary.update({
+            "cache_accesses": acc,
+            "cache_misses": misses,
+            "cache_miss_rate": misses / acc if acc else 0.0,
+            "transfers_local": int(cache["transfers_local"].sum()),
+            "transfers_remote": int(cache["transfers_remote"].sum()),
+            "mem_misses": int(cache["mem"].sum()),
+            "invalidations": int(cache["invalidations"].sum()),
+            "cache_cycles": int(cache["cycles"].sum()),
+            "ncores": machine.ncores,
+        })
+        # every counter of the engine's Counters struct, but those summarised above or in ns
+        for k in _engine.COUNTERS_DTYPE.names:
+            if k not in summary and k not in _SUMMARISED:
+                summary[k] = c[k]
+        for k in _ENGINE_EXTRAS:
+            summary[k] = c[k]
+        # stop-the-world: how long stopping took (time to safe point) and how long it stayed
+        # stopped, in ns
+        summary["stw_stop_ns_total"] = ns(c["stw_stop_cycles"])
+        summary["stw_stop_ns_max"] = ns(c["stw_stop_max"])
+        summary["stw_pause_ns_total"] = ns(c["stw_pause_cycles"])
+        summary["stw_pause_ns_max"] = ns(c["stw_pause_max"])
+        names = program_names(compiled)
+        res = cls(
+            summary=summary, latency=hist, start_order=eng.start_order(),
+            mark_records=eng.marks(), names=names, per_p_records=_per_p(eng),
+            steal_records=eng.steals(), cache_records=cache,
+            core_records=np.stack(eng.core_stats()),
+            config={"machine": machine, "strategy": strategy, "costs": costs, "seed": seed,
+                    "clock_ghz": machine.clock_ghz, "gmpcore_version": __version__},
+            sched_snapshots=list(snapshots))
+        res.sample_records, res.sample_runq, res.sample_ticks = eng.samples()
+        res.trace_records, res.trace_lost = eng.trace(release=True)
+        res.mutex_records = eng.mutex_stats()
+        res.rwmutex_records = eng.rwmutex_stats()
+        res.chan_records = eng.chan_stats()
+        res.rtlock_records = eng.rtlock_stats()
+        res.final = {"procs": eng.procs(), "threads": eng.threads(),
+                     "goroutines": _with_go_fields(eng.goroutines(live_only=True), compiled),
+                     "counters": eng.counters()}
+        return res
+
+    @property
     def marks(self):
         import pandas as pd
         r = self.mark_records
-        clock = self.config.get("clock_ghz", 3.0)
-        labels = np.asarray(self.mark_labels, dtype=object)
+        clock = self.config["clock_ghz"]
+        labels = np.asarray(self.names.labels, dtype=object)
         return pd.DataFrame({
             "time_cycles": r["time"],
             "time_ns": r["time"] / clock,
@@ -157,7 +275,7 @@ class Result:
         """[(label, spawn_index, iteration), ...] in execution order: what a Go program that
         prints computed labels would print."""
         r = self.mark_records
-        return [(self.mark_labels[l], int(s), int(i))
+        return [(self.names.labels[l], int(s), int(i))
                 for l, s, i in zip(r["label"], r["spawn_index"], r["iteration"])]
 
     @property
@@ -184,7 +302,7 @@ class Result:
         r = self.sample_records
         if r is None or len(r) == 0:
             return pd.DataFrame()
-        clock = self.config.get("clock_ghz", 3.0)
+        clock = self.config["clock_ghz"]
         df = pd.DataFrame({
             "time_cycles": r["time"], "time_ns": r["time"] / clock,
             "gomaxprocs": r["gomaxprocs"], "idleprocs": r["npidle"], "threads": r["threads"],
@@ -203,7 +321,7 @@ class Result:
         if r is None or len(r) == 0:
             return pd.DataFrame(columns=["time_cycles", "time_ns", "kind", "goid", "arg", "p",
                                          "m", "reason"])
-        clock = self.config.get("clock_ghz", 3.0)
+        clock = self.config["clock_ghz"]
         kinds = np.array([_engine.TRACE_KINDS[k] for k in range(len(_engine.TRACE_KINDS))],
                          dtype=object)
         return pd.DataFrame({"time_cycles": r["time"], "time_ns": r["time"] / clock,
@@ -215,9 +333,8 @@ class Result:
         """Per sync.Mutex: acquisitions, contended Locks, wait (ns, all goroutines),
         switches to starvation mode, direct hand-offs."""
         import pandas as pd
-        clock = self.config.get("clock_ghz", 3.0)
-        names = self.config.get("mutex_names") or [f"mu{i}" for i in
-                                                    range(len(self.mutex_records))]
+        clock = self.config["clock_ghz"]
+        names = self.names.mutexes
         return pd.DataFrame([{"mutex": n, "acquisitions": r["acquisitions"],
                               "contended": r["contended"], "wait_ns": r["wait_cycles"] / clock,
                               "starvation_switches": r["starvation_switches"],
@@ -229,8 +346,7 @@ class Result:
         """Per sync.RWMutex: RLocks and Locks, and how many had to wait (readers behind a
         pending writer; writers for the readers inside)."""
         import pandas as pd
-        names = self.config.get("rwmutex_names") or [f"rw{i}" for i in
-                                                      range(len(self.rwmutex_records))]
+        names = self.names.rwmutexes
         return pd.DataFrame([{"rwmutex": n, "rlocks": r["rlocks"], "locks": r["wlocks"],
                               "reader_waits": r["reader_waits"],
                               "writer_waits": r["writer_waits"]}
@@ -243,8 +359,8 @@ class Result:
         """Per runtime lock (Program.runtime_lock): acquisitions, contended, wait and hold
         (ns, summed over Ms)."""
         import pandas as pd
-        clock = self.config.get("clock_ghz", 3.0)
-        names = self.config.get("rtlock_names") or []
+        clock = self.config["clock_ghz"]
+        names = self.names.runtime_locks
         return pd.DataFrame([{"lock": n, "acquisitions": r["acquisitions"],
                               "contended": r["contended"], "wait_ns": r["wait_cycles"] / clock,
                               "hold_ns": r["hold_cycles"] / clock}
@@ -255,8 +371,7 @@ class Result:
         """Per channel: capacity, values buffered at the end (len), sends, receives, sends and
         receives that had to park (a select counts once per channel it waited on)."""
         import pandas as pd
-        names = self.config.get("chan_names") or [f"ch{i}" for i in
-                                                  range(len(self.chan_records))]
+        names = self.names.channels
         return pd.DataFrame([{"chan": n, "cap": r["dataqsiz"], "len": r["qcount"],
                               "sends": r["sends"],
                               "recvs": r["recvs"], "blocked_sends": r["blocked_sends"],
@@ -283,16 +398,15 @@ class Result:
         if g is None or len(g) == 0:
             return pd.DataFrame(columns=cols)
         # _Gwaiting, and _Gsyscall (pprof's goroutine profile shows "[syscall]")
-        sel = g[((g["status"] == 4) | (g["status"] == 3)) & ((g["flags"] & 1) == 0)]
-        entries = np.asarray(self.final["func_entry"])
-        names = self.final["func_names"]
-        fn = [names[int(np.searchsorted(entries, pc, side="right")) - 1] for pc in sel["pc"]]
-        reasons = ["syscall" if int(st) == 3 else _engine.WAIT_REASONS.get(int(w), str(int(w)))
+        sel = g[((g["status"] == _engine._Gwaiting) | (g["status"] == _engine._Gsyscall))
+                & ((g["flags"] & _engine.G_FLAG_SYSTEM) == 0)]
+        fn = [self.names.function_of_pc(pc) for pc in sel["pc"]]
+        reasons = ["syscall" if int(st) == _engine._Gsyscall
+                   else _engine.WAIT_REASONS.get(int(w), str(int(w)))
                    for st, w in zip(sel["status"], sel["waitreason"])]
-        objs = self.final.get("objects", {})
-        on = [objs.get((r, int(o)), "") if o >= 0 else "" for r, o in
+        on = [self.names.waiting_on(r, int(o)) if o >= 0 else "" for r, o in
               zip(reasons, sel["waiting_on"])]
-        clock = self.config.get("clock_ghz", 3.0)
+        clock = self.config["clock_ghz"]
         return pd.DataFrame({"goid": sel["goid"], "function": fn, "wait_reason": reasons,
                              "waiting_on": on, "since_ns": sel["runnable_since"] / clock},
                             columns=cols).reset_index(drop=True)
@@ -373,8 +487,8 @@ class Result:
         waiting one has waited (ns; NaN otherwise) -- the rows of a goroutine dump."""
         import pandas as pd
         from .export.dump import goroutine_records
-        names = self.final["func_names"] if self.final else []
-        clock = self.config.get("clock_ghz", 3.0)
+        names = self.names.functions
+        clock = self.config["clock_ghz"]
         cols = ["goid", "function", "state", "parent_goid", "waiting_ns"]
         rows = [{"goid": r["goid"],
                  "function": names[r["function"]] if 0 <= r["function"] < len(names) else "?",
@@ -414,3 +528,39 @@ class Result:
         """Goroutines on Ps over time, from the recorded events (gmpcore.plot)."""
         from .plot import goroutine_timeline
         return goroutine_timeline(self, **kw)
+
+
+# counters the summary reports under another name or in ns (Result.from_engine)
+_SUMMARISED = {"lat_count", "lat_sum", "lat_max", "max_live", "stw_stop_cycles",
+               "stw_stop_max", "stw_pause_cycles", "stw_pause_max"}
+# scheduler state the engine reports beside its Counters struct (Engine.counters)
+_ENGINE_EXTRAS = ("threads", "g_records", "lock_acquisitions", "lock_contended",
+                  "lock_wait_cycles", "lock_hold_cycles", "gomaxprocs")
+
+
+def _per_p(eng) -> np.ndarray:
+    import numpy.lib.recfunctions as rfn
+    st = eng.pstats()
+    ps = eng.procs()
+    extra = np.zeros(len(ps), dtype=[("p", np.int32), ("status", np.int32),
+                                     ("schedtick", np.int64), ("runqsize", np.int64),
+                                     ("runnext", np.int32)])
+    extra["p"] = ps["id"]
+    extra["status"] = ps["status"]
+    extra["schedtick"] = ps["schedtick"]
+    extra["runqsize"] = (ps["runqtail"].astype(np.int64) - ps["runqhead"]) % 2**32
+    extra["runnext"] = ps["runnext"]
+    return rfn.merge_arrays([extra, st], flatten=True, usemask=False)
+
+
+def _with_go_fields(g: np.ndarray, compiled) -> np.ndarray:
+    """Add Go's g.startpc (the entry of the function the G runs, from its creating `go`)
+    and g.waitsince (when a waiting G parked) to the G records."""
+    import numpy.lib.recfunctions as rfn
+    code = compiled.code.reshape(-1, _engine.INSTR)
+    entry = compiled.func_entry
+    startpc = np.full(len(g), -1, dtype=np.int32)
+    has = g["gopc"] >= 0
+    startpc[has] = entry[code[g["gopc"][has], 1]]
+    waitsince = np.where(g["status"] == _engine._Gwaiting, g["runnable_since"], 0).astype(np.int64)
+    return rfn.append_fields(g, ["startpc", "waitsince"], [startpc, waitsince], usemask=False)

@@ -7,13 +7,14 @@ import time
 import numpy as np
 
 from . import _engine
-from .config import LAYOUTS, CostModel, Machine, get_strategy
+from .config import CostModel, Machine, get_strategy
 from .guard import MemoryLimitError, check_memory
 from .kernels import KernelError
 from .program import Program
-from .result import LatencyHistogram, Result
+from .result import Result, program_names
 
-__all__ = ["run", "ProgramError", "InternalError", "KernelError", "MemoryLimitError"]
+__all__ = ["run", "make_engine", "native_config", "ProgramError", "InternalError", "KernelError",
+           "MemoryLimitError", "ERRORS"]
 
 DEFAULT_MAX_EVENTS = 2**62
 CHUNK_EVENTS = 1 << 21          # ~0.1 s of native work between Ctrl-C checks
@@ -68,91 +69,20 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
                       than a second; a callable: called as progress(events, emulated_ns)
                       between chunks (about every 0.1 s)
     """
-    if not isinstance(program, Program):
-        raise TypeError(f"run() takes a gmpcore.Program, got {type(program).__name__}")
-    if machine is None:
-        machine = Machine()
-    elif not isinstance(machine, Machine):
-        raise TypeError(f"machine must be a gmpcore.Machine, got {type(machine).__name__}")
-    if procs is not None:
-        _check_int("procs", procs, 1, 1024)
-        machine = Machine(**{**machine.__dict__, "procs": int(procs)})
-    if costs is None:
-        costs = CostModel()
-    elif not isinstance(costs, CostModel):
-        raise TypeError(f"costs must be a gmpcore.CostModel, got {type(costs).__name__}")
-    strat = get_strategy(strategy)
-    seed = _check_int("seed", seed, 0, 2**64 - 1)
-    max_events = DEFAULT_MAX_EVENTS if max_events is None else _check_int(
-        "max_events", max_events, 1, 2**62)
-    max_cycles = 2**62 if max_cycles is None else _check_int("max_cycles", max_cycles, 0, 2**62)
+    prep = _prepare(program, procs, strategy, seed, machine=machine, costs=costs,
+                    record=record, max_events=max_events, max_cycles=max_cycles,
+                    schedtrace_ms=schedtrace_ms, sample_every_ns=sample_every_ns, trace=trace,
+                    trace_window=trace_window, memory_limit=memory_limit)
     check_every = _check_int("check_every", check_every, 0, 2**62)
-    if not isinstance(record, bool):
-        raise TypeError(f"record must be a bool, got {type(record).__name__}")
-    sample_every = 0
-    if schedtrace_ms is not None and sample_every_ns is not None:
-        raise ValueError("give schedtrace_ms or sample_every_ns, not both")
-    for name, v, scale in (("schedtrace_ms", schedtrace_ms, 1e6),
-                           ("sample_every_ns", sample_every_ns, 1.0)):
-        if v is not None:
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 \
-                    or v != v or v == float("inf"):
-                raise ValueError(f"{name} must be a number > 0, got {v!r}")
-            sample_every = max(1, int(round(v * scale * machine.clock_ghz)))
     if not isinstance(scheddetail, bool):
         raise TypeError(f"scheddetail must be a bool, got {type(scheddetail).__name__}")
-    if scheddetail and sample_every == 0:
+    if scheddetail and int(prep.config["sample_every"]) == 0:
         raise ValueError("scheddetail needs schedtrace_ms (as GODEBUG's scheddetail=1 needs "
                          "schedtrace=N)")
-    if trace is True:
-        trace_cap = DEFAULT_TRACE_CAP
-    elif trace is False or trace is None:
-        trace_cap = 0
-    else:
-        trace_cap = _check_int("trace", trace, 1, 2**40)
-    trace_from, trace_to = 0, 2**62
-    if trace_window is not None:
-        try:
-            a, b = trace_window
-            a, b = float(a), float(b)
-        except (TypeError, ValueError):
-            raise TypeError(f"trace_window must be (start_ns, end_ns), got {trace_window!r}")
-        if not 0 <= a < b:
-            raise ValueError(f"trace_window must satisfy 0 <= start < end, got {trace_window!r}")
-        trace_from = int(a * machine.clock_ghz)
-        trace_to = int(min(b * machine.clock_ghz, 2**62))
-        if trace_cap == 0:
-            trace_cap = DEFAULT_TRACE_CAP
-
-    compiled = program.compile()
-    if memory_limit is not None and memory_limit is not False:
-        memory_limit = _check_int("memory_limit", memory_limit, 1, 2**62)
-    check_memory(compiled, max(machine.procs, compiled.max_procs), strat.ring_cap, record, trace_cap, memory_limit,
-                 None if max_events == DEFAULT_MAX_EVENTS else max_events)
     if progress not in (None, False, True) and not callable(progress):
         raise TypeError(f"progress must be a bool or a callable, got {type(progress).__name__}")
-    eng = _engine.Engine(
-        compiled.code, compiled.func_entry, compiled.dist_kind, compiled.dist_a,
-        compiled.dist_b, compiled.nwgs, compiled.main_fn, compiled.sys_fn,
-        max(machine.procs, compiled.max_procs),
-        strat.to_native(), costs.to_native(), seed, machine.start_schedtick,
-        machine.init_goroutines, record, max_events, max_cycles, machine.max_threads,
-        cache=machine.cache, cores=machine.ncores, sockets=machine.sockets,
-        layout=LAYOUTS[machine.layout], arr_fn=compiled.arr_fn, arr_dist=compiled.arr_dist,
-        arr_count=compiled.arr_count, sample_every=sample_every, trace_cap=trace_cap,
-        trace_from=trace_from, trace_to=trace_to, chan_caps=compiled.chan_caps,
-        nmutexes=compiled.nmutexes, starve_cycles=int(1e6 * machine.clock_ghz),
-        nrtlocks=len(compiled.rtlock_names),
-        time_slice=int(machine.time_slice_ns * machine.clock_ghz) if machine.sysmon else 0,
-        sysmon_min=int(20_000 * machine.clock_ghz), sysmon_max=int(10_000_000 * machine.clock_ghz),
-        gomaxprocs=machine.procs, gc_controller=compiled.uses_alloc,
-        gc_period=int(machine.gc_period_ns * machine.clock_ghz),
-        gc_sweepterm=int(machine.gc_sweepterm_ns * machine.clock_ghz),
-        gc_markterm=int(machine.gc_markterm_ns * machine.clock_ghz),
-        gc_mark=int(machine.gc_mark_ns * machine.clock_ghz),
-        gc_heap_goal=machine.gc_heap_goal_bytes, stw_retry=int(100_000 * machine.clock_ghz),
-        var_kinds=compiled.var_kinds, deadlines=compiled.uses_deadlines, rw_w=compiled.rw_w,
-        **_kernel_addresses(strat))
+    machine = prep.machine
+    eng = prep.engine()
 
     t0 = time.perf_counter()
     status = "running"
@@ -177,170 +107,172 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         print(file=sys.stderr)
 
     if status == "error":
-        msg, code, arg = eng.error
-        if msg == "internal invariant violated":
-            raise InternalError(f"gmpcore: internal invariant {arg} violated at cycle {eng.now} "
-                                f"(event {eng.events})")
-        if msg == "sync: negative WaitGroup counter":
-            raise ProgramError(f"panic: sync: negative WaitGroup counter "
-                               f"(WaitGroup #{arg}) at cycle {eng.now}")
-        if msg in ("send on closed channel", "close of closed channel"):
-            raise ProgramError(f"panic: {msg} (channel {compiled.chan_names[arg]!r}) at cycle "
-                               f"{eng.now}")
-        if msg == "sync: unlock of unlocked mutex":
-            raise ProgramError(f"fatal error: {msg} ({compiled.mutex_names[arg]!r}) at cycle "
-                               f"{eng.now}")
-        if msg in ("sync: RUnlock of unlocked RWMutex", "sync: Unlock of unlocked RWMutex"):
-            raise ProgramError(f"fatal error: {msg} ({compiled.rwmutex_names[arg]!r}) at cycle "
-                               f"{eng.now}")
-        if msg == "out of memory":
-            raise MemoryError(f"gmpcore: out of memory at cycle {eng.now} ({arg})")
-        if msg == "kernel error":
-            hook = _engine.HOOK_NAMES.get(arg >> 32, "?")
-            rc = arg & 0xffffffff
-            rc = rc - 2**32 if rc >= 2**31 else rc
-            k = strat.kernels.get(hook)
-            if rc <= -1000000:
-                detail = f"returned {-1000000 - rc}, which is out of range"
-            else:
-                detail = f"returned error code {rc}"
-            raise KernelError(f"kernel {k.name if k else '?'!r} for hook {hook!r} {detail} at "
-                              f"cycle {eng.now}; the run was stopped")
-        if msg == "thread exhaustion":
-            raise ProgramError(f"runtime: program exceeds {machine.max_threads}-thread limit")
-        raise InternalError(f"gmpcore: {msg} ({arg}) at cycle {eng.now}")
-
-    res = _collect(eng, compiled, machine, strat, costs, seed, wall, status)
-    res.sched_snapshots = snapshots
-    res.sample_records, res.sample_runq, res.sample_ticks = eng.samples()
-    res.trace_records, res.trace_lost = eng.trace(release=True)
-    res.mutex_records = eng.mutex_stats()
-    res.rwmutex_records = eng.rwmutex_stats()
-    res.chan_records = eng.chan_stats()
-    res.rtlock_records = eng.rtlock_stats()
-    res.final = {"procs": eng.procs(), "threads": eng.threads(),
-                 "goroutines": _with_go_fields(eng.goroutines(live_only=True), compiled),
-                 "counters": eng.counters(), "func_entry": compiled.func_entry,
-                 "func_names": compiled.func_names,
-                 "objects": {**{("chan send", i): n for i, n in enumerate(compiled.chan_names)},
-                             **{("chan receive", i): n for i, n in enumerate(compiled.chan_names)},
-                             **{("sync.Mutex.Lock", i): n for i, n in enumerate(compiled.mutex_names)},
-                             **{(r, i): n for i, n in enumerate(compiled.rwmutex_names)
-                                for r in ("sync.RWMutex.RLock", "sync.RWMutex.Lock")},
-                             **{("sync.WaitGroup.Wait", i): n for i, n in enumerate(compiled.wg_names)}}}
-    return res
+        raise engine_error(eng, prep)
+    return Result.from_engine(eng, prep.compiled, machine=machine, strategy=prep.strategy,
+                              costs=prep.costs, seed=prep.seed, wall=wall, status=status,
+                              snapshots=snapshots)
 
 
-def _per_p(eng) -> np.ndarray:
-    import numpy.lib.recfunctions as rfn
-    st = eng.pstats()
-    ps = eng.procs()
-    extra = np.zeros(len(ps), dtype=[("p", np.int32), ("status", np.int32),
-                                     ("schedtick", np.int64), ("runqsize", np.int64),
-                                     ("runnext", np.int32)])
-    extra["p"] = ps["id"]
-    extra["status"] = ps["status"]
-    extra["schedtick"] = ps["schedtick"]
-    extra["runqsize"] = (ps["runqtail"].astype(np.int64) - ps["runqhead"]) % 2**32
-    extra["runnext"] = ps["runnext"]
-    return rfn.merge_arrays([extra, st], flatten=True, usemask=False)
+class _Prepared:
+    """A validated run: the compiled program, the configuration objects and the engine's
+    RunConfig record (everything in cycles)."""
+
+    def __init__(self, compiled, machine, strategy, costs, seed, config):
+        self.compiled, self.machine, self.strategy = compiled, machine, strategy
+        self.costs, self.seed, self.config = costs, seed, config
+
+    def engine(self) -> "_engine.Engine":
+        return _engine.Engine(self.compiled, self.config, self.strategy.kernels)
 
 
-def _version() -> str:
-    from . import __version__
-    return __version__
+def _fill(rec, values: dict, what: str, nested=()):
+    """Set every field of the structured record `rec` from `values` (exactly its fields, but
+    the nested structs named in `nested`)."""
+    names = set(rec.dtype.names) - set(nested)
+    if set(values) != names:
+        raise AssertionError(f"{what}: fields {sorted(names ^ set(values))} differ from the "
+                             f"engine's struct")
+    for k, v in values.items():
+        rec[k] = v
 
 
-def _with_go_fields(g: np.ndarray, compiled) -> np.ndarray:
-    """Add Go's g.startpc (the entry of the function the G runs, from its creating `go`)
-    and g.waitsince (when a waiting G parked) to the G records."""
-    import numpy.lib.recfunctions as rfn
-    code = compiled.code.reshape(-1, 4)
-    entry = compiled.func_entry
-    startpc = np.full(len(g), -1, dtype=np.int32)
-    has = g["gopc"] >= 0
-    startpc[has] = entry[code[g["gopc"][has], 1]]
-    waitsince = np.where(g["status"] == 4, g["runnable_since"], 0).astype(np.int64)
-    return rfn.append_fields(g, ["startpc", "waitsince"], [startpc, waitsince], usemask=False)
+def native_config(machine: Machine, costs: CostModel, strategy, *, nprocs: int, seed: int,
+                  record: bool, max_events: int, max_cycles: int, sample_every: int = 0,
+                  trace_cap: int = 0, trace_from: int = 0, trace_to: int = 2**62) -> np.ndarray:
+    """The engine's RunConfig (one record of _engine.CONFIG_DTYPE) for a run; times in cycles."""
+    cfg = np.zeros((), dtype=_engine.CONFIG_DTYPE)
+    _fill(cfg, {**machine.to_native(), "seed": seed, "max_events": max_events,
+                "max_cycles": max_cycles, "nprocs": nprocs, "gomaxprocs": machine.procs,
+                "record": int(record), "sample_every": sample_every, "trace_cap": trace_cap,
+                "trace_from": trace_from, "trace_to": trace_to}, "RunConfig", ("cost", "strat"))
+    _fill(cfg["cost"], costs.to_native(), "Costs")
+    _fill(cfg["strat"], strategy.to_native(), "Strategy")
+    return cfg
 
 
-def _kernel_addresses(strat) -> dict:
-    k = strat.kernels
-    return {"victim_fn": k["choose_victim"].address if "choose_victim" in k else 0,
-            "amount_fn": k["steal_amount"].address if "steal_amount" in k else 0,
-            "ready_fn": k["place_ready"].address if "place_ready" in k else 0}
+def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=None,
+             record=True, max_events=None, max_cycles=None, schedtrace_ms=None,
+             sample_every_ns=None, trace=False, trace_window=None, memory_limit=None):
+    if not isinstance(program, Program):
+        raise TypeError(f"run() takes a gmpcore.Program, got {type(program).__name__}")
+    if machine is None:
+        machine = Machine()
+    elif not isinstance(machine, Machine):
+        raise TypeError(f"machine must be a gmpcore.Machine, got {type(machine).__name__}")
+    if procs is not None:
+        _check_int("procs", procs, 1, 1024)
+        machine = Machine(**{**machine.__dict__, "procs": int(procs)})
+    if costs is None:
+        costs = CostModel()
+    elif not isinstance(costs, CostModel):
+        raise TypeError(f"costs must be a gmpcore.CostModel, got {type(costs).__name__}")
+    strat = get_strategy(strategy)
+    seed = _check_int("seed", seed, 0, 2**64 - 1)
+    max_events = DEFAULT_MAX_EVENTS if max_events is None else _check_int(
+        "max_events", max_events, 1, 2**62)
+    max_cycles = 2**62 if max_cycles is None else _check_int("max_cycles", max_cycles, 0, 2**62)
+    if not isinstance(record, bool):
+        raise TypeError(f"record must be a bool, got {type(record).__name__}")
+    sample_every = 0
+    if schedtrace_ms is not None and sample_every_ns is not None:
+        raise ValueError("give schedtrace_ms or sample_every_ns, not both")
+    for name, v, scale in (("schedtrace_ms", schedtrace_ms, 1e6),
+                           ("sample_every_ns", sample_every_ns, 1.0)):
+        if v is not None:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 \
+                    or v != v or v == float("inf"):
+                raise ValueError(f"{name} must be a number > 0, got {v!r}")
+            sample_every = max(1, machine.cycles(v * scale))
+    if trace is True:
+        trace_cap = DEFAULT_TRACE_CAP
+    elif trace is False or trace is None:
+        trace_cap = 0
+    else:
+        trace_cap = _check_int("trace", trace, 1, 2**40)
+    trace_from, trace_to = 0, 2**62
+    if trace_window is not None:
+        try:
+            a, b = trace_window
+            a, b = float(a), float(b)
+        except (TypeError, ValueError):
+            raise TypeError(f"trace_window must be (start_ns, end_ns), got {trace_window!r}")
+        if not 0 <= a < b:
+            raise ValueError(f"trace_window must satisfy 0 <= start < end, got {trace_window!r}")
+        trace_from = machine.cycles(a)
+        trace_to = machine.cycles(min(b, 2**62 / machine.clock_ghz))
+        if trace_cap == 0:
+            trace_cap = DEFAULT_TRACE_CAP
+
+    compiled = program.compile()
+    nprocs = max(machine.procs, compiled.max_procs)
+    if memory_limit is not None and memory_limit is not False:
+        memory_limit = _check_int("memory_limit", memory_limit, 1, 2**62)
+    check_memory(compiled, nprocs, strat.ring_cap, record, trace_cap, memory_limit,
+                 None if max_events == DEFAULT_MAX_EVENTS else max_events)
+    config = native_config(machine, costs, strat, nprocs=nprocs, seed=seed, record=record,
+                           max_events=max_events, max_cycles=max_cycles,
+                           sample_every=sample_every, trace_cap=trace_cap,
+                           trace_from=trace_from, trace_to=trace_to)
+    return _Prepared(compiled, machine, strat, costs, seed, config)
 
 
-def _collect(eng, compiled, machine, strat, costs, seed, wall, status) -> Result:
-    c = eng.counters()
-    hist = LatencyHistogram(eng.hist(), c["lat_sum"], c["lat_max"], machine.clock_ghz)
-    ns = machine.ns
-    summary = {
-        "gmpcore_version": _version(),
-        "strategy": strat.name,
-        "procs": machine.procs,
-        "seed": seed,
-        "status": status,
-        "emulated_cycles": c["cycles"],
-        "emulated_ns": ns(c["cycles"]),
-        "events": c["events"],
-        "wall_s": wall,
-        "events_per_s": c["events"] / wall if wall > 0 else float("nan"),
-        "goroutines_created": c["goroutines_created"],
-        "goroutines_finished": c["goroutines_finished"],
-        "goroutines_live": c["live_goroutines"],
-        "max_live_goroutines": c["max_live"],
-        "latency_mean_ns": hist.mean(),
-        "latency_p50_ns": hist.percentile(50),
-        "latency_p99_ns": hist.percentile(99),
-        "latency_p999_ns": hist.percentile(99.9),
-        "latency_max_ns": hist.max(),
-    }
-    cache = eng.cache_stats()
-    acc = int(cache["accesses"].sum())
-    misses = int((cache["transfers_local"] + cache["transfers_remote"] + cache["mem"]).sum())
-    summary.update({
-        "cache_accesses": acc,
-        "cache_misses": misses,
-        "cache_miss_rate": misses / acc if acc else 0.0,
-        "transfers_local": int(cache["transfers_local"].sum()),
-        "transfers_remote": int(cache["transfers_remote"].sum()),
-        "mem_misses": int(cache["mem"].sum()),
-        "invalidations": int(cache["invalidations"].sum()),
-        "cache_cycles": int(cache["cycles"].sum()),
-        "ncores": machine.ncores,
-    })
-    for k in ("schedules", "executes", "executes_inherit", "steals", "stolen_gs",
-              "steal_attempts", "steal_cas_fail", "runnext_steals", "runqget_cas_fail",
-              "runnext_puts", "runnext_kicks", "globrunq_puts", "globrunq_gets",
-              "globrunq_batches", "fairness_gets", "runqputslow", "wakep_calls", "wakep_started",
-              "startm", "stopm", "newm", "threads", "become_spinning", "spinning_cycles",
-              "idle_cycles", "parks", "readies", "gfree_reuse", "g_records",
-              "lock_acquisitions", "lock_contended", "lock_wait_cycles", "lock_hold_cycles",
-              "cas_attempts", "cas_failures", "arrivals", "preemptions", "sysmon_ticks",
-              "syscalls", "syscall_fast", "syscall_reacquire", "syscall_nop", "syscall_retakes",
-              "handoff_startm", "netpoll_waits", "netpoll_ready", "netpoll_polls", "stw_count",
-              "gc_cycles", "touches", "gomaxprocs"):
-        summary[k] = c[k]
-    # stop-the-world: how long stopping took (time to safe point) and how long it stayed
-    # stopped, in ns
-    summary["stw_stop_ns_total"] = machine.ns(c["stw_stop_cycles"])
-    summary["stw_stop_ns_max"] = machine.ns(c["stw_stop_max"])
-    summary["stw_pause_ns_total"] = machine.ns(c["stw_pause_cycles"])
-    summary["stw_pause_ns_max"] = machine.ns(c["stw_pause_max"])
-    return Result(
-        summary=summary,
-        latency=hist,
-        start_order=eng.start_order(),
-        mark_records=eng.marks(),
-        mark_labels=list(compiled.labels),
-        per_p_records=_per_p(eng),
-        steal_records=eng.steals(),
-        cache_records=cache,
-        core_records=np.stack(eng.core_stats()),
-        config={"machine": machine, "strategy": strat, "costs": costs, "seed": seed,
-                "clock_ghz": machine.clock_ghz, "gmpcore_version": _version(),
-                "chan_names": compiled.chan_names, "mutex_names": compiled.mutex_names,
-                "rtlock_names": compiled.rtlock_names,
-                "rwmutex_names": compiled.rwmutex_names},
-    )
+def make_engine(program: Program, procs: int | None = None, strategy="go", seed: int = 0,
+                **kw) -> "_engine.Engine":
+    """The native engine of a run, built but not run (run()'s arguments, without the ones
+    about running it): for tests and benchmarks that drive it directly."""
+    return _prepare(program, procs, strategy, seed, **kw).engine()
+
+
+def _kernel_error(eng, prep, arg):
+    hook = _engine.HOOK_NAMES.get(arg >> 32, "?")
+    rc = arg & 0xffffffff
+    rc = rc - 2**32 if rc >= 2**31 else rc
+    k = prep.strategy.kernels.get(hook)
+    detail = (f"returned {-1000000 - rc}, which is out of range" if rc <= -1000000
+              else f"returned error code {rc}")
+    return {"kernel": k.name if k else "?", "hook": hook, "detail": detail}
+
+
+E = _engine.ERROR_CODES
+#: error code -> (exception class, message template, the program's names `arg` indexes).
+#: Templates see: now (cycle), events, arg, name (of object `arg`), max_threads, and for
+#: kernels: kernel, hook, detail.
+ERRORS = {
+    E["ERR_WG_NEGATIVE"]: (ProgramError, "panic: sync: negative WaitGroup counter "
+                           "(WaitGroup {name!r}) at cycle {now}", "waitgroups"),
+    E["ERR_SEND_CLOSED"]: (ProgramError, "panic: send on closed channel (channel {name!r}) at "
+                           "cycle {now}", "channels"),
+    E["ERR_CLOSE_CLOSED"]: (ProgramError, "panic: close of closed channel (channel {name!r}) "
+                            "at cycle {now}", "channels"),
+    E["ERR_UNLOCK_UNLOCKED"]: (ProgramError, "fatal error: sync: unlock of unlocked mutex "
+                               "({name!r}) at cycle {now}", "mutexes"),
+    E["ERR_RUNLOCK_UNLOCKED"]: (ProgramError, "fatal error: sync: RUnlock of unlocked RWMutex "
+                                "({name!r}) at cycle {now}", "rwmutexes"),
+    E["ERR_WUNLOCK_UNLOCKED"]: (ProgramError, "fatal error: sync: Unlock of unlocked RWMutex "
+                                "({name!r}) at cycle {now}", "rwmutexes"),
+    E["ERR_TOO_MANY_M"]: (ProgramError, "runtime: program exceeds {max_threads}-thread limit",
+                          None),
+    E["ERR_NOMEM"]: (MemoryError, "gmpcore: out of memory at cycle {now} ({arg})", None),
+    E["ERR_KERNEL"]: (KernelError, "kernel {kernel!r} for hook {hook!r} {detail} at cycle "
+                      "{now}; the run was stopped", None),
+    E["ERR_INVARIANT"]: (InternalError, "gmpcore: internal invariant {arg} violated at cycle "
+                         "{now} (event {events})", None),
+    E["ERR_BAD_PC"]: (InternalError, "gmpcore: bad program counter ({arg}) at cycle {now}",
+                      None),
+}
+del E
+
+
+def engine_error(eng, prep) -> Exception:
+    """The exception for a run that ended with status 'error' (ERRORS by the engine's code)."""
+    code, arg = eng.error
+    cls, template, names = ERRORS.get(
+        code, (InternalError, f"gmpcore: engine error {code} ({{arg}}) at cycle {{now}}", None))
+    ctx = {"now": eng.now, "events": eng.events, "arg": arg,
+           "max_threads": prep.machine.max_threads}
+    if names is not None:
+        objs = getattr(program_names(prep.compiled), names)
+        ctx["name"] = objs[arg] if 0 <= arg < len(objs) else f"#{arg}"
+    if code == _engine.ERR_KERNEL:
+        ctx.update(_kernel_error(eng, prep, arg))
+    return cls(template.format(**ctx))

@@ -53,9 +53,6 @@ cdef extern from *:
 
 DEBUG_BUILD = bool(GMPCORE_DEBUG_BUILD)
 DEBUG_CHECK_EVERY = 1024          # a debug build checks every invariant this often
-G_RECORD_BYTES = sizeof(G)
-TRACE_EVENT_BYTES = sizeof(TraceEv)
-MARK_BYTES = sizeof(MarkRec)
 
 
 include "core/record.pxi"
@@ -84,94 +81,79 @@ include "sched/netpoll.pxi"
 include "sched/stw.pxi"
 include "sched/start.pxi"
 include "exports.pxi"
+include "loader.pxi"
 
 
 @cython.final
 cdef class Engine:
-    """Engine(code, func_entry, dists, nwgs, main_fn, sys_fn, nprocs, strategy, costs, seed,
-    start_schedtick, init_goroutines, record, max_events, max_cycles, maxmcount)
+    """Engine(program, config, kernels=None)
 
-    Owns the native state of one run.  Built by gmpcore.runner after validation; not meant to
-    be constructed by hand.  Same inputs and seed give the same run, bit for bit.
+    Owns the native state of one run; gmpcore.runner builds it (runner.make_engine for tests
+    and benchmarks).  Same inputs give the same run, bit for bit.
+
+    program   the compiled program (gmpcore.program.CompiledProgram): its code, function
+              entries, distributions and object counts.  The loader checks every operand and
+              refuses a bad one with a ValueError naming the instruction.
+    config    one record of CONFIG_DTYPE (struct RunConfig: the machine, the run's limits and
+              recording, the Costs and the Strategy), every time in cycles
+    kernels   {hook name: gmpcore.Kernel} for the strategy's user kernels; the Engine holds
+              them, so the compiled functions it calls live as long as it does
     """
     cdef State s
     cdef object _keep           # arrays whose memory the state points into
+    cdef object _kernels        # the Kernel objects whose addresses are in s.kern
 
     def __cinit__(self):
         memset(&self.s, 0, sizeof(State))
 
-    def __init__(self, cnp.ndarray code, cnp.ndarray func_entry, cnp.ndarray dist_kind,
-                 cnp.ndarray dist_a, cnp.ndarray dist_b, int nwgs, int main_fn, int sys_fn,
-                 int nprocs, dict strategy, dict costs, unsigned long long seed,
-                 unsigned int start_schedtick, int init_goroutines, bint record,
-                 long long max_events, long long max_cycles, int maxmcount,
-                 bint cache=False, int cores=0, int sockets=1, int layout=0,
-                 int arr_fn=-1, int arr_dist=-1, long long arr_count=0,
-                 size_t victim_fn=0, size_t amount_fn=0, size_t ready_fn=0,
-                 long long sample_every=0, long long trace_cap=0, long long trace_from=0,
-                 long long trace_to=INT64_MAX, chan_caps=None, int nmutexes=0,
-                 long long starve_cycles=3000000, int nrtlocks=0, long long time_slice=0,
-                 long long sysmon_min=60000, long long sysmon_max=30000000,
-                 int gomaxprocs=0, bint gc_controller=False, long long gc_period=0,
-                 long long gc_sweepterm=0, long long gc_markterm=0, long long gc_mark=0,
-                 long long gc_heap_goal=0, long long stw_retry=300000, var_kinds=None,
-                 bint deadlines=False, rw_w=None):
+    def __init__(self, program, config, kernels=None):
         cdef State *s = &self.s
-        code = np.ascontiguousarray(code, dtype=np.int32)
-        func_entry = np.ascontiguousarray(func_entry, dtype=np.int32)
-        dist_kind = np.ascontiguousarray(dist_kind, dtype=np.int32)
-        dist_a = np.ascontiguousarray(dist_a, dtype=np.float64)
-        dist_b = np.ascontiguousarray(dist_b, dtype=np.float64)
-        self._keep = (code, func_entry, dist_kind, dist_a, dist_b)
-        s.code = <const int32_t *> cnp.PyArray_DATA(code)
-        s.ncode = <int32_t> (code.shape[0] // INSTR_WIDTH)
-        s.func_entry = <const int32_t *> cnp.PyArray_DATA(func_entry)
-        s.nfuncs = <int32_t> func_entry.shape[0]
-        s.dist_kind = <const int32_t *> cnp.PyArray_DATA(dist_kind)
-        s.dist_a = <const double *> cnp.PyArray_DATA(dist_a)
-        s.dist_b = <const double *> cnp.PyArray_DATA(dist_b)
-        s.ndists = <int32_t> dist_kind.shape[0]
+        cdef RunConfig c
+        cfg = np.asarray(config)
+        if cfg.dtype != CONFIG_DTYPE or cfg.size != 1:
+            raise TypeError(f"Engine config must be one record of _engine.CONFIG_DTYPE, got "
+                            f"{cfg.dtype} x {cfg.size} (gmpcore.runner.native_config builds it)")
+        cfg = cfg.reshape(()).copy()        # (a 0-d record of its own, C-contiguous)
+        check_config(cfg)
+        memcpy(&c, cnp.PyArray_DATA(cfg), sizeof(RunConfig))
+        s.nprocs = c.nprocs
+        loaded = load_program(s, program, &c)
+        self._keep = loaded["arrays"]
+        self._kernels = set_kernels(s, kernels)
 
-        s.strat = strategy
-        s.cost = costs
-        # user kernels: addresses of Numba cfuncs whose owners gmpcore.runner keeps alive
-        s.victim_fn = <victim_fn_t> victim_fn
-        s.amount_fn = <amount_fn_t> amount_fn
-        s.ready_fn = <ready_fn_t> ready_fn
-        s.rng = seed
+        s.strat = c.strat
+        s.cost = c.cost
+        s.rng = c.seed
         s.status = ST_RUNNING
-        s.max_events = max_events
-        s.max_cycles = max_cycles
-        s.record = record
-        s.nprocs = nprocs
-        s.maxmcount = maxmcount
-        s.sample_every = sample_every
-        s.trace_cap = trace_cap
-        s.trace_from = trace_from
-        s.trace_to = trace_to
+        s.max_events = c.max_events
+        s.max_cycles = c.max_cycles
+        s.record = c.record
+        s.maxmcount = c.maxmcount
+        s.sample_every = c.sample_every
+        s.trace_cap = c.trace_cap
+        s.trace_from = c.trace_from
+        s.trace_to = c.trace_to
         s.ring_mask = <uint32_t> (s.strat.ring_cap - 1)
-        s.nwgs = nwgs
-        s.nmutexes = nmutexes
-        s.starve_cycles = starve_cycles
-        if time_slice > 0:
-            s.time_slice = time_slice
-            s.sysmon_min = sysmon_min
-            s.sysmon_max = sysmon_max
-        s.stw_retry = stw_retry
-        if gc_controller or gc_period > 0 or gc_heap_goal > 0:
-            s.gc_period = gc_period
-            s.gc_sweepterm = gc_sweepterm
-            s.gc_markterm = gc_markterm
-            s.gc_mark = gc_mark
-            s.gc_heap_goal = gc_heap_goal
-        state_alloc(s, [] if chan_caps is None else [int(x) for x in chan_caps],
-                    [] if rw_w is None else [int(x) for x in rw_w],
-                    [] if var_kinds is None else [int(x) for x in var_kinds], deadlines,
-                    nrtlocks)
-        cache_layout(s, cores if cores > 0 else nprocs, sockets, layout)
-        sched_start(s, gomaxprocs, start_schedtick, main_fn, sys_fn, init_goroutines,
-                    gc_controller, arr_fn, arr_dist, arr_count)
-        s.cache_on = cache                 # (set last: setup itself is not modelled traffic)
+        s.starve_cycles = c.starve_cycles
+        if c.time_slice > 0:
+            s.time_slice = c.time_slice
+            s.sysmon_min = c.sysmon_min
+            s.sysmon_max = c.sysmon_max
+        s.stw_retry = c.stw_retry
+        gc_controller = loaded["uses_alloc"]
+        if gc_controller or c.gc_period > 0 or c.gc_heap_goal > 0:
+            s.gc_period = c.gc_period
+            s.gc_sweepterm = c.gc_sweepterm
+            s.gc_markterm = c.gc_markterm
+            s.gc_mark = c.gc_mark
+            s.gc_heap_goal = c.gc_heap_goal
+        state_alloc(s, loaded["chan_caps"], loaded["rw_w"], loaded["var_kinds"],
+                    loaded["uses_deadlines"], loaded["nrtlocks"])
+        cache_layout(s, c.cores if c.cores > 0 else c.nprocs, c.sockets, c.layout)
+        sched_start(s, c.gomaxprocs, c.start_schedtick, loaded["main_fn"], loaded["sys_fn"],
+                    c.init_goroutines, gc_controller, loaded["arr_fn"], loaded["arr_dist"],
+                    loaded["arr_count"])
+        s.cache_on = c.cache               # (set last: setup itself is not modelled traffic)
 
     def __dealloc__(self):
         state_free(&self.s)
@@ -200,7 +182,9 @@ cdef class Engine:
 
     @property
     def error(self):
-        return ERROR_NAMES.get(self.s.err_code, "error"), self.s.err_code, self.s.err_arg
+        """(error code, argument) of a run that ended with status 'error': an ERR_* value of
+        ERROR_CODES, and what it names (a WaitGroup, channel, ... index, or an invariant)."""
+        return self.s.err_code, self.s.err_arg
 
     @property
     def now(self):

@@ -408,6 +408,11 @@ cdef enum:
     TE_GC_END = 15       # ... and ends
     TE_PROCS_CHANGE = 16 # GOMAXPROCS becomes `arg`
 
+cdef enum:  # the kind of a stop-the-world (TE_STW_BEGIN's reason; runtime/proc.go stwReason)
+    STW_GC_SWEEPTERM = 1     # GC cycle: the sweep-termination pause
+    STW_GC_MARKTERM = 2      # GC cycle: the mark-termination pause
+    STW_GOMAXPROCS = 3       # runtime.GOMAXPROCS(n)
+
 ctypedef struct TraceEv:
     int64_t time
     int64_t goid
@@ -570,6 +575,18 @@ cdef enum:
     HOOK_AMOUNT = 2
     HOOK_READY = 3
 
+# The user kernels of a run, one slot per hook (NULL: the built-in policy).  The Engine fills it
+# from gmpcore.Kernel objects and holds them for its lifetime, as numpy's Generator holds the
+# BitGenerator whose bitgen_t it calls.
+ctypedef struct Kernels:
+    victim_fn_t choose_victim
+    amount_fn_t steal_amount
+    ready_fn_t place_ready
+
+cdef enum:  # Layout (Machine.layout): which scheduler fields share a modelled line
+    LAYOUT_GO = 0            # Go's structs (runtime2.go type p, type schedt)
+    LAYOUT_PADDED = 1        # every field on a line of its own
+
 # Global counters (gmpcore.Result.summary).
 ctypedef struct Counters:
     int64_t goroutines_created
@@ -709,6 +726,40 @@ ctypedef struct CacheStats:
     int64_t invalidations       # copies invalidated by writes
     int64_t cycles              # cycles spent in these accesses
 
+# The configuration of one run: what gmpcore.runner passes to Engine(program, config, kernels)
+# as one record of CONFIG_DTYPE (derived from this struct).  Every time is in cycles (Python
+# converts ns with gmpcore.config.Machine.cycles); nothing here has a default.
+ctypedef struct RunConfig:
+    uint64_t seed
+    int64_t max_events
+    int64_t max_cycles
+    int32_t nprocs           # Ps allocated: the most GOMAXPROCS the run ever has
+    int32_t gomaxprocs       # GOMAXPROCS when main.main starts
+    uint32_t start_schedtick # P0's schedtick when main.main starts
+    int32_t init_goroutines  # runtime goroutines runnable in P0's runnext at start
+    int32_t maxmcount        # sched.maxmcount
+    int32_t record           # record start order, marks and steals
+    int32_t cache            # model the caches
+    int32_t cores
+    int32_t sockets
+    int32_t layout           # LAYOUT_*
+    int64_t sample_every     # sampler period (0: off)
+    int64_t trace_cap        # trace events kept (0: off)
+    int64_t trace_from       # trace only in [trace_from, trace_to)
+    int64_t trace_to
+    int64_t starve_cycles    # sync.Mutex starvationThresholdNs
+    int64_t time_slice       # forcePreemptNS (0: no sysmon)
+    int64_t sysmon_min       # sysmon's shortest and longest sleep (20 us, 10 ms)
+    int64_t sysmon_max
+    int64_t gc_period        # periodic GC cycles (0: none)
+    int64_t gc_sweepterm
+    int64_t gc_markterm
+    int64_t gc_mark
+    int64_t gc_heap_goal     # bytes allocated that start a GC cycle (0: never)
+    int64_t stw_retry        # preemptall retry period while the world stops
+    Costs cost
+    Strategy strat
+
 # The whole engine state.  Python owns it through the Engine class; native code sees only this.
 cdef enum:
     G_CHUNK_BITS = 16        # Gs live in chunks of 65536 that never move (no realloc copies)
@@ -794,10 +845,7 @@ ctypedef struct State:
     int64_t trace_lost       # events not kept (over the cap)
     int32_t pause_on_sample  # return from the loop after each sample (scheddetail snapshots)
 
-    # user kernels (NULL: built-in policy)
-    victim_fn_t victim_fn
-    amount_fn_t amount_fn
-    ready_fn_t ready_fn
+    Kernels kern             # user kernels (NULL: built-in policy)
 
     # program
     const int32_t *code

@@ -6,6 +6,7 @@ import pytest
 
 import gmpcore as gc
 from gmpcore import _engine
+from gmpcore.runner import make_engine
 
 COSTS = dict(gc.CostModel(cache_hit=1, cache_local=10, cache_remote=100, cache_mem=1000)
              .to_native())
@@ -71,9 +72,8 @@ def _race(k, t1, t2, until):
     prog.func("w")
     comp = prog.compile()
     costs = gc.CostModel(steal_probe=40, steal_per_g=4, steal_cas=40)
-    eng = _engine.Engine(comp.code, comp.func_entry, comp.dist_kind, comp.dist_a, comp.dist_b,
-                         comp.nwgs, comp.main_fn, comp.sys_fn, 3, gc.STRATEGIES["go"].to_native(),
-                         costs.to_native(), 1, 0, 0, True, 2**62, until, 10000, cache=False)
+    eng = make_engine(prog, 3, "go", 1, costs=costs, max_cycles=until,
+                      machine=gc.Machine(cache=False, sysmon=False))
     assert eng.run(10) == "max_cycles"       # main is computing (until far past `until`)
     _engine._test_steal_race(eng, comp.func_names.index("w"), k, t1, t2)
     eng.run(10**6)

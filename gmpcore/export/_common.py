@@ -13,23 +13,25 @@ import numpy as np
 
 from .. import _engine
 
-# Go's _G* statuses (runtime/runtime2.go) and what goroutineheader prints for them
-G_IDLE, G_RUNNABLE, G_RUNNING, G_SYSCALL, G_WAITING, G_DEAD = 0, 1, 2, 3, 4, 6
-G_STATUS_STRINGS = {0: "idle", 1: "runnable", 2: "running", 3: "syscall", 4: "waiting",
-                    6: "dead", 8: "copystack", 9: "preempted", 10: "leaked"}
-G_FLAG_SYSTEM = 1
+# Go's _G* statuses (runtime/runtime2.go, from the engine) and what goroutineheader prints
+G_IDLE, G_RUNNABLE, G_RUNNING = _engine._Gidle, _engine._Grunnable, _engine._Grunning
+G_SYSCALL, G_WAITING, G_DEAD = _engine._Gsyscall, _engine._Gwaiting, _engine._Gdead
+G_STATUS_STRINGS = {**{v: k[2:] for k, v in _engine.G_STATUS.items()},
+                    8: "copystack", 9: "preempted", 10: "leaked"}
+G_FLAG_SYSTEM = _engine.G_FLAG_SYSTEM
 
 # Go's _P* statuses
-P_IDLE, P_RUNNING = 0, 1
+P_IDLE, P_RUNNING = _engine._Pidle, _engine._Prunning
 
 # the trace event kinds, by name (the engine's ints, whatever they are)
 KIND = {name: k for k, name in _engine.TRACE_KINDS.items()}
 
 #: stop-the-world kinds (the STWBegin/STWEnd `reason`) -> Go's stwReason strings
 #: (runtime/proc.go stwReasonStrings)
-STW_KINDS = dict(getattr(_engine, "STW_KINDS", {}) or
-                 {1: "GC sweep termination", 2: "GC mark termination", 3: "GOMAXPROCS"})
-STW_GC_SWEEPTERM, STW_GC_MARKTERM, STW_GOMAXPROCS = 1, 2, 3
+STW_KINDS = dict(_engine.STW_KINDS)
+STW_GC_SWEEPTERM = _engine.ENUMS["STW_GC_SWEEPTERM"]
+STW_GC_MARKTERM = _engine.ENUMS["STW_GC_MARKTERM"]
+STW_GOMAXPROCS = _engine.ENUMS["STW_GOMAXPROCS"]
 
 
 def kind(name: str) -> int:
@@ -149,11 +151,8 @@ class FuncTable:
         self.names = [str(n) for n in func_names]
 
     @classmethod
-    def of(cls, res) -> "FuncTable | None":
-        f = res.final or {}
-        if "func_entry" not in f or "func_names" not in f:
-            return None
-        return cls(f["func_entry"], f["func_names"])
+    def of(cls, res) -> "FuncTable":
+        return cls(res.names.func_entry, res.names.functions)
 
     def fn_of_pc(self, pc: int) -> int:
         """Function index of code index `pc` (-1 if before every entry)."""

@@ -328,7 +328,7 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
     gfn = goroutine_functions(res, funcs)
     stop_names = dict(STOP_REASONS)
     from .. import _engine
-    stop_names.update(getattr(_engine, "STOP_REASONS", {}))   # the engine's, when it has one
+    stop_names.update(_engine.STOP_REASONS)
 
     k_create, k_start, k_stop = KIND["GoCreate"], KIND["GoStart"], KIND["GoStop"]
     k_block, k_unblock, k_end = KIND["GoBlock"], KIND["GoUnblock"], KIND["GoEnd"]

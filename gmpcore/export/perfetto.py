@@ -72,7 +72,7 @@ def _json_events(res) -> tuple[list[str], dict]:
     gfn = {g: funcs.go_name(fn) for g, fn in goroutine_functions(res, funcs).items()} \
         if funcs is not None else {}
     from .. import _engine
-    stop_names = {**STOP_REASONS, **getattr(_engine, "STOP_REASONS", {})}
+    stop_names = {**STOP_REASONS, **_engine.STOP_REASONS}
     dumps = json.dumps
 
     # (time in cycles, -duration, sequence, JSON text): sorted at the end

@@ -20,7 +20,7 @@ cdef int cache_layout(State *s, int ncores, int sockets, int layout) except -1:
     if ncores < 1 or ncores > MAX_CORES or sockets < 1 or sockets > 8 or ncores % sockets:
         raise ValueError("bad cores/sockets")
     socket_masks(s, ncores, sockets)
-    if layout == 0:
+    if layout == LAYOUT_GO:
         # Go's struct p: runqhead, runqtail, runq [C]guintptr, runnext -- contiguous, so
         # head/tail share a line with ring[0:7] and runnext with the last slot
         s.tail_line = 0
@@ -34,7 +34,7 @@ cdef int cache_layout(State *s, int ncores, int sockets, int layout) except -1:
         s.slot_base = 2
         s.runnext_line = 2 + C // 8
     s.lines_per_p = s.runnext_line + 1
-    if layout == 0:
+    if layout == LAYOUT_GO:
         # schedt: lock shares a line with goidgen and the idle-M list; the global queue with
         # the idle-P list and the spinning counters
         nsched = 3
@@ -78,7 +78,7 @@ cdef int cache_layout(State *s, int ncores, int sockets, int layout) except -1:
                 s.lines[k].cls = LC_P_RING
     for i in range(NSCHEDFIELDS):
         s.sched_line[i] += base
-    if layout == 0:
+    if layout == LAYOUT_GO:
         s.lines[base].cls = LC_SCHED_LOCK
         s.lines[base + 1].cls = LC_SCHED_RUNQ
         s.lines[base + 2].cls = LC_IDLEPMASK

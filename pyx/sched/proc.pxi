@@ -183,14 +183,14 @@ cdef int32_t next_victim(State *s, M *mp) noexcept nogil:
     if s.strat.victim == VICTIM_SAME_SOCKET:
         visits = 2 * nprocs                  # one round on my socket, one on the others
     while mp.steal_i < visits:
-        if mp.steal_pass == s.strat.steal_passes - 1 and s.victim_fn == NULL:
+        if mp.steal_pass == s.strat.steal_passes - 1 and s.kern.choose_victim == NULL:
             # stealTimersOrRunNextG: any P's expired timers are fair game on the last pass
             vi = mp.steal_pos
             if vi != mp.p and timers_due(s, vi):
                 return vi
-        if s.victim_fn != NULL:
-            vi = s.victim_fn(mp.p, nprocs, mp.steal_pass, mp.steal_i, mp.steal_r, s.coprimes,
-                             s.ncoprimes)
+        if s.kern.choose_victim != NULL:
+            vi = s.kern.choose_victim(mp.p, nprocs, mp.steal_pass, mp.steal_i, mp.steal_r,
+                                      s.coprimes, s.ncoprimes)
             if vi == -1:
                 return -1
             if vi < -1 or vi >= nprocs:
@@ -238,8 +238,8 @@ cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
     h = victim.runqhead
     t = victim.runqtail
     ln = t - h
-    if s.amount_fn != NULL:
-        k = s.amount_fn(<int32_t> ln, pp.id, vi, s.strat.ring_cap)
+    if s.kern.steal_amount != NULL:
+        k = s.kern.steal_amount(<int32_t> ln, pp.id, vi, s.strat.ring_cap)
         if k < 0 or <uint32_t> k > ln:
             kernel_fail(s, HOOK_AMOUNT, k if k < 0 else -1000000 - k)
             return -1

@@ -44,8 +44,8 @@ cdef void runqput(State *s, M *mp, P *pp, int32_t gi, int32_t kind) noexcept nog
         return
     if kind >= 0:
         place = s.strat.ready
-        if s.ready_fn != NULL:
-            place = s.ready_fn(pp.id, getg(s, gi).goid, kind,
+        if s.kern.place_ready != NULL:
+            place = s.kern.place_ready(pp.id, getg(s, gi).goid, kind,
                                <int32_t> (pp.runqtail - pp.runqhead), pp.runnext != -1)
             if place < 0 or place > READY_GLOBAL:
                 kernel_fail(s, HOOK_READY, place)

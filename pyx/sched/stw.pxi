@@ -14,9 +14,6 @@
 # the world keeping its P; the G continues after procresize).
 
 cdef enum:
-    STW_GC_SWEEPTERM = 1     # GC cycle: the sweep-termination pause
-    STW_GC_MARKTERM = 2      # GC cycle: the mark-termination pause
-    STW_GOMAXPROCS = 3       # runtime.GOMAXPROCS(n)
     GCEV_CYCLE = 0           # EV_GC ids: start a GC cycle (periodic / heap goal)
     GCEV_RETRY = 1           #   re-preempt while the world is stopping (every 100 us)
     GCEV_START = 2           #   the pause is over: start the world
