@@ -1,9 +1,10 @@
 # cython: language_level=3
 """The native engine of gmpcore: an integer-cycle discrete-event loop whose actors are Ms.
 
-Python (gmpcore.runner) validates a run, builds flat arrays (bytecode, distributions, costs,
-strategy) and calls Engine.run() once per chunk of events; everything per event happens here,
-without the GIL.  Layout of this extension:
+Python (gmpcore.runner) validates a run and builds Engine(program, config, kernels): the compiled
+program's arrays, one RunConfig record (CONFIG_DTYPE; machine, costs, strategy, all in cycles)
+and the strategy's kernels.  It then calls Engine.run() once per chunk of events; everything
+per event happens here, without the GIL.  Layout of this extension:
 
     _types.pxd          every struct and enum, with Go's field names
     core/record.pxi     run errors (fail) and the growing recording buffers
@@ -32,6 +33,8 @@ without the GIL.  Layout of this extension:
     sched/stw.pxi       stop-the-world: GC pauses, GOMAXPROCS (procresize, stealOrder.reset)
     sched/start.pxi     start-up: allocate the state, schedinit, M0 and main, sysmon, GC thread
     exports.pxi         what Python reads: dtypes derived from the structs, enum tables
+    loader.pxi          the native loader: every operand of the program and the RunConfig
+                        checked (ValueError naming the instruction), kernels set
     testhooks.pxi       _test_* / _bench_* hooks that drive native helpers directly
 """
 cimport cython

@@ -62,6 +62,8 @@ def _test_steal_race(Engine eng, int fn, int k, long long t1, long long t2):
     cdef M *mp
     if s.nprocs < 3 or k < 1 or k > s.strat.ring_cap:
         raise ValueError("needs 3 Ps and 1 <= k <= ring capacity")
+    if not 0 <= fn < s.nfuncs:
+        raise ValueError(f"function {fn} does not exist")
     for i in range(k):
         gi = allocg(s)
         gp = getg(s, gi)

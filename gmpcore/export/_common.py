@@ -127,7 +127,7 @@ def wait_reason_name(code: int) -> str:
 
 
 def clock_ghz(res) -> float:
-    return float(res.config.get("clock_ghz", 3.0))
+    return float(res.config["clock_ghz"])
 
 
 def cycles_to_ns(res, cycles):

@@ -118,7 +118,7 @@ def schedtrace_lines(res, detailed: bool | None = None, go_version: str = "1.25"
                              "gmpcore.run(..., schedtrace_ms=N, scheddetail=True)")
         if go_version != "1.25":
             raise ValueError("scheddetail lines are produced in the current Go shape only")
-    ghz = float(res.config.get("clock_ghz", 3.0))
+    ghz = float(res.config["clock_ghz"])
     lines = []
     for i, rec in enumerate(recs):
         ms = _ms(int(rec["time"]), ghz)
