@@ -9,7 +9,7 @@ import numpy as np
 from . import _engine
 from .config import LAYOUTS, CostModel, Machine, get_strategy
 from .guard import MemoryLimitError, check_memory
-from .kernels import KernelError
+from .kernels import KERNEL_RAISED, KernelError
 from .program import Program
 from .result import LatencyHistogram, Result
 
@@ -200,7 +200,9 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
             rc = arg & 0xffffffff
             rc = rc - 2**32 if rc >= 2**31 else rc
             k = strat.kernels.get(hook)
-            if rc <= -1000000:
+            if rc == KERNEL_RAISED:
+                detail = "raised an exception (run its body, k.py_func, in Python to see it)"
+            elif rc <= -1000000:
                 detail = f"returned {-1000000 - rc}, which is out of range"
             else:
                 detail = f"returned error code {rc}"
