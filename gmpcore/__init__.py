@@ -15,7 +15,7 @@ from .result import LatencyHistogram, Result
 from .kernels import Kernel, KernelError, kernel
 from .runner import InternalError, MemoryLimitError, ProgramError, run
 from . import experiments, workloads  # noqa: F401  (submodules users reach as attributes)
-from .sweep import RunSpec, load_store, sweep  # noqa: E402  (gmpcore.sweep is the function)
+from .sweeps import RunSpec, load_store, sweep
 
 #: the named strategy presets (name -> Strategy); STRATEGY_DOCS has each one's source
 strategies = STRATEGIES

@@ -105,7 +105,7 @@ def cmd_compare(args) -> int:
 
 def cmd_sweep(args) -> int:
     import os
-    from .sweep import DEFAULT_SUMMARY, FAILED, summarize, sweep_from_config
+    from .sweeps import DEFAULT_SUMMARY, FAILED, summarize, sweep_from_config
     if not os.path.isfile(args.config):
         raise ValueError(f"no such sweep file: {args.config}")
     executor = args.executor

@@ -15,8 +15,8 @@ import pytest
 
 import gmpcore
 from gmpcore import workloads
-from gmpcore.sweep import (FAILED, NONDETERMINISTIC_COLUMNS, RunSpec, expand_grid, load_store,
-                           point_key, run_point, summarize)
+from gmpcore.sweeps import (FAILED, NONDETERMINISTIC_COLUMNS, RunSpec, expand_grid, load_store,
+                            point_key, run_point, summarize)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -295,7 +295,7 @@ def test_store_round_trip_keeps_dtypes(tmp_path, fmt):
 
 
 def test_store_is_locked_and_tolerates_a_cut_journal_line(tmp_path):
-    from gmpcore.sweep import _Store
+    from gmpcore.sweeps.store import _Store
     store = tmp_path / "s.parquet"
     gmpcore.sweep({"goroutines": 200}, {"procs": [1, 2]}, executor="serial", progress=False,
                   store=store)
