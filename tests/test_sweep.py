@@ -404,8 +404,7 @@ def test_cli_sweep_reports_failures_and_bad_files(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "1 failed run(s)" in out and "ValueError: boom at 100" in out
     cfg.write_text('[grid]\nprocz = [1]\n')
-    with pytest.raises(SystemExit):
-        main(["sweep", str(cfg)])
+    assert main(["sweep", str(cfg)]) == 2
     assert "did you mean 'procs'" in capsys.readouterr().err
 
 

@@ -19,6 +19,10 @@ from .spec import FAILED, _Point, _SUMMARY_DROP, _materialise, _py
 from .store import _FRONT, _Store, _failed, _frame, _row
 
 
+#: seconds to wait for a Dask scheduler given as an address
+DASK_CONNECT_TIMEOUT_S = 5
+
+
 def run_point(spec: dict, seed: int) -> dict:
     """Run one point and return its measurements as a dict of plain values; never raises
     for a failure of the run itself (status "failed" and the error instead).  This is the
@@ -125,7 +129,13 @@ class _Exec:
                 except ImportError as e:
                     raise ImportError("a Dask scheduler address needs dask.distributed: "
                                       "pip install 'dask[distributed]'") from e
-                self.client = Client(s)
+                try:
+                    # a short connect timeout: Dask's default waits 30 s and then raises a
+                    # bare OSError
+                    self.client = Client(s, timeout=DASK_CONNECT_TIMEOUT_S)
+                except OSError as e:
+                    raise ConnectionError(f"cannot reach the Dask scheduler at {s} within "
+                                          f"{DASK_CONNECT_TIMEOUT_S} s ({e})") from None
                 self.ex = self.client.get_executor()
             else:
                 self.ex = s
@@ -354,10 +364,11 @@ def sweep_from_config(config, *, executor=None, store=None, progress=None):
     Returns (DataFrame, the [sweep] table with defaults filled in)."""
     here = Path.cwd()
     if not isinstance(config, Mapping):
-        import tomllib
+        from ..configio import read_data
         path = Path(os.fspath(config))
-        with open(path, "rb") as f:
-            config = tomllib.load(f)
+        if path.suffix != ".toml":
+            raise ValueError(f"a sweep file is .toml, got {path.name!r}")
+        config = read_data(path, "sweep")
         here = path.resolve().parent
     unknown = set(config) - {"sweep", "base", "grid"}
     if unknown:

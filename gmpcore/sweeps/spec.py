@@ -8,7 +8,6 @@ import hashlib
 import importlib
 import inspect
 import json
-import math
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -207,36 +206,34 @@ def _import_ref(ref: str):
     mod, _, qual = ref.partition(":")
     if not mod or not qual:
         raise ValueError(f"a reference must look like 'package.module:function', got {ref!r}")
-    if mod == "__main__" and "__main__" in sys.modules:
-        obj = sys.modules["__main__"]
-    else:
-        obj = importlib.import_module(mod)
-    for part in qual.split("."):
-        obj = getattr(obj, part)
+    try:
+        if mod == "__main__" and "__main__" in sys.modules:
+            obj = sys.modules["__main__"]
+        else:
+            obj = importlib.import_module(mod)
+        for part in qual.split("."):
+            obj = getattr(obj, part)
+    except ImportError as e:
+        raise ValueError(f"cannot import {ref!r}: {e}") from None
+    except AttributeError:
+        raise ValueError(f"cannot import {ref!r}: module {mod!r} has no {qual!r}") from None
     return obj
 
 
 def _plain(value, where: str):
-    """A parameter value as plain JSON-able data (kernels become references)."""
-    try:
-        import numpy as np
-        if isinstance(value, np.generic):
-            value = value.item()
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        pass
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"{where}: {value!r} is not a finite number")
-        return value
+    """A parameter value as plain JSON-able data (kernels become references); scalars go
+    through the serialiser of config files (gmpcore.configio.plain_value)."""
+    from ..configio import plain_value
     kernel_cls = _kernel_cls()
     if kernel_cls is not None and isinstance(value, kernel_cls):
         return {"kernel": value.hook, "ref": _ref(value.py_func)}
     if isinstance(value, Mapping) and set(value) <= {"kernel", "ref"} and "ref" in value:
         return {k: str(v) for k, v in value.items()}
-    raise TypeError(f"{where}: {value!r} is not plain data (a str, int, float, bool or None, "
-                    f"or a gmpcore kernel)")
+    try:
+        return plain_value(value, where)
+    except TypeError:
+        raise TypeError(f"{where}: {value!r} is not plain data (a str, int, float, bool or "
+                        f"None, or a gmpcore kernel)") from None
 
 
 def _kernel_cls():

@@ -97,6 +97,12 @@ class _Store:
 
     # writing
     def open(self):
+        try:
+            self._open()
+        except OSError as e:
+            raise OSError(f"cannot write the store {self.path}: {e.strerror or e}") from None
+
+    def _open(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             import fcntl
