@@ -143,6 +143,11 @@ def cmd_sweep(args) -> int:
               + (f" {opts['store']}" if opts.get("store") else "") + f"), "
               f"{st.get('failed', 0)} failed, {len(short)} stopped early, "
               f"{st.get('wall_s', float('nan')):.1f} s\n")
+        if any(f"{m}_ci95" in table.columns and table[f"{m}_ci95"].notna().any()
+               for m in metrics):
+            print("each metric: mean over seeds ± the half-width of its 95% confidence "
+                  "interval (Student's t)\n")
+        table = _with_ci(table, metrics)
         print_table(table, list(table.columns), file=sys.stdout)
         bad = df[df["status"] == FAILED]
         if len(bad):
@@ -159,6 +164,25 @@ def cmd_sweep(args) -> int:
                 where = ", ".join(f"{c}={r[c]}" for c in params if c in r)
                 print(f"  {where}, seed {r['seed']}: {r['status']}")
     return 1 if df["status"].isin((FAILED, *INCOMPLETE)).any() else 0
+
+
+def _with_ci(table, metrics):
+    """Each metric as one column "mean ± ci95" (the 95% confidence interval of the mean over
+    seeds) when the sweep ran several seeds; the _std and _ci95 columns folded in."""
+    out = table.copy()
+    for m in metrics:
+        ci = f"{m}_ci95"
+        if ci not in out.columns:
+            continue
+        if out[ci].notna().any():
+            out[m] = [_fmt(_scalar(v)) + ("" if c != c else f" ± {_fmt(_scalar(c))}")
+                      for v, c in zip(out[m], out[ci])]
+        out = out.drop(columns=[f"{m}_std", ci])
+    return out
+
+
+def _scalar(v):
+    return v.item() if hasattr(v, "item") else v
 
 
 #: statuses of runs that stopped before the program ended: the sweep reports them and exits 1
