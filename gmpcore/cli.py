@@ -96,9 +96,9 @@ def cmd_compare(args) -> int:
     if args.json:
         print(df.to_json(orient="records", indent=2))
         return 0
-    # the goroutines that ran (a tree has inner goroutines besides its -n leaves)
-    spawn = (args.spawn if args.spawn == "burst" else
-             f"tree of {args.goroutines:,} leaves, fanout {16 if args.fanout is None else args.fanout}")
+    # the goroutines that ran: a tree has inner goroutines besides its (at least -n) leaves
+    fanout = 16 if args.fanout is None else args.fanout
+    spawn = "burst" if args.spawn == "burst" else f"tree: -n {args.goroutines:,}, fanout {fanout}"
     print(f"gmpcore compare: {int(df['goroutines'].iloc[0]):,} goroutines ({spawn}), "
           f"{args.procs} Ps, "
           f"{df['ncores'].iloc[0] if 'ncores' in df else args.procs} cores, layout "

@@ -178,5 +178,5 @@ def test_compare_tree_header_counts_the_goroutines_that_ran():
     r = run_cli("compare", "-n", "1000", "--spawn", "tree", "--fanout", "4", "-p", "2", "--json")
     created = json.loads(r.stdout)[0]["goroutines_created"]
     r = run_cli("compare", "-n", "1000", "--spawn", "tree", "--fanout", "4", "-p", "2")
-    assert r.stdout.startswith(f"gmpcore compare: {created - 1:,} goroutines (tree of 1,000 "
-                               f"leaves, fanout 4)")
+    assert r.stdout.startswith(f"gmpcore compare: {created - 1:,} goroutines (tree: -n 1,000, "
+                               f"fanout 4)")
