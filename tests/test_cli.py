@@ -91,6 +91,12 @@ def test_bad_cli_input_exits_2_with_a_clear_message(args, message):
 
 # --- files, stores, executors: every error is one line and exit status 2 -----------------------
 
+# this checkout's gmpcore, whatever the working directory of the command
+_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    [os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+     *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+
 def _files(tmp_path):
     (tmp_path / "huge.toml").write_text("[base]\ngoroutines = 100\n[grid]\n"
                                         "procs = [1, 100000000000000000000000000]\n")
@@ -126,7 +132,7 @@ def test_bad_files_exit_2_with_one_line(tmp_path, args, message):
     _files(tmp_path)
     r = subprocess.run([sys.executable, "-m", "gmpcore", *args, "--no-progress"]
                        if args[0] == "sweep" else [sys.executable, "-m", "gmpcore", *args],
-                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path, env=_ENV)
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert message in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
@@ -151,8 +157,7 @@ def test_run_a_saved_config_with_export_flags(tmp_path):
                         tmp_path / "exp.toml")
     r = subprocess.run([sys.executable, "-m", "gmpcore", "run", "exp.toml", "--trace", "t.trace",
                         "--perfetto", "t.json", "--plot", "t.png"], capture_output=True,
-                       text=True, timeout=120, cwd=tmp_path, env={**os.environ,
-                                                                   "MPLBACKEND": "Agg"})
+                       text=True, timeout=120, cwd=tmp_path, env={**_ENV, "MPLBACKEND": "Agg"})
     assert r.returncode == 0, r.stderr
     assert "goroutines created       501" in r.stdout
     for f in ("t.trace", "t.json", "t.png"):
