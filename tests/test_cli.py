@@ -100,6 +100,7 @@ _ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
 def _files(tmp_path):
     (tmp_path / "huge.toml").write_text("[base]\ngoroutines = 100\n[grid]\n"
                                         "procs = [1, 100000000000000000000000000]\n")
+    (tmp_path / "huge2.toml").write_text("[base]\ngoroutines = 100000000000000000000000000\n")
     (tmp_path / "mod.toml").write_text('[base]\nworkload = "no_such_module:f"\ngoroutines = 9\n')
     (tmp_path / "deep.toml").write_text("a = " + "[" * 50_000 + "]" * 50_000 + "\n")
     (tmp_path / "deep.json").write_text('{"machine": ' + "[" * 50_000 + "]" * 50_000 + "}")
@@ -114,6 +115,7 @@ def _files(tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (["sweep", "huge.toml"], "Machine.procs must be between 1 and 1024"),
+    (["sweep", "huge2.toml"], "goroutines must be between 0 and 2**63-1"),
     (["sweep", "mod.toml"], "cannot import 'no_such_module:f': No module named"),
     (["sweep", "deep.toml"], "nested too deeply"),
     (["run", "deep.json"], "nested too deeply"),

@@ -401,6 +401,8 @@ def _normalise(spec: dict, where: str) -> tuple[dict, dict]:
             pass
         if isinstance(g, bool) or not isinstance(g, int):
             raise TypeError(f"{where}: goroutines must be an int or None, got {g!r}")
+        if not 0 <= g < 2**63:      # results are stored as int64
+            raise ValueError(f"{where}: goroutines must be between 0 and 2**63-1, got {g}")
     out["goroutines"] = g
     out["work"] = _work_text(spec["work"])
     args = {str(k): _plain(v, f"{where}: args[{k!r}]") for k, v in spec["args"].items()}
@@ -432,8 +434,9 @@ def _normalise(spec: dict, where: str) -> tuple[dict, dict]:
         raise type(e)(f"{where}: {e}") from None
     for k in ("max_events", "max_cycles"):
         v = out[k]
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
-            raise ValueError(f"{where}: {k} must be a non-negative int or None, got {v!r}")
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)
+                              or not 0 <= v < 2**63):
+            raise ValueError(f"{where}: {k} must be an int in [0, 2**63) or None, got {v!r}")
     del machine, costs, strat
     dm, dc = Machine(), CostModel()
     canon = {

@@ -198,7 +198,7 @@ def _frame(records: list[dict], columns: list[str] | None = None, for_storage: b
                     for v, f in zip(vals, failed)]
         present = [v for v in vals if v is not None and not (isinstance(v, float) and v != v)]
         types = {type(v) for v in present}
-        if types and types <= {int}:
+        if types and types <= {int} and all(-2**63 <= v < 2**63 for v in present):
             ser = pd.Series(vals, dtype="Int64" if len(present) < len(vals) else "int64")
         elif types and types <= {int, float}:
             ser = pd.Series([np.nan if v is None else float(v) for v in vals], dtype="float64")
