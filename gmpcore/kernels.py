@@ -141,6 +141,8 @@ def _compile(hook: str, py, sig):
     that turns any exception into KERNEL_RAISED.  A cfunc cannot raise into C: without the
     wrapper Numba prints "Exception ignored" and returns 0, and the run would go on."""
     import numba
+    # not inline="always": inlined, the body's exceptions escape the wrapper's try/except
+    # (tests/test_kernels.py fails); the call costs a few % of events/s with Go's policy
     inner = numba.njit(error_model="python")(py)
     args = ", ".join(_ARGS[hook])
     ns = {"inner": inner, "RAISED": KERNEL_RAISED}
