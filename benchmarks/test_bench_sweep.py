@@ -13,7 +13,7 @@ import pandas as pd
 
 import gmpcore
 from gmpcore import RunSpec
-from gmpcore.sweep import NONDETERMINISTIC_COLUMNS
+from gmpcore.sweeps import NONDETERMINISTIC_COLUMNS
 
 BASE = RunSpec(workload="burst", goroutines=100_000)
 GRID = {"procs": [2, 4, 8, 16], "strategy": ["go", "global"],

@@ -15,8 +15,7 @@ from .program import Function, Program, WaitGroup
 from .result import LatencyHistogram, Result
 from .kernels import Kernel, KernelError, kernel
 from .runner import InternalError, MemoryLimitError, ProgramError, run
-from . import experiments, workloads  # noqa: F401  (submodules users reach as attributes)
-from .sweep import RunSpec, load_store, sweep  # noqa: E402  (gmpcore.sweep is the function)
+from .sweeps import RunSpec, load_store, sweep
 
 #: the named strategy presets (name -> Strategy); STRATEGY_DOCS has each one's source
 strategies = STRATEGIES
@@ -30,3 +29,21 @@ __all__ = [
     "sweep", "RunSpec", "load_store",
     "kernel", "Kernel", "KernelError", "strategies", "STRATEGY_DOCS", "MemoryLimitError", "save_config", "load_config",
 ]
+
+#: submodules reached as attributes after a plain `import gmpcore` (gmpcore.plot.latency_cdf,
+#: gmpcore.scenarios.per_p_counters(), ...), imported on first use as numpy and scipy do, so
+#: `import gmpcore` stays light (plot needs matplotlib, export and sweeps pandas-heavy paths)
+_SUBMODULES = ("experiments", "export", "kernels", "plot", "scenarios", "sweeps", "workloads")
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'gmpcore' has no attribute {name!r}")
+
+
+def __dir__():
+    # the public names only: internal modules (runner, program, configio, _engine, ...) stay
+    # out of tab completion although importing the API binds them as attributes
+    return sorted(set(__all__) | set(_SUBMODULES))

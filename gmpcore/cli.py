@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 __all__ = ["main"]
@@ -19,7 +20,7 @@ def parse_count(text: str) -> int:
             v = float(t)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a count: {text!r} (e.g. 1000000, 1M, 100k)")
-    if v != int(v) or v < 1:
+    if not math.isfinite(v) or v != int(v) or v < 1:
         raise argparse.ArgumentTypeError(f"count must be a positive integer, got {text!r}")
     return int(v)
 
@@ -73,8 +74,19 @@ def print_transposed(df, rows, file=None):
 def cmd_compare(args) -> int:
     from .experiments import COMPARISON_ROWS, queue_comparison
     strategies = args.strategy or ["go", "global"]
+    if args.fanout is not None and args.spawn != "tree":
+        raise CLIError("--fanout applies to --spawn tree only")
+    if args.fanout is not None and not 2 <= args.fanout <= 2**31 - 1:
+        raise CLIError(f"--fanout must be at least 2, got {args.fanout}")
+    _check_machine_flags(args)
+    if args.schedtrace is not None and not (math.isfinite(args.schedtrace)
+                                            and 0 < args.schedtrace <= 1e6):
+        raise CLIError(f"--schedtrace must be a number of ms in (0, 1e6], got {args.schedtrace}")
+    if args.goroutines > 2**31 - 1:
+        raise CLIError(f"--goroutines must be at most {2**31 - 1:,}, got {args.goroutines:,}")
     df = queue_comparison(goroutines=args.goroutines, procs=args.procs, strategies=strategies,
-                          work=args.work, spawn=args.spawn, seed=args.seed, fanout=args.fanout,
+                          work=args.work, spawn=args.spawn, seed=args.seed,
+                          fanout=16 if args.fanout is None else args.fanout,
                           machine=_machine(args), schedtrace_ms=args.schedtrace)
     if args.schedtrace is not None and not args.json:
         for strat, text in zip(df["strategy"], df["schedtrace"]):
@@ -84,7 +96,11 @@ def cmd_compare(args) -> int:
     if args.json:
         print(df.to_json(orient="records", indent=2))
         return 0
-    print(f"gmpcore compare: {args.goroutines:,} goroutines ({args.spawn}), {args.procs} Ps, "
+    # the goroutines that ran: a tree has inner goroutines besides its (at least -n) leaves
+    fanout = 16 if args.fanout is None else args.fanout
+    spawn = "burst" if args.spawn == "burst" else f"tree: -n {args.goroutines:,}, fanout {fanout}"
+    print(f"gmpcore compare: {int(df['goroutines'].iloc[0]):,} goroutines ({spawn}), "
+          f"{args.procs} Ps, "
           f"{df['ncores'].iloc[0] if 'ncores' in df else args.procs} cores, layout "
           f"{args.layout}, work {df['work'].iloc[0]}, seed {args.seed}\n")
     print_transposed(df, COMPARISON_ROWS)
@@ -104,27 +120,34 @@ def cmd_compare(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    import os
-    from .sweep import DEFAULT_SUMMARY, FAILED, summarize, sweep_from_config
-    if not os.path.isfile(args.config):
-        raise ValueError(f"no such sweep file: {args.config}")
+    from .sweeps import DEFAULT_SUMMARY, FAILED, summarize, sweep_from_config
     executor = args.executor
     if executor is not None and executor.isdigit():
         executor = int(executor)
     progress = False if args.no_progress else None
+    metrics = None
+    if args.columns is not None:
+        metrics = [c.strip() for c in args.columns.split(",") if c.strip()]
+        _check_metrics(metrics)
     df, opts = sweep_from_config(args.config, executor=executor, store=args.store,
                                  progress=progress)
     if args.json:
         print(df.to_json(orient="records", indent=2))
     else:
         st = df.attrs.get("sweep", {})
-        metrics = (args.columns.split(",") if args.columns
-                   else opts.get("summary") or list(DEFAULT_SUMMARY))
+        short = df[df["status"].isin(INCOMPLETE)]
+        metrics = metrics or opts.get("summary") or list(DEFAULT_SUMMARY)
         table = summarize(df, metrics)
         print(f"gmpcore sweep {args.config}: {st.get('points', len(df))} runs "
               f"({st.get('ran', len(df))} run now, {st.get('skipped', 0)} from the store"
               + (f" {opts['store']}" if opts.get("store") else "") + f"), "
-              f"{st.get('failed', 0)} failed, {st.get('wall_s', float('nan')):.1f} s\n")
+              f"{st.get('failed', 0)} failed, {len(short)} stopped early, "
+              f"{st.get('wall_s', float('nan')):.1f} s\n")
+        if any(f"{m}_ci95" in table.columns and table[f"{m}_ci95"].notna().any()
+               for m in metrics):
+            print("each metric: mean over seeds ± the half-width of its 95% confidence "
+                  "interval (Student's t)\n")
+        table = _with_ci(table, metrics)
         print_table(table, list(table.columns), file=sys.stdout)
         bad = df[df["status"] == FAILED]
         if len(bad):
@@ -133,7 +156,124 @@ def cmd_sweep(args) -> int:
             for _, r in bad.head(20).iterrows():
                 where = ", ".join(f"{c}={r[c]}" for c in params if c in r)
                 print(f"  {where}, seed {r['seed']}: {r['error']}")
-    return 1 if (df["status"] == FAILED).any() else 0
+        if len(short):
+            print(f"\n{len(short)} run(s) stopped early (max_events or max_cycles): their "
+                  f"metrics cover only part of the run")
+            params = [c for c in table.columns if c not in ("runs", "failed", *metrics)]
+            for _, r in short.head(20).iterrows():
+                where = ", ".join(f"{c}={r[c]}" for c in params if c in r)
+                print(f"  {where}, seed {r['seed']}: {r['status']}")
+    return 1 if df["status"].isin((FAILED, *INCOMPLETE)).any() else 0
+
+
+def _with_ci(table, metrics):
+    """Each metric as one column "mean ± ci95" (the 95% confidence interval of the mean over
+    seeds) when the sweep ran several seeds; the _std and _ci95 columns folded in."""
+    out = table.copy()
+    for m in metrics:
+        ci = f"{m}_ci95"
+        if ci not in out.columns:
+            continue
+        if out[ci].notna().any():
+            out[m] = [_fmt(_scalar(v)) + ("" if c != c else f" ± {_fmt(_scalar(c))}")
+                      for v, c in zip(out[m], out[ci])]
+        out = out.drop(columns=[f"{m}_std", ci])
+    return out
+
+
+def _scalar(v):
+    return v.item() if hasattr(v, "item") else v
+
+
+#: statuses of runs that stopped before the program ended: the sweep reports them and exits 1
+INCOMPLETE = ("max_events", "max_cycles")
+
+
+def _check_metrics(metrics):
+    """--columns must name metrics a run reports (Result.summary keys, the sweep's own
+    columns, or per-line-class cache columns such as misses[sched.lock])."""
+    import difflib
+    import re
+    from .runner import run
+    from .workloads import burst
+    known = set(run(burst(2, 1), procs=1, record=False).summary) | {"wall_s", "worker"}
+    for m in metrics:
+        if m in known or re.fullmatch(r"(misses|accesses|miss_rate)\[[\w.]+\]", m):
+            continue
+        hint = difflib.get_close_matches(m, sorted(known), n=3)
+        raise CLIError(f"--columns: unknown metric {m!r}"
+                       + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else
+                          f" (metrics: {', '.join(sorted(known))})"))
+
+
+RUN_SUMMARY = (("status", "status"), ("emulated_ns", "emulated time (ns)"),
+               ("goroutines_created", "goroutines created"),
+               ("latency_mean_ns", "sched latency mean (ns)"),
+               ("latency_p99_ns", "sched latency p99 (ns)"), ("steals", "steals"),
+               ("cache_miss_rate", "cache miss rate"), ("lock_contended", "sched.lock contended"),
+               ("events", "emulated events"))
+
+
+def cmd_run(args) -> int:
+    import json
+    from .configio import load_config
+    from .dist import parse_distribution
+    from .sweeps.spec import _workload_fn, _workload_name
+    cfg = load_config(args.config)
+    r = dict(cfg.get("run", {}))
+    for flag, key in (("workload", "workload"), ("goroutines", "goroutines"), ("work", "work"),
+                      ("procs", "procs"), ("seed", "seed"), ("max_events", "max_events")):
+        v = getattr(args, flag)
+        if v is not None:
+            r[key] = v
+    workload = r.get("workload", "burst")
+    try:
+        fn = _workload_fn(_workload_name(workload))
+    except (ValueError, TypeError) as e:
+        raise CLIError(f"--workload: {e}") from None
+    work = r.get("work", "exp:2000")
+    work = parse_distribution(work) if isinstance(work, str) else work
+    try:
+        prog = fn(goroutines=r.get("goroutines", 100_000), work=work)
+    except (ValueError, TypeError) as e:
+        raise CLIError(f"--goroutines/--work: {e}") from None
+    if args.schedtrace is not None and not (math.isfinite(args.schedtrace)
+                                            and 0 < args.schedtrace <= 1e6):
+        raise CLIError(f"--schedtrace must be a number of ms in (0, 1e6], got {args.schedtrace}")
+    machine = cfg.get("machine")
+    procs = r.get("procs", machine.procs if machine is not None else 4)
+    from .runner import run
+    res = run(prog, procs=procs, strategy=cfg.get("strategy", "go"), seed=r.get("seed", 0),
+              machine=machine, costs=cfg.get("costs"), record=r.get("record", True),
+              max_events=r.get("max_events"), max_cycles=r.get("max_cycles"),
+              trace=bool(args.trace or args.perfetto), schedtrace_ms=args.schedtrace)
+    if args.trace:
+        res.write_go_trace(args.trace)
+    if args.perfetto:
+        res.write_perfetto(args.perfetto)
+    if args.plot:
+        from . import plot
+        ax = plot.latency_cdf([res])
+        ax.figure.savefig(args.plot, bbox_inches="tight")
+    s = res.summary
+    if args.json:
+        print(json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in s.items()},
+                         indent=2))
+        return 0
+    if args.schedtrace is not None:
+        print(res.schedtrace().rstrip("\n") + "\n")
+    name = res.config["strategy"].name if hasattr(res, "config") else "run"
+    print(f"gmpcore run {args.config}: {workload}, {procs} Ps, strategy {name}, seed "
+          f"{r.get('seed', 0)}\n")
+    lw = max(len(lab) for _, lab in RUN_SUMMARY)
+    for key, lab in RUN_SUMMARY:
+        if key in s:
+            v = s[key]
+            print(f"{lab.ljust(lw)}  {_fmt(v.item() if hasattr(v, 'item') else v)}")
+    for flag, path in (("trace", args.trace), ("perfetto", args.perfetto), ("plot", args.plot)):
+        if path:
+            print(f"wrote {path} (--{flag})")
+    return 0 if s["status"] in ("ok",) else 1
 
 
 def cmd_strategies(args) -> int:
@@ -196,19 +336,53 @@ def cmd_scenario(args) -> int:
     return 0
 
 
+class CLIError(ValueError):
+    """A bad command line, already worded in terms of the flags."""
+
+
+def _check_machine_flags(args):
+    if args.cores is not None and not 1 <= args.cores <= 256:
+        raise CLIError(f"--cores must be between 1 and 256, got {args.cores}")
+    if not 1 <= args.sockets <= 8:
+        raise CLIError(f"--sockets must be between 1 and 8, got {args.sockets}")
+    cores = args.cores if args.cores is not None else min(args.procs, 256)
+    if cores % args.sockets:
+        raise CLIError(f"--sockets ({args.sockets}) must divide the number of cores ({cores}; "
+                       f"set with --cores, default --procs)")
+
+
+#: Python names in library messages -> the flag that sets them
+_FLAG_NAMES = (("Machine.procs", "--procs"), ("Machine.cores", "--cores"),
+               ("Machine.sockets", "--sockets"), ("schedtrace_ms", "--schedtrace"),
+               ("max_events", "--max-events"), ("Machine.layout", "--layout"))
+
+
+def _flag_words(msg: str) -> str:
+    for py, flag in _FLAG_NAMES:
+        msg = msg.replace(py, flag)
+    return msg
+
+
 def _machine(args):
     from .config import Machine
     return Machine(procs=args.procs, cores=args.cores, sockets=args.sockets,
                    layout=args.layout, cache=not args.no_cache)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (the command, the flag and the problem), exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} -h)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     from .config import STRATEGIES
-    p = argparse.ArgumentParser(prog="gmpcore", description=(
+    p = _Parser(prog="gmpcore", description=(
         "Cycle-level emulator of the Go runtime's GMP scheduler."))
     p.add_argument("--version", action="version", version=f"gmpcore {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     c = sub.add_parser("compare", help="compare queue strategies on one workload and seed")
     c.add_argument("--goroutines", "-n", type=parse_count, default=1_000_000,
                    help="goroutines to spawn (e.g. 1000000, 1M, 10M; default 1M)")
@@ -220,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default exp:2000)")
     c.add_argument("--spawn", choices=["burst", "tree"], default="burst",
                    help="burst: main spawns all; tree: fan-out tree (default burst)")
-    c.add_argument("--fanout", type=int, default=16, help="children per node with --spawn tree")
+    c.add_argument("--fanout", type=int, default=None,
+                   help="children per node with --spawn tree (default 16)")
     c.add_argument("--seed", type=int, default=1)
     c.add_argument("--cores", type=int, default=None, help="cores (default: procs)")
     c.add_argument("--sockets", type=int, default=1, help="sockets (default 1)")
@@ -253,6 +428,33 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--no-progress", action="store_true", help="no progress bar")
     w.add_argument("--json", action="store_true", help="print every run as JSON records")
     w.set_defaults(func=cmd_sweep)
+    r = sub.add_parser("run", help="run one configuration saved with gmpcore.save_config",
+                       description="Run the program and configuration a save_config file "
+                                   "describes ([machine], [costs], [strategy], and [run]: procs, "
+                                   "seed, record, max_events, max_cycles, workload, goroutines, "
+                                   "work); flags override [run].  Exits 1 unless the run ends ok.")
+    r.add_argument("config", help="a .toml or .json file written by gmpcore.save_config")
+    r.add_argument("--workload", default=None,
+                   help="burst, tree, or package.module:function (default: [run] workload or "
+                        "burst)")
+    r.add_argument("--goroutines", "-n", type=parse_count, default=None,
+                   help="goroutines (default: [run] goroutines or 100k)")
+    r.add_argument("--work", type=_work, default=None,
+                   help="cycles per goroutine: N, exp:MEAN, uniform:LO:HI, lognormal:MEAN:SIGMA")
+    r.add_argument("--procs", "-p", type=int, default=None, help="GOMAXPROCS")
+    r.add_argument("--seed", type=int, default=None)
+    r.add_argument("--max-events", type=parse_count, default=None, dest="max_events",
+                   help="stop after this many micro-steps")
+    r.add_argument("--schedtrace", type=float, default=None, metavar="MS",
+                   help="print GODEBUG=schedtrace-style lines every MS emulated ms")
+    r.add_argument("--trace", metavar="FILE", default=None,
+                   help="write a Go execution trace (go tool trace FILE)")
+    r.add_argument("--perfetto", metavar="FILE", default=None,
+                   help="write Perfetto / chrome://tracing JSON")
+    r.add_argument("--plot", metavar="FILE", default=None,
+                   help="save the scheduling-latency CDF (needs matplotlib; .png, .svg, .pdf)")
+    r.add_argument("--json", action="store_true", help="print Result.summary as JSON")
+    r.set_defaults(func=cmd_run)
     sc = sub.add_parser("scenario", help="run one of the seed article's incidents (no name: "
                                          "list them)")
     sc.add_argument("name", nargs="?", choices=sorted(SCENARIOS), default=None)
@@ -267,22 +469,47 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    cmd = f"gmpcore {args.command}"
+
+    def fail(msg) -> int:
+        # one line, in terms of the flags, and exit status 2 (argparse's for usage errors)
+        msg = str(msg) if args.command == "sweep" else _flag_words(str(msg))
+        msg = " ".join(msg.split())
+        print(f"{cmd}: error: {msg}", file=sys.stderr)
+        return 2
+
     procs = getattr(args, "procs", 1)
     if procs is not None and not 1 <= procs <= 1024:
-        parser.error(f"--procs must be between 1 and 1024, got {args.procs}")
-    if getattr(args, "seed", 0) < 0:
-        parser.error(f"--seed must be >= 0, got {args.seed}")
+        return fail(f"--procs must be between 1 and 1024, got {args.procs}")
+    seed = getattr(args, "seed", 0)
+    if seed is not None and not 0 <= seed < 2**64:
+        return fail(f"--seed must be between 0 and 2**64-1, got {args.seed}")
+    from .guard import MemoryLimitError
+    from .kernels import KernelError
+    from .runner import InternalError, ProgramError
     try:
         return args.func(args)
-    except (ValueError, TypeError) as e:
-        parser.error(str(e))
+    except BrokenPipeError:                  # e.g. `gmpcore strategies | head`
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no error at exit
+        return 0
+    except CLIError as e:
+        return fail(e)
+    except MemoryLimitError as e:
+        return fail(f"{e} (lower --goroutines, or raise $GMPCORE_MEMORY_LIMIT)")
+    except (ProgramError, KernelError) as e:
+        return fail(e)
+    except (ValueError, TypeError, OverflowError, ConnectionError) as e:
+        return fail(e)
+    except RecursionError:
+        return fail("input nested too deeply")
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:                  # e.g. `gmpcore strategies | head`
-        sys.stderr.close()
-        return 0
-    return 0
+    except InternalError:
+        raise                                # a bug in gmpcore: keep the traceback
+    except OSError as e:
+        return fail(f"{e.strerror or e}" + (f": {e.filename}" if e.filename else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

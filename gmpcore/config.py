@@ -14,6 +14,32 @@ from . import _engine
 __all__ = ["Machine", "CostModel", "Strategy", "STRATEGIES", "STRATEGY_DOCS", "get_strategy"]
 
 
+def _plain_scalars(obj) -> None:
+    """numpy scalars (np.int64, np.float32, np.bool_, np.str_) become the Python value, so every
+    field accepts them alike (a value read from an array or a DataFrame is a numpy scalar)."""
+    import numpy as np
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        if isinstance(v, np.generic):
+            object.__setattr__(obj, f.name, v.item())
+
+
+def _number(obj, name, lo, hi, unit=""):
+    """A finite int or float field in [lo, hi]."""
+    v = getattr(obj, name)
+    cls = type(obj).__name__
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v)
+                                                                     and lo <= v <= hi):
+        raise ValueError(f"{cls}.{name} must be a number{unit} between {lo:g} and {hi:g}, "
+                         f"got {v!r}")
+
+
+def _bool(obj, name):
+    v = getattr(obj, name)
+    if not isinstance(v, bool):
+        raise TypeError(f"{type(obj).__name__}.{name} must be a bool, got {v!r}")
+
+
 def _int_field(obj, name, lo, hi):
     v = getattr(obj, name)
     cls = type(obj).__name__
@@ -85,6 +111,7 @@ class Machine:
     gc_markterm_ns: float = 50_000.0
 
     def __post_init__(self):
+        _plain_scalars(self)
         _int_field(self, "procs", 1, 1024)
         _int_field(self, "start_schedtick", 0, 2**32 - 1)
         _int_field(self, "init_goroutines", 0, 256)
@@ -98,29 +125,19 @@ class Machine:
         if self.ncores % self.sockets:
             raise ValueError(f"Machine.sockets ({self.sockets}) must divide the number of cores "
                              f"({self.ncores})")
-        if self.layout not in LAYOUTS:
+        if not isinstance(self.layout, str) or self.layout not in LAYOUTS:
             raise ValueError(f"Machine.layout must be one of {sorted(LAYOUTS)}, got "
                              f"{self.layout!r}")
-        if not isinstance(self.cache, bool):
-            raise TypeError(f"Machine.cache must be a bool, got {self.cache!r}")
-        if not isinstance(self.sysmon, bool):
-            raise TypeError(f"Machine.sysmon must be a bool, got {self.sysmon!r}")
-        ts = self.time_slice_ns
-        if isinstance(ts, bool) or not isinstance(ts, (int, float)) or not 1_000 <= ts <= 1e12:
-            raise ValueError(f"Machine.time_slice_ns must be between 1e3 and 1e12, got {ts!r}")
+        _bool(self, "cache")
+        _bool(self, "sysmon")
+        _number(self, "time_slice_ns", 1e3, 1e12, " of ns")
         for name in ("gc_period_ns", "gc_sweepterm_ns", "gc_mark_ns", "gc_markterm_ns"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1e12:
-                raise ValueError(f"Machine.{name} must be a number of ns between 0 and 1e12, "
-                                 f"got {v!r}")
+            _number(self, name, 0, 1e12, " of ns")
         if 0 < self.gc_period_ns < 1_000:
             raise ValueError(f"Machine.gc_period_ns must be 0 (off) or at least 1000, got "
                              f"{self.gc_period_ns!r}")
         _int_field(self, "gc_heap_goal_bytes", 0, 2**62)
-        c = self.clock_ghz
-        if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) \
-                or not 0.01 <= c <= 100:
-            raise ValueError(f"Machine.clock_ghz must be a number between 0.01 and 100, got {c!r}")
+        _number(self, "clock_ghz", 0.01, 100)
 
     def ns(self, cycles):
         """Emulated cycles as nanoseconds of this machine's clock."""
@@ -221,6 +238,7 @@ class CostModel:
     cache_mem: int = 250
 
     def __post_init__(self):
+        _plain_scalars(self)
         for f in fields(self):
             _int_field(self, f.name, 0, 10**12)
 
@@ -285,11 +303,11 @@ class Strategy:
 
     def __post_init__(self):
         from .kernels import Kernel
+        _plain_scalars(self)
         if not isinstance(self.name, str) or not self.name:
             raise TypeError("Strategy.name must be a non-empty str")
         for b in ("global_only", "use_runnext", "steal", "steal_runnext"):
-            if not isinstance(getattr(self, b), bool):
-                raise TypeError(f"Strategy.{b} must be a bool, got {getattr(self, b)!r}")
+            _bool(self, b)
         _int_field(self, "ring_cap", 2, 1 << 20)
         if self.ring_cap & (self.ring_cap - 1):
             raise ValueError(f"Strategy.ring_cap must be a power of two, got {self.ring_cap}")
@@ -299,10 +317,10 @@ class Strategy:
         if self.overflow_batch is None:
             object.__setattr__(self, "overflow_batch", self.ring_cap // 2)
         _int_field(self, "overflow_batch", 1, self.ring_cap)
-        if self.local_order not in ("fifo", "lifo"):
+        if not isinstance(self.local_order, str) or self.local_order not in ("fifo", "lifo"):
             raise ValueError(f"Strategy.local_order must be 'fifo' or 'lifo', got "
                              f"{self.local_order!r}")
-        if self.steal_end not in ("head", "tail"):
+        if not isinstance(self.steal_end, str) or self.steal_end not in ("head", "tail"):
             raise ValueError(f"Strategy.steal_end must be 'head' or 'tail', got {self.steal_end!r}")
         _choice(self, "ready", READY, "place_ready", Kernel)
         _choice(self, "victim", VICTIMS, "choose_victim", Kernel)
@@ -312,9 +330,7 @@ class Strategy:
                                  f"ring_cap ({self.ring_cap}), got {self.steal_amount}")
         else:
             _choice(self, "steal_amount", AMOUNTS, "steal_amount", Kernel)
-        sl = self.spin_limit
-        if isinstance(sl, bool) or not isinstance(sl, (int, float)) or not 0 <= sl <= 1:
-            raise ValueError(f"Strategy.spin_limit must be a fraction in [0, 1], got {sl!r}")
+        _number(self, "spin_limit", 0, 1, " (a fraction)")
         if self.global_batch_max > self.ring_cap // 2 and not self.global_only:
             raise ValueError(f"Strategy.global_batch_max ({self.global_batch_max}) must be at "
                              f"most ring_cap/2 ({self.ring_cap // 2}): a refill must fit in the "
@@ -390,7 +406,7 @@ def _choice(obj, field, table, hook, kernel_cls):
             raise TypeError(f"Strategy.{field} takes a {hook!r} kernel, got a {v.hook!r} kernel "
                             f"({v.name})")
         return
-    if v not in table:
+    if not isinstance(v, str) or v not in table:
         raise ValueError(f"Strategy.{field} must be one of {sorted(table)} or a {hook!r} "
                          f"kernel, got {v!r}")
 

@@ -17,10 +17,80 @@ from pathlib import Path
 
 from .config import STRATEGIES, CostModel, Machine, Strategy
 
-__all__ = ["save_config", "load_config", "config_to_dict", "config_from_dict"]
+__all__ = ["save_config", "load_config", "config_to_dict", "config_from_dict", "read_data",
+           "plain_value", "MAX_FILE_BYTES"]
 
 SECTIONS = {"machine": Machine, "costs": CostModel, "strategy": Strategy}
-RUN_KEYS = {"procs": int, "seed": int, "record": bool, "max_events": int, "max_cycles": int}
+#: [run] keys: their types and accepted ranges (workload/goroutines/work describe the program
+#: that `gmpcore run CONFIG` runs: a gmpcore.workloads name or "package.module:function")
+RUN_KEYS = {"procs": (int, 1, 1024), "seed": (int, 0, 2**64 - 1), "record": (bool,),
+            "max_events": (int, 0, 2**63 - 1), "max_cycles": (int, 0, 2**63 - 1),
+            "workload": (str,), "goroutines": (int, 1, 2**31 - 1), "work": ((str, int, float),)}
+#: config and sweep files are small: a bigger file, a FIFO or a device is refused
+MAX_FILE_BYTES = 4 << 20
+
+
+def plain_value(value, where: str):
+    """A scalar as plain data for a config or sweep file: numpy scalars unwrapped, floats
+    finite; anything else (a kernel, an object) is refused with `where` in the message.  The
+    one serialiser of scalars shared by save_config and gmpcore.sweeps."""
+    import numpy as np
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: {value!r} is not a finite number")
+        return value
+    raise TypeError(f"{where}: {value!r} is not plain data (a str, int, float, bool or None)")
+
+
+def read_data(path, what: str = "config") -> dict:
+    """Parse a .toml or .json file into plain data, safely: only a regular file of at most
+    MAX_FILE_BYTES (a FIFO would block and /dev/zero would eat memory), and nesting too deep
+    to parse is a ValueError, not a RecursionError."""
+    import os
+    import stat
+    path = Path(os.fspath(path)).expanduser()
+    if path.suffix not in (".toml", ".json"):
+        raise ValueError(f"{what} files are .toml or .json, got {path.name!r}")
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise ValueError(f"cannot read {what} file {path}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{what} file {path} is not a regular file")
+    if st.st_size > MAX_FILE_BYTES:
+        raise ValueError(f"{what} file {path} is {st.st_size:,} bytes; at most "
+                         f"{MAX_FILE_BYTES:,} are read")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise ValueError(f"cannot read {what} file {path}: {e.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(f"{what} file {path} is larger than {MAX_FILE_BYTES:,} bytes")
+    try:
+        text = raw.decode("utf-8")
+        if path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            import tomllib
+            data = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON: {e}") from None
+    except RecursionError:
+        raise ValueError(f"{path}: nested too deeply to read") from None
+    except Exception as e:  # tomllib.TOMLDecodeError, and its RecursionError-free cousins
+        if type(e).__name__ == "TOMLDecodeError":
+            raise ValueError(f"{path}: not valid TOML: {e}") from None
+        raise
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a {what} file must hold a table, got {type(data).__name__}")
+    return data
 
 
 def _plain(obj) -> dict:
@@ -58,12 +128,19 @@ def config_to_dict(config: dict) -> dict:
 def _check_run(d) -> dict:
     if not isinstance(d, dict):
         raise TypeError("config section 'run' must be a table")
+    out = {}
     for k, v in d.items():
         if k not in RUN_KEYS:
             raise ValueError(f"unknown key run.{k}; allowed: {', '.join(RUN_KEYS)}")
-        if not isinstance(v, RUN_KEYS[k]) or (RUN_KEYS[k] is int and isinstance(v, bool)):
-            raise TypeError(f"run.{k} must be {RUN_KEYS[k].__name__}, got {v!r}")
-    return d
+        v = plain_value(v, f"run.{k}")
+        typ, *rng = RUN_KEYS[k]
+        if not isinstance(v, typ) or (typ is not bool and isinstance(v, bool)):
+            name = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
+            raise TypeError(f"run.{k} must be {name}, got {v!r}")
+        if rng and not rng[0] <= v <= rng[1]:
+            raise ValueError(f"run.{k} must be between {rng[0]} and {rng[1]}, got {v}")
+        out[k] = v
+    return out
 
 
 def config_from_dict(data: dict) -> dict:
@@ -99,6 +176,7 @@ def config_from_dict(data: dict) -> dict:
 
 
 def _toml_value(v) -> str:
+    v = plain_value(v, "config value")
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -133,20 +211,7 @@ def save_config(config: dict, path) -> Path:
 
 def load_config(path) -> dict:
     """Read a .toml or .json config written by save_config (or by hand) and validate it."""
-    path = Path(path)
-    if path.suffix == ".json":
-        try:
-            data = json.loads(path.read_text())
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path}: not valid JSON: {e}") from None
-    elif path.suffix == ".toml":
-        import tomllib
-        try:
-            data = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as e:
-            raise ValueError(f"{path}: not valid TOML: {e}") from None
-    else:
-        raise ValueError(f"config files are .toml or .json, got {path.name!r}")
+    data = read_data(path)
     try:
         return config_from_dict(data)
     except (TypeError, ValueError) as e:

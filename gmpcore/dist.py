@@ -120,8 +120,14 @@ class LogNormal(Distribution):
 
 
 def as_distribution(work) -> Distribution:
-    """An int/float number of cycles becomes Const; a Distribution passes through."""
+    """An int/float number of cycles becomes Const; a Distribution passes through.  The engine
+    samples only the built-in kinds, so a subclass must keep one of theirs."""
     if isinstance(work, Distribution):
+        if getattr(work, "kind", None) not in _engine.DISTS:
+            raise TypeError(f"{type(work).__name__} has kind {getattr(work, 'kind', None)!r}, "
+                            f"which the engine cannot sample: a work distribution must be "
+                            f"Const, Exponential, Uniform or LogNormal (kinds "
+                            f"{', '.join(sorted(_engine.DISTS))}), or a subclass of one")
         return work
     if isinstance(work, bool):
         raise TypeError("work must be a number of cycles or a Distribution, got bool")

@@ -103,13 +103,27 @@ def estimate_run_memory(c: CompiledProgram, procs: int, ring_cap: int, record: b
     return sum(parts.values()), parts
 
 
+def _env_limit():
+    """$GMPCORE_MEMORY_LIMIT in bytes ("8e9", "inf" for no limit), else 80% of available."""
+    env = os.environ.get("GMPCORE_MEMORY_LIMIT", "").strip()
+    if not env:
+        return int(0.8 * available_memory())
+    try:
+        v = float(env)
+    except ValueError:
+        v = float("nan")
+    if not v >= 0:          # also NaN
+        raise ValueError(f"GMPCORE_MEMORY_LIMIT must be a number of bytes >= 0 (e.g. 8e9, or "
+                         f"inf for no limit), got {env!r}")
+    return v if v == UNBOUNDED else int(v)
+
+
 def check_memory(c: CompiledProgram, procs: int, ring_cap: int, record: bool, trace_cap: int,
                  limit, max_events: int | None = None) -> None:
     if limit is False:
         return
     if limit is None:
-        env = os.environ.get("GMPCORE_MEMORY_LIMIT")
-        limit = int(float(env)) if env else int(0.8 * available_memory())
+        limit = _env_limit()
     est, parts = estimate_run_memory(c, procs, ring_cap, record, trace_cap, max_events)
     if est > limit:
         worst = max(parts, key=parts.get)

@@ -14,6 +14,10 @@ keeps the compiled object alive as long as the Kernel lives, and hands its addre
 engine.  The undecorated body stays callable from plain Python (`k(...)` or `k.py_func`), so a
 policy can be unit-tested and stepped in a debugger.  Kernels report errors by return code
 (Numba cannot raise into C): the run stops and gmpcore.KernelError names the kernel and code.
+A kernel that raises (including ZeroDivisionError: the body is compiled with Numba's
+error_model="python") stops the run the same way: the body is compiled with numba.njit and
+called from a cfunc wrapper whose `try/except Exception` returns KERNEL_RAISED, a code no hook
+returns otherwise, and KernelError says that the kernel raised.
 A Kernel pickles by reference to its Python function and is recompiled where it is unpickled
 (a function pointer does not cross processes).
 
@@ -36,7 +40,11 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["kernel", "Kernel", "KernelError", "HOOKS"]
+__all__ = ["kernel", "Kernel", "KernelError", "HOOKS", "KERNEL_RAISED"]
+
+#: what the compiled wrapper returns when the kernel body raised (INT32_MIN: an error code for
+#: every hook, and far below the range the engine uses for out-of-range results)
+KERNEL_RAISED = -2**31
 
 
 class KernelError(RuntimeError):
@@ -87,14 +95,14 @@ class Kernel:
                 raise TypeError(f"kernel for hook {hook!r} has the wrong signature: expected "
                                 f"{HOOKS[hook]}, i.e. {expected}; given {given}")
             self.py_func = func._pyfunc
-            self._cfunc = func
+            self._cfunc = _compile(hook, func._pyfunc, expected)
         else:
             py = getattr(func, "py_func", func)          # accept @njit dispatchers too
             if not callable(py):
                 raise TypeError(f"kernel({hook!r}) decorates a function, got {type(func).__name__}")
             self.py_func = py
             try:
-                self._cfunc = numba.cfunc(expected, nopython=True)(py)
+                self._cfunc = _compile(hook, py, expected)
             except Exception as e:
                 raise TypeError(f"kernel {getattr(py, '__name__', py)!r} cannot be compiled for "
                                 f"hook {hook!r} with signature {HOOKS[hook]}: "
@@ -125,6 +133,30 @@ class Kernel:
             raise TypeError(f"kernel {self.name} cannot be pickled: define its function at "
                             f"module level so workers can import and recompile it")
         return _rebuild, (self.hook, mod, qual, self.name)
+
+
+def _compile(hook: str, py, sig):
+    """The cfunc the engine calls: `py` compiled by numba.njit (error_model="python", so a
+    division by zero raises ZeroDivisionError instead of returning garbage) inside a wrapper
+    that turns any exception into KERNEL_RAISED.  A cfunc cannot raise into C: without the
+    wrapper Numba prints "Exception ignored" and returns 0, and the run would go on."""
+    import numba
+    # not inline="always": inlined, the body's exceptions escape the wrapper's try/except
+    # (tests/test_kernels.py fails); the call costs a few % of events/s with Go's policy
+    inner = numba.njit(error_model="python")(py)
+    args = ", ".join(_ARGS[hook])
+    ns = {"inner": inner, "RAISED": KERNEL_RAISED}
+    exec(f"def {hook}_kernel({args}):\n"
+         f"    try:\n"
+         f"        return inner({args})\n"
+         f"    except Exception:\n"
+         f"        return RAISED\n", ns)
+    return numba.cfunc(sig, nopython=True)(ns[f"{hook}_kernel"])
+
+
+#: argument names of each hook, from HOOKS
+_ARGS = {h: [a.split()[-1].lstrip("*") for a in sig[sig.index("(") + 1:-1].split(",")]
+         for h, sig in HOOKS.items()}
 
 
 def _rebuild(hook, module, qualname, name):

@@ -635,7 +635,8 @@ class Program:
                     code.append([OP["COMPUTE"], dists[d], 0, 0])
                 elif kind == "GO":
                     if op[1] not in self._funcs:
-                        raise ValueError(f"function {name!r} spawns undefined function {op[1]!r}")
+                        raise ValueError(f"function {name!r} spawns undefined function {op[1]!r}"
+                                         f"{_did_you_mean(op[1], self._funcs)}")
                     code.append([OP["GO"], index[op[1]], 0, 0])
                 elif kind == "WG_ADD":
                     code.append([OP["WG_ADD"], op[1], op[2], 0])
@@ -699,7 +700,8 @@ class Program:
         if self._arrivals is not None:
             fname, d, arr_count = self._arrivals
             if fname not in self._funcs:
-                raise ValueError(f"arrivals() names undefined function {fname!r}")
+                raise ValueError(f"arrivals() names undefined function {fname!r}"
+                                 f"{_did_you_mean(fname, self._funcs)}")
             arr_fn = index[fname]
             if d not in dists:
                 dists[d] = len(dists)
@@ -733,3 +735,11 @@ class Program:
             uses_alloc=uses_alloc,
             uses_deadlines=uses_deadlines,
         )
+
+
+def _did_you_mean(name, defined) -> str:
+    import difflib
+    hint = difflib.get_close_matches(str(name), list(defined), n=3)
+    if hint:
+        return f"; did you mean {', '.join(map(repr, hint))}?"
+    return f" (defined: {', '.join(map(repr, defined))})" if defined else " (none defined)"

@@ -9,7 +9,7 @@ import numpy as np
 from . import _engine
 from .config import CostModel, Machine, get_strategy
 from .guard import MemoryLimitError, check_memory
-from .kernels import KernelError
+from .kernels import KERNEL_RAISED, KernelError
 from .program import Program
 from .result import Result, program_names
 
@@ -228,8 +228,13 @@ def _kernel_error(eng, prep, arg):
     rc = arg & 0xffffffff
     rc = rc - 2**32 if rc >= 2**31 else rc
     k = prep.strategy.kernels.get(hook)
-    detail = (f"returned {-1000000 - rc}, which is out of range" if rc <= -1000000
-              else f"returned error code {rc}")
+    if rc == KERNEL_RAISED:
+        detail = "raised an exception (run its body, k.py_func, in Python to see it)"
+    elif rc <= -1000000:
+        detail = f"returned {-1000000 - rc}, which is out of range"
+    else:
+        detail = f"returned error code {rc}"
+
     return {"kernel": k.name if k else "?", "hook": hook, "detail": detail}
 
 

@@ -6,7 +6,7 @@
 # reader can grep the Go source.  numpy dtypes are derived from these structs in _engine.pyx;
 # nothing else writes the layout a second time.
 #
-# Invariants the engine keeps (go-scheduler-spec.md section 15):
+# Invariants the engine keeps (docs/invariants.md; checked in sched/check.pxi):
 #   * a G is in at most one place: one P's ring, one P's runnext, the global queue, a wait list,
 #     a free list, or curg of exactly one M;
 #   * status == _Grunnable  <=>  the G is in exactly one run queue;
@@ -436,8 +436,8 @@ ctypedef struct SampleRec:
     int32_t gcwaiting
     int32_t stopwait
 
-# Micro-steps of an M.  Names follow the Go function (and the step of findRunnable, numbered as
-# in go-scheduler-spec.md section 3.3) whose work the step does.
+# Micro-steps of an M.  Names follow the Go function (and the step of proc.go findRunnable,
+# numbered in source order) whose work the step does.
 cdef enum MState:
     MS_PARKED = 0            # stopm: on sched.midle, no event
     MS_LOCKWAIT = 1          # queued on a Lock, no event until hand-off

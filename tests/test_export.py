@@ -203,7 +203,7 @@ def test_scheddetail_regexes_accept_real_go(go_capture):
     assert all(r["detailed"] and len(r["procs"]) == 2 for r in recs)
 
 
-# Real lines: Go 1.27 (verified in shared/docs/formats.md), the 1.20-1.24 and <= 1.19 shapes
+# Real lines: Go 1.27 (runtime/proc.go schedtrace), the 1.20-1.24 and <= 1.19 shapes
 # (golang/go issues #28808, #33927), and scheddetail lines seen from a real binary.
 REAL_LINES = [
     "SCHED 0ms: gomaxprocs=2 idleprocs=0 threads=3 spinningthreads=1 needspinning=0 "

@@ -1,4 +1,4 @@
-"""Property-based tests of the scheduler's invariants (go-scheduler-spec.md section 15).
+"""Property-based tests of the scheduler's invariants (docs/invariants.md).
 
 Random Go programs (a main and 1-4 more functions, random compute / go / mark / loops /
 Gosched / WaitGroup patterns that cannot go negative nor deadlock) run on random machines with

@@ -1,7 +1,7 @@
 """System calls, the netpoller, stop-the-world (GC pauses, GOMAXPROCS) and user variables in
 the cache model, checked through the public API on small programs with exact counters.
 
-What Go does (runtime/proc.go, netpoll.go, mgc.go; go-scheduler-spec.md sections 4, 6, 7):
+What Go does (runtime/proc.go, netpoll.go, mgc.go):
 
 * syscalls (Go 1.26 model): the P stays with the M; sysmon retakes it only after seeing the same
   syscalltick on two ticks, and only if the P has work, or nobody spins and no P is idle, or

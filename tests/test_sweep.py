@@ -15,8 +15,8 @@ import pytest
 
 import gmpcore
 from gmpcore import workloads
-from gmpcore.sweep import (FAILED, NONDETERMINISTIC_COLUMNS, RunSpec, expand_grid, load_store,
-                           point_key, run_point, summarize)
+from gmpcore.sweeps import (FAILED, NONDETERMINISTIC_COLUMNS, RunSpec, expand_grid, load_store,
+                            point_key, run_point, summarize)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -295,7 +295,7 @@ def test_store_round_trip_keeps_dtypes(tmp_path, fmt):
 
 
 def test_store_is_locked_and_tolerates_a_cut_journal_line(tmp_path):
-    from gmpcore.sweep import _Store
+    from gmpcore.sweeps.store import _Store
     store = tmp_path / "s.parquet"
     gmpcore.sweep({"goroutines": 200}, {"procs": [1, 2]}, executor="serial", progress=False,
                   store=store)
@@ -332,7 +332,7 @@ def test_workload_returning_garbage_is_a_failed_point():
 
 def test_summarize_means_over_seeds():
     df = gmpcore.sweep({"goroutines": 2000}, GRID, seeds=2, executor="serial", progress=False)
-    s = summarize(df, ["latency_mean_ns", "steals"])
+    s = summarize(df, ["latency_mean_ns", "steals"], spread=False)
     assert list(s.columns) == ["procs", "strategy", "runs", "failed", "latency_mean_ns",
                                "steals"]
     assert s["runs"].tolist() == [2] * 4
@@ -385,9 +385,11 @@ def test_cli_sweep_runs_a_toml_file(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "8 runs (8 run now, 0 from the store" in out
     lines = out.strip().splitlines()
-    assert lines[2].split() == ["procs", "machine.layout", "runs", "failed", "latency_mean_ns",
+    assert lines[2].startswith("each metric: mean over seeds ± the half-width of its 95%")
+    assert lines[4].split() == ["procs", "machine.layout", "runs", "failed", "latency_mean_ns",
                                 "cache_miss_rate"]
-    assert len(lines) == 3 + 4
+    assert len(lines) == 5 + 4
+    assert all(line.count("±") == 2 for line in lines[5:])
     assert (tmp_path / "out" / "runs.csv").exists()
     assert main(["sweep", str(cfg), "--no-progress", "--columns", "steals"]) == 0
     assert "(0 run now, 8 from the store" in capsys.readouterr().out
@@ -404,8 +406,7 @@ def test_cli_sweep_reports_failures_and_bad_files(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "1 failed run(s)" in out and "ValueError: boom at 100" in out
     cfg.write_text('[grid]\nprocz = [1]\n')
-    with pytest.raises(SystemExit):
-        main(["sweep", str(cfg)])
+    assert main(["sweep", str(cfg)]) == 2
     assert "did you mean 'procs'" in capsys.readouterr().err
 
 
@@ -426,3 +427,19 @@ def test_notebook_outputs_are_stripped(path):
             assert cell["outputs"] == [] and cell["execution_count"] is None, (
                 f"{path.name}: commit notebooks without outputs (jupyter nbconvert "
                 f"--clear-output --inplace {path.name})")
+
+
+def test_summarize_reports_spread_across_seeds():
+    df = gmpcore.sweep({"goroutines": 2000}, {"procs": [2, 4]}, seeds=3, executor="serial",
+                       progress=False)
+    t = summarize(df, ["latency_mean_ns"])
+    assert list(t.columns) == ["procs", "runs", "failed", "latency_mean_ns",
+                               "latency_mean_ns_std", "latency_mean_ns_ci95"]
+    for procs, row in zip((2, 4), t.itertuples(index=False)):
+        vals = df.loc[df["procs"] == procs, "latency_mean_ns"].to_numpy(dtype=float)
+        assert row.latency_mean_ns == pytest.approx(vals.mean())
+        assert row.latency_mean_ns_std == pytest.approx(vals.std(ddof=1))
+        assert row.latency_mean_ns_ci95 == pytest.approx(4.303 * vals.std(ddof=1) / 3 ** 0.5)
+    one = summarize(df[df["seed"] == 0], ["latency_mean_ns"])
+    assert one["latency_mean_ns_ci95"].isna().all()
+    assert "latency_mean_ns_std" not in summarize(df, ["latency_mean_ns"], spread=False)

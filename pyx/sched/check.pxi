@@ -1,4 +1,4 @@
-# The invariants of go-scheduler-spec.md section 15, checked over the whole state.  Used by the
+# The invariants of docs/invariants.md (numbered as there), checked over the whole state.  Used by the
 # tests (run(check_every=1) checks after every micro-step) and by debug builds.  A failure stops
 # the run with ERR_INVARIANT and the number of the failed check in err_arg.
 

@@ -1,5 +1,5 @@
-# The netpoller (runtime/netpoll.go, proc.go findRunnable steps 9 and 16, sysmon, injectglist;
-# go-scheduler-spec.md section 6).  A goroutine waiting for network readiness parks ("IO wait")
+# The netpoller (runtime/netpoll.go, proc.go findRunnable steps 9 and 16, sysmon, injectglist).
+# A goroutine waiting for network readiness parks ("IO wait")
 # with the cycle its descriptor becomes ready; the descriptors live in one heap (the last slot
 # of the timer arrays, s.netpoll_hp).  Ready goroutines reach the run queues only when some M
 # polls:

@@ -1,5 +1,5 @@
 # Stop-the-world, GC pauses and GOMAXPROCS changes (proc.go stopTheWorldWithSema, gcstopm,
-# startTheWorldWithSema, procresize; go-scheduler-spec.md section 7).
+# startTheWorldWithSema, procresize).
 #
 # stw_begin: sched.gcwaiting = true, stopwait = gomaxprocs; the stopper's own P (if it has
 # one), Ps of Ms in syscalls and idle Ps go to _Pgcstop at once; every running G is preempted

@@ -1,5 +1,5 @@
 # System calls, in the current Go model (Go 1.26 line, proc.go reentersyscall, exitsyscall,
-# exitsyscallTryGetP, exitsyscallNoP, retake, handoffp; go-scheduler-spec.md section 4.2):
+# exitsyscallTryGetP, exitsyscallNoP, retake, handoffp):
 #
 #   * entersyscall: the G goes _Gsyscall; the P stays attached to the M (and _Prunning).  The M
 #     is in the kernel for the call's duration: its P's run queue is served only by thieves.
