@@ -22,11 +22,10 @@ import gmpcore as gc
 from gmpcore.export import GoTraceError, chrome_trace_events, write_go_trace
 from gmpcore.export._common import KIND, syscall_exits_reacquiring
 from gmpcore.export.perfetto import PID_PROCS, PID_RUNTIME, PID_SCHED, PID_THREADS
+from helpers import MS, US, burst
 from test_export import (assert_nested, go_tool, go_tool_trace, kind_count,  # noqa: F401
                          parsed_summary, slices_by_track)
 
-US = 3_000                 # cycles per microsecond at the default 3 GHz clock
-MS = 3_000_000
 
 
 # -- programs ----------------------------------------------------------------------------------
@@ -570,7 +569,6 @@ def _disjoint(starts, ends):
 
 @pytest.mark.parametrize("case", ["everything", "burst"])
 def test_intervals_tables(case):
-    from test_export import burst
     res = (gc.run(everything(), machine=EVERYTHING_MACHINE, seed=3, trace=True)
            if case == "everything" else
            gc.run(burst(500, gosched=True), procs=4, seed=5, trace=True))

@@ -12,24 +12,12 @@ from matplotlib.figure import Figure  # noqa: E402
 import gmpcore as gc  # noqa: E402
 import gmpcore.export  # noqa: E402,F401
 from gmpcore import plot as gp  # noqa: E402
-
-
-def burst(n=300, work=20_000):
-    prog = gc.Program()
-    wg = prog.waitgroup("wg")
-    main = prog.func("main")
-    main.wg_add(wg, n)
-    main.go("worker", times=n)
-    main.wg_wait(wg)
-    w = prog.func("worker")
-    w.compute(gc.Exponential(work))
-    w.wg_done(wg)
-    return prog
+from helpers import burst  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def res():
-    return gc.run(burst(), procs=4, seed=1, trace=True, sample_every_ns=2000)
+    return gc.run(burst(300), procs=4, seed=1, trace=True, sample_every_ns=2000)
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +46,7 @@ def test_runqueue_heatmap(res):
 
 
 def test_latency_cdf_of_several_runs(res):
-    other = gc.run(burst(), procs=4, strategy="global", seed=1)
+    other = gc.run(burst(300), procs=4, strategy="global", seed=1)
     fig = gp.latency_cdf({"go": res, "global": other})
     ax = fig.axes[0]
     assert len(ax.lines) == 2 and ax.get_xscale() == "log"
@@ -142,7 +130,7 @@ def _labels(axis):
 
 
 def test_tick_labels_have_thousands_separators(res):
-    other = gc.run(burst(), procs=4, strategy="global", seed=1)
+    other = gc.run(burst(300), procs=4, strategy="global", seed=1)
     ax = gp.latency_cdf({"go": res, "global": other}).axes[0]
     assert any("," in t for t in _labels(ax.xaxis)), _labels(ax.xaxis)
     # the axis starts at the decade below the 0.5th percentile, not at the ns of a G that
