@@ -607,7 +607,8 @@ def test_intervals_tables(case):
     assert taken <= len(iv.proc_steals) == count("ProcSteal")
     assert len(iv.steals) == count("Steal") and len(iv.procs_changes) == count("ProcsChange")
     assert len(iv.gc) == count("GCBegin") and len(iv.stw) == count("STWBegin")
-    assert len(np.unique(np.concatenate([getattr(iv, t)["seq"] for t in iv.TABLES]))) == iv.nseq
+    seqs = np.concatenate([getattr(iv, t)["seq"] for t in iv.TABLES])
+    assert len(np.unique(seqs)) == len(seqs) and seqs.max() < iv.nseq     # one order of rows
     # the states table ends where the run leaves each goroutine
     last = {}
     for g, st in iv.states[["goid", "state"]].tolist():
@@ -617,6 +618,11 @@ def test_intervals_tables(case):
     assert len(df) == len(iv.runs) and "seq" not in df.columns
     with pytest.raises(ValueError, match="no table 'nope'"):
         iv.frame("nope")
+    with pytest.raises(ValueError, match="no table 'nope'"):
+        gc.export.intervals(res, tables=("runs", "nope"))
+    only = gc.export.intervals(res, tables=("proc_steals",))     # (what write_go_trace needs)
+    assert len(only.runs) == len(only.states) == 0 and only.resumes == iv.resumes
+    assert np.array_equal(only.proc_steals, iv.proc_steals)
     if case == "everything":
         assert len(iv.syscalls) and len(iv.gc) and len(iv.stw) and taken > 0
     # Perfetto draws exactly these tables

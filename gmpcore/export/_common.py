@@ -27,8 +27,7 @@ KIND = {name: k for k, name in _engine.TRACE_KINDS.items()}
 
 #: stop-the-world kinds (the STWBegin/STWEnd `reason`) -> Go's stwReason strings
 #: (runtime/proc.go stwReasonStrings)
-STW_KINDS = dict(getattr(_engine, "STW_KINDS", {}) or
-                 {1: "GC sweep termination", 2: "GC mark termination", 3: "GOMAXPROCS"})
+STW_KINDS = dict(_engine.STW_KINDS)
 STW_GC_SWEEPTERM, STW_GC_MARKTERM, STW_GOMAXPROCS = 1, 2, 3
 
 

@@ -322,7 +322,7 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
     tables = _Tables(funcs)
     gfn = goroutine_functions(res, funcs)
     # the replay shared with the other views: which G a ProcStart resumes, who takes a P
-    iv = intervals(res)
+    iv = intervals(res, tables=("proc_steals",))
     proc_steals = iter(iv.proc_steals[["thief", "how"]].tolist())
 
     k_create, k_start, k_stop = KIND["GoCreate"], KIND["GoStart"], KIND["GoStop"]

@@ -7,8 +7,10 @@
 write_go_trace, write_perfetto and plot.goroutine_timeline all read these tables instead of
 each walking the events on its own.  Times are emulated cycles (as in trace_records).  Every
 table is a numpy structured array; rows are in the order the replay closed them, and the
-column ``seq`` numbers all rows of all tables in that order (an exporter that merges tables
-keeps ties in the order the events happened).
+column ``seq`` orders the rows of all tables together: 4 * (index of the event that closed
+the row) + its place among that event's rows, and from 4 * len(events) on for the rows still
+open at the end (an exporter that merges tables keeps ties in the order the events
+happened).
 
 Tables (columns):
 
@@ -116,7 +118,7 @@ class Intervals:
     states: np.ndarray
     start: int = 0                     # time of the first and the last recorded event
     end: int = 0
-    nseq: int = 0                      # rows in all tables (the next free seq)
+    nseq: int = 0                      # a seq after every row's
     gomaxprocs_at_start: int | None = None
     resumes: dict = field(default_factory=dict)
     reacquiring: set = field(default_factory=set)
@@ -131,17 +133,23 @@ class Intervals:
         return pd.DataFrame(getattr(self, name)).drop(columns="seq")
 
 
-def intervals(res) -> Intervals:
+def intervals(res, tables=None) -> Intervals:
     """Replay the Result's recorded events (run(..., trace=...)) into interval tables.  A run
-    without recorded events gives empty tables."""
+    without recorded events gives empty tables.  tables: the names of the tables to fill (the
+    others stay empty; resumes and reacquiring are always there); default all."""
     rec = trace_records(res)
-    rows = {name: [] for name in DTYPES}
+    want = set(DTYPES if tables is None else tables)
+    if not want <= set(DTYPES):
+        raise ValueError(f"no table {', '.join(map(repr, sorted(want - set(DTYPES))))}; the "
+                         f"tables are {', '.join(DTYPES)}")
+    keep_runs, keep_procs, keep_steals = "runs" in want, "procs" in want, "steals" in want
+    rows = {name: [] for name in DTYPES if name != "states"}
     n = len(rec)
     out = Intervals(**{name: np.zeros(0, DTYPES[name]) for name in DTYPES},
                     gomaxprocs_at_start=gomaxprocs_at_start(res, rec))
     if n == 0:
         return out
-    seq = itertools.count()
+    closing = itertools.count(4 * n)      # seq of the rows closed at the end
     times = rec["time"].tolist()
     kinds = rec["kind"].tolist()
     goids = rec["goid"].tolist()
@@ -159,90 +167,78 @@ def intervals(res) -> Intervals:
     k_gcbegin, k_gcend, k_procs = kind("GCBegin"), kind("GCEnd"), kind("ProcsChange")
 
     runs, held, calls, blocked = rows["runs"], rows["procs"], rows["syscalls"], rows["blocked"]
-    states = rows["states"]
     p_open: dict[int, tuple] = {}            # p -> (m, start)
     g_open: dict[int, tuple] = {}            # m -> (goid, p, start, inherited)
     sys_open: dict[int, tuple] = {}          # m -> (goid, p held or -1, start)
     b_open: dict[int, tuple] = {}            # goid -> (start, wait reason)
-    g_state: dict[int, int] = {}             # goid -> its _G* status (absent: gone)
     pending_run: dict[int, int] = {}         # m -> goid it runs again when it gets a P
     stw_open = None                          # (kind, stopper m, goid, start)
     gc_open = None                           # (cycle, start)
     reacquire = out.reacquiring = syscall_exits_reacquiring(rec)
 
-    def set_state(g, st, t):
-        states.append((t, g, g_state.get(g, 0), st, next(seq)))
-        if st:
-            g_state[g] = st
-        else:
-            g_state.pop(g, None)
-
-    def hold_since_start(p, m):
-        if p >= 0 and p not in p_open:           # held since before the window
-            p_open[p] = (m, t0)
-
     for i in range(n):
         t, k, m, p = times[i], kinds[i], ms[i], ps[i]
         if k == k_start:
-            hold_since_start(p, m)
+            if p not in p_open and p >= 0:        # held since before the window
+                p_open[p] = (m, t0)
             g_open[m] = (goids[i], p, t, reasons[i])
-            set_state(goids[i], G_RUNNING, t)
         elif k == k_stop or k == k_block or k == k_end:
             g = goids[i]
-            hold_since_start(p, m)
+            if p not in p_open and p >= 0:        # held since before the window
+                p_open[p] = (m, t0)
             _, gp, s0, inh = g_open.pop(m, (g, p, t0, 0))
-            runs.append((g, gp, m, s0, t, k, reasons[i], inh, False, next(seq)))
+            if keep_runs:
+                runs.append((g, gp, m, s0, t, k, reasons[i], inh, False, 4 * i))
             if k == k_block:
                 b_open[g] = (t, reasons[i])
-            set_state(g, G_RUNNABLE if k == k_stop else G_WAITING if k == k_block else 0, t)
         elif k == k_create or k == k_unblock:
             g = goids[i]
             if k == k_unblock:
                 s0, why = b_open.pop(g, (t0, -1))
-                blocked.append((g, s0, t, why, False, next(seq)))
-            set_state(g, G_RUNNABLE, t)
+                blocked.append((g, s0, t, why, False, 4 * i))
         elif k == k_pstart:
             p_open[p] = (m, t)
             g = pending_run.pop(m, None)
             if g is not None:                     # back from a syscall / procresize
                 out.resumes[i] = g
                 g_open[m] = (g, p, t, 0)
-                set_state(g, G_RUNNING, t)
         elif k == k_pstop:
             if m in g_open:
                 # procresize destroys the GOMAXPROCS caller's P: it goes on on another
                 g, gp, s0, inh = g_open.pop(m)
-                runs.append((g, gp, m, s0, t, k, 0, inh, False, next(seq)))
+                if keep_runs:
+                    runs.append((g, gp, m, s0, t, k, 0, inh, False, 4 * i))
                 pending_run[m] = g
             _, s0 = p_open.pop(p, (m, t0))
-            held.append((p, m, s0, t, False, False, next(seq)))
+            if keep_procs:
+                held.append((p, m, s0, t, False, False, 4 * i + 1))
         elif k == k_sysbegin:
             g = goids[i]
-            hold_since_start(p, m)
+            if p not in p_open and p >= 0:        # held since before the window
+                p_open[p] = (m, t0)
             _, gp, s0, inh = g_open.pop(m, (g, p, t0, 0))
-            runs.append((g, gp, m, s0, t, k, 0, inh, False, next(seq)))
+            if keep_runs:
+                runs.append((g, gp, m, s0, t, k, 0, inh, False, 4 * i))
             sys_open[m] = (g, p, t)
-            set_state(g, G_SYSCALL, t)
         elif k == k_sysend:
             g = goids[i]
             _, sp, s0 = sys_open.pop(m, (g, p if reasons[i] == 0 else -1, t0))
             if reasons[i] == 0:                   # the P stayed: the G runs on at once
-                calls.append((g, sp, m, s0, t, SYS_END, False, next(seq)))
+                calls.append((g, sp, m, s0, t, SYS_END, False, 4 * i))
                 g_open[m] = (g, p, t, 0)
-                set_state(g, G_RUNNING, t)
             else:
-                calls.append((g, sp, m, s0, t, SYS_END_BLOCKED, False, next(seq)))
+                calls.append((g, sp, m, s0, t, SYS_END_BLOCKED, False, 4 * i))
                 if i in reacquire:
                     pending_run[m] = g            # runs on when its M gets a P
-                set_state(g, G_RUNNABLE, t)
         elif k == k_psteal:
             victim = argv[i]
             sc = sys_open.get(victim)
             if sc is not None and sc[1] == p:
-                calls.append((sc[0], p, victim, sc[2], t, SYS_P_TAKEN, False, next(seq)))
+                calls.append((sc[0], p, victim, sc[2], t, SYS_P_TAKEN, False, 4 * i))
                 sys_open[victim] = (sc[0], -1, t)
             hm, s0 = p_open.pop(p, (victim, t0))
-            held.append((p, hm, s0, t, False, True, next(seq)))
+            if keep_procs:
+                held.append((p, hm, s0, t, False, True, 4 * i + 1))
             # who took it: the events at the same time tell (runtime/proc.go)
             prev = i - 1 if i > 0 and times[i - 1] == t else -1
             if prev >= 0 and kinds[prev] == k_sysbegin and ms[prev] == victim:
@@ -254,39 +250,77 @@ def intervals(res) -> Intervals:
                 thief, how = stw_open[1], STEAL_STW       # stopTheWorldWithSema
             else:
                 thief, how = -1, STEAL_RETAKE             # sysmon's retake
-            rows["proc_steals"].append((t, p, victim, thief, how, next(seq)))
+            rows["proc_steals"].append((t, p, victim, thief, how, 4 * i + 2))
         elif k == k_stwbegin:
             goid = g_open[m][0] if m in g_open else 0
             stw_open = (reasons[i], m, goid, t)
         elif k == k_stwend:
             kd, sm, goid, s0 = stw_open or (reasons[i], m, 0, t0)
-            rows["stw"].append((kd, sm, goid, s0, t, False, next(seq)))
+            rows["stw"].append((kd, sm, goid, s0, t, False, 4 * i))
             stw_open = None
         elif k == k_gcbegin:
             gc_open = (argv[i], t)
         elif k == k_gcend:
             cyc, s0 = gc_open or (argv[i], t0)
-            rows["gc"].append((cyc, s0, t, False, next(seq)))
+            rows["gc"].append((cyc, s0, t, False, 4 * i))
             gc_open = None
         elif k == k_procs:
-            rows["procs_changes"].append((t, argv[i], next(seq)))
+            rows["procs_changes"].append((t, argv[i], 4 * i))
         elif k == k_steal:
-            rows["steals"].append((t, p, argv[i], reasons[i], next(seq)))
+            if keep_steals:
+                rows["steals"].append((t, p, argv[i], reasons[i], 4 * i))
     # close what is still open when the recording ends
     for m, (g, gp, s0, inh) in g_open.items():
-        runs.append((g, gp, m, s0, tend, -1, 0, inh, True, next(seq)))
+        runs.append((g, gp, m, s0, tend, -1, 0, inh, True, next(closing)))
     for p, (m, s0) in p_open.items():
-        held.append((p, m, s0, tend, True, False, next(seq)))
+        held.append((p, m, s0, tend, True, False, next(closing)))
     for m, (g, sp, s0) in sys_open.items():
-        calls.append((g, sp, m, s0, tend, SYS_OPEN, True, next(seq)))
+        calls.append((g, sp, m, s0, tend, SYS_OPEN, True, next(closing)))
     if stw_open is not None:
         kd, sm, goid, s0 = stw_open
-        rows["stw"].append((kd, sm, goid, s0, tend, True, next(seq)))
+        rows["stw"].append((kd, sm, goid, s0, tend, True, next(closing)))
     if gc_open is not None:
-        rows["gc"].append((gc_open[0], gc_open[1], tend, True, next(seq)))
+        rows["gc"].append((gc_open[0], gc_open[1], tend, True, next(closing)))
     for g, (s0, why) in b_open.items():
-        blocked.append((g, s0, tend, why, True, next(seq)))
+        blocked.append((g, s0, tend, why, True, next(closing)))
     for name, r in rows.items():
-        setattr(out, name, np.array(r, dtype=DTYPES[name]) if r else np.zeros(0, DTYPES[name]))
-    out.start, out.end, out.nseq = t0, tend, next(seq)
+        if r and name in want:
+            setattr(out, name, np.array(r, dtype=DTYPES[name]))
+    if "states" in want:
+        out.states = _states(rec, out.resumes)
+    out.start, out.end, out.nseq = t0, tend, next(closing)
+    return out
+
+
+def _states(rec, resumes: dict) -> np.ndarray:
+    """The states table, from the event kinds (no Python per event): what each event makes
+    of its goroutine, plus the ProcStarts that resume one; prev is the same goroutine's
+    previous state (0 before its first).  seq puts a change after the row its event closed
+    (a run, a call, a blocked span), as the replay's loop numbers them."""
+    k, goid, n = rec["kind"], rec["goid"], len(rec)
+    st = np.full(n, -1, np.int32)
+    after = np.zeros(n, np.int64)                 # 1: the event closed a row first
+    for name, state, closes in (("GoStart", G_RUNNING, 0), ("GoCreate", G_RUNNABLE, 0),
+                                ("GoUnblock", G_RUNNABLE, 1), ("GoStop", G_RUNNABLE, 1),
+                                ("GoBlock", G_WAITING, 1), ("GoEnd", 0, 1),
+                                ("GoSyscallBegin", G_SYSCALL, 1)):
+        sel = k == kind(name)
+        st[sel], after[sel] = state, closes
+    sysend = k == kind("GoSyscallEnd")
+    st[sysend] = np.where(rec["reason"][sysend] == 0, G_RUNNING, G_RUNNABLE)
+    after[sysend] = 1
+    idx = np.nonzero(st >= 0)[0]
+    ri = np.fromiter(resumes.keys(), np.int64, len(resumes))
+    out = np.zeros(len(idx) + len(ri), DTYPES["states"])
+    out["time"] = np.concatenate([rec["time"][idx], rec["time"][ri]])
+    out["goid"] = np.concatenate([goid[idx], np.fromiter(resumes.values(), np.int64, len(ri))])
+    out["state"] = np.concatenate([st[idx], np.full(len(ri), G_RUNNING, np.int32)])
+    out["seq"] = np.concatenate([4 * idx + after[idx], 4 * ri])
+    out = out[np.argsort(out["seq"], kind="stable")]
+    by_g = np.argsort(out["goid"], kind="stable")  # each goroutine's changes, in order
+    g_sorted = out["goid"][by_g]
+    prev = np.zeros(len(out), np.int32)
+    same = np.nonzero(g_sorted[1:] == g_sorted[:-1])[0]
+    prev[by_g[same + 1]] = out["state"][by_g[same]]
+    out["prev"] = prev
     return out
