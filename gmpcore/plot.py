@@ -213,7 +213,7 @@ def steal_matrix(res, ax=None, what: str = "gs"):
         top = mat.max() if mat.size else 0
         for (i, j), v in np.ndenumerate(mat):
             if v:
-                ax.text(j, i, str(v), ha="center", va="center", fontsize="x-small",
+                ax.text(j, i, f"{v:,}", ha="center", va="center", fontsize="x-small",
                         color="white" if v > 0.6 * top else "black")
     total = int(mat.sum())
     ax.set_title(f"steals: {len(r) if r is not None else 0:,} steals, "
