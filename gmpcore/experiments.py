@@ -133,28 +133,8 @@ def strategy_matrix(workloads, strategies=None, procs: int = 16, seeds=(1,),
 
 
 def plot_strategy_matrix(df, metrics=("latency_p50_ns", "latency_p99_ns", "cache_miss_rate")):
-    """Grouped bars: one panel per metric, workloads on the x axis, one bar per strategy
-    (mean over seeds).  Returns the matplotlib Figure."""
-    import matplotlib
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    g = df.groupby(["workload", "strategy"], sort=False)[list(metrics)].mean().reset_index()
-    workloads = list(dict.fromkeys(g["workload"]))
-    strategies = list(dict.fromkeys(g["strategy"]))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.8), squeeze=False)
-    width = 0.8 / max(len(strategies), 1)
-    x = np.arange(len(workloads))
-    colors = matplotlib.colormaps["tab10"]
-    for ax, metric in zip(axes[0], metrics):
-        for k, strat in enumerate(strategies):
-            sub = g[g["strategy"] == strat].set_index("workload").reindex(workloads)
-            ax.bar(x + k * width - 0.4 + width / 2, sub[metric], width, label=strat,
-                   color=colors(k % 10))
-        ax.set_xticks(x, workloads)
-        ax.set_title(metric)
-        if metric.endswith("_ns"):
-            ax.set_yscale("log")
-    axes[0][0].legend(fontsize="small")
-    fig.tight_layout()
-    return fig
+    """Grouped bars: one panel per metric, workloads on the x axis, one bar per strategy (the
+    mean over seeds, error bars one standard deviation across seeds).  Returns the matplotlib
+    Figure.  (gmpcore.plot.strategy_matrix draws it.)"""
+    from .plot import strategy_matrix
+    return strategy_matrix(df, metrics)

@@ -16,19 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import gmpcore  # noqa: E402
 from gmpcore import plot as gp  # noqa: E402
-
-
-def burst(n, work=gmpcore.Exponential(5000)):
-    prog = gmpcore.Program()
-    wg = prog.waitgroup("wg")
-    main = prog.func("main")
-    main.wg_add(wg, n)
-    main.go("worker", times=n)
-    main.wg_wait(wg)
-    w = prog.func("worker")
-    w.compute(work)
-    w.wg_done(wg)
-    return prog
+from gmpcore.experiments import strategy_matrix  # noqa: E402
+from gmpcore.workloads import burst, tree  # noqa: E402
 
 
 def main(out: Path) -> list[Path]:
@@ -41,7 +30,7 @@ def main(out: Path) -> list[Path]:
         plt.close(fig)
         written.append(path)
 
-    prog = burst(20_000)
+    prog = burst(20_000, gmpcore.Exponential(5000))
     go = gmpcore.run(prog, procs=8, seed=1, sample_every_ns=5_000)
     glob = gmpcore.run(prog, procs=8, strategy="global", seed=1)
     save(gp.runqueue_heatmap(go), "runqueues.png")
@@ -51,6 +40,12 @@ def main(out: Path) -> list[Path]:
     save(gp.steal_matrix(go), "steals.png")
     small = gmpcore.run(burst(60, gmpcore.Exponential(20_000)), procs=4, seed=2, trace=True)
     save(gp.goroutine_timeline(small), "timeline.png")
+    # a 2,000-goroutine burst: too many steals for arrows (show_steals=None leaves them out)
+    big = gmpcore.run(burst(2_000, gmpcore.Exponential(5000)), procs=8, seed=3, trace=True)
+    save(gp.goroutine_timeline(big), "timeline_burst.png")
+    df = strategy_matrix({"burst": burst(3_000, 2000), "tree": tree(3_000, 2000, fanout=8)},
+                         ["go", "global", "tokio"], procs=4, seeds=(1, 2, 3))
+    save(gp.strategy_matrix(df), "strategy_matrix.png")
     return written
 
 

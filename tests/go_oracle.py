@@ -1,11 +1,18 @@
-"""Helpers for the "real Go agrees" tests (tests/test_go_oracle.py).
+"""The harness of the "real Go agrees" tests (tests/test_go_oracle*.py).
 
-Build the Go programs in tests/go/ with the real toolchain, run them with GOMAXPROCS=1, and fit
-the emulator's ``start_schedtick`` so that gmpcore's goroutine order equals Go's exactly.
+Build the Go programs with the real toolchain, run them with GOMAXPROCS=1, and fit the
+emulator's ``start_schedtick`` so that gmpcore's order of marks equals Go's exactly.
 
-Every program in tests/go/ is a standalone ``package main`` that records labels into a
-preallocated array (never printing from a goroutine) and prints one label per line from main
-at the end.  The emulator's order is normalized to the same label strings by the test.
+Layout: tests/go is one Go module ("oracle", standard library only).  Each program is the
+package tests/go/cmd/<name>/main.go; they all import tests/go/recorder, which records labels
+into a preallocated array (a goroutine never prints: a write is a system call and could
+perturb scheduling) and prints them from main at the end, one per line, followed by
+"#key value" lines (timings that tell a run the machine disturbed).  A test writes the same
+program in gmpcore's DSL and turns the emulator's marks into the same label strings.
+
+A test file: a session fixture ``build_for_session(go_toolchain, tmp_path_factory, PROGRAMS,
+tag)``, then ``check_against_go(case, binary, args, prog, to_strings, record_property,
+valid=...)`` per case.
 """
 from __future__ import annotations
 
@@ -21,8 +28,8 @@ from pathlib import Path
 
 import gmpcore as gc
 
-GO_SOURCES = Path(__file__).resolve().parent / "go"
-GO_MOD = "module oracle\ngo 1.22\n"
+GO_SOURCES = Path(__file__).resolve().parent / "go"       # the module: go.mod, recorder/, cmd/
+GO_RUNS = 5                    # runs of a Go program per case
 SCHEDTICK_PERIOD = 61          # findRunnable checks the global queue when schedtick % 61 == 0
 RUN_ENV = {"GOMAXPROCS": "1", "GOGC": "off"}
 # Variables that would change how the oracle binaries schedule or collect garbage.
@@ -76,23 +83,25 @@ def build_env(gocache: Path, gopath: Path) -> dict:
     return env
 
 
-def build_programs(go: str, workdir: Path, gocache: Path, names=None) -> dict[str, Path]:
-    """Build tests/go/<name>.go into binaries with one `go build` of one module.
+def program_names() -> list[str]:
+    """Every program under tests/go/cmd."""
+    return sorted(p.parent.name for p in (GO_SOURCES / "cmd").glob("*/main.go"))
 
-    Each source becomes the package ./cmd/<name> of a temporary module "oracle"; returns
-    {name: binary path}.  Raises GoBuildError with the compiler output on failure.
-    """
-    sources = sorted(GO_SOURCES.glob("*.go"))
-    if names is not None:
-        sources = [s for s in sources if s.stem in set(names)]
-    if not sources:
-        raise GoBuildError(f"no Go sources in {GO_SOURCES}")
+
+def build_programs(go: str, workdir: Path, gocache: Path, names=None) -> dict[str, Path]:
+    """Build tests/go/cmd/<name> for each name (default: all) with one `go build` of a copy
+    of the module in workdir; returns {name: binary path}.  Raises GoBuildError with the
+    compiler output on failure."""
+    names = program_names() if names is None else list(names)
     workdir = Path(workdir)
-    (workdir / "go.mod").write_text(GO_MOD)
-    for src in sources:
-        pkg = workdir / "cmd" / src.stem
-        pkg.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, pkg / "main.go")
+    for name in names:
+        src = GO_SOURCES / "cmd" / name / "main.go"
+        if not src.is_file():
+            raise GoBuildError(f"missing Go source {src}")
+        (workdir / "cmd" / name).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, workdir / "cmd" / name / "main.go")
+    shutil.copyfile(GO_SOURCES / "go.mod", workdir / "go.mod")
+    shutil.copytree(GO_SOURCES / "recorder", workdir / "recorder", dirs_exist_ok=True)
     bindir = workdir / "bin"
     bindir.mkdir(exist_ok=True)
     env = build_env(gocache, workdir / "gopath")
@@ -102,12 +111,24 @@ def build_programs(go: str, workdir: Path, gocache: Path, names=None) -> dict[st
         raise GoBuildError(f"`go build ./cmd/...` failed (exit {proc.returncode}):\n"
                            f"{proc.stdout}{proc.stderr}")
     bins = {}
-    for src in sources:
-        b = bindir / src.stem
+    for name in names:
+        b = bindir / name
         if not b.is_file():
             raise GoBuildError(f"go build did not produce {b}")
-        bins[src.stem] = b
+        bins[name] = b
     return bins
+
+
+def build_for_session(go_toolchain, tmp_path_factory, names, tag) -> dict:
+    """The body of each oracle file's session fixture: build its programs once, or fail the
+    tests that need them with the build error."""
+    import pytest
+    go, gocache = go_toolchain
+    workdir = tmp_path_factory.mktemp(tag)
+    try:
+        return build_programs(go, workdir, gocache, names=names)
+    except GoBuildError as e:
+        pytest.fail(str(e), pytrace=False)
 
 
 # -- running Go --------------------------------------------------------------------------------
@@ -117,25 +138,48 @@ def run_env() -> dict:
     return env
 
 
-def run_go(binary: Path, args=(), runs: int = 5, timeout: float = 30) -> Counter:
-    """Run the binary `runs` times; return a Counter {tuple of output lines: times seen}."""
+def run_go(binary: Path, args=(), valid=None, runs: int = GO_RUNS,
+           max_attempts: int | None = None, timeout: float = 30) -> tuple[Counter, int]:
+    """Run the binary until `runs` runs are kept; returns (Counter {tuple of labels: times
+    seen}, runs discarded).  The "#key value" lines a program prints last (how long the run
+    took, the gap between wake-ups, ...) go to valid({key: value}), and a run is kept only if
+    it says so -- a run in which the machine stalled the process long enough to change what
+    the Go runtime did (a timer batch, a 1 ms mutex wait) is discarded and retried, up to
+    max_attempts (4 * runs) in all.  Fails the test if fewer than 2 runs are kept."""
     env = run_env()
-    seen: Counter = Counter()
-    for _ in range(runs):
+    seen, discarded = Counter(), 0
+    for _ in range(max_attempts or 4 * runs):
         proc = subprocess.run([str(binary), *map(str, args)], env=env, capture_output=True,
                               text=True, timeout=timeout)
         if proc.returncode != 0:
             raise RuntimeError(f"{binary.name} {' '.join(map(str, args))} exited "
                                f"{proc.returncode}:\n{proc.stderr[-2000:]}")
-        seen[tuple(proc.stdout.split())] += 1
-    return seen
+        lines = proc.stdout.split("\n")
+        meta = {ln.split()[0][1:]: int(ln.split()[1]) for ln in lines if ln.startswith("#")}
+        labels = tuple(ln for ln in lines if ln and not ln.startswith("#"))
+        if valid is None or valid(meta):
+            seen[labels] += 1
+        else:
+            discarded += 1
+        if sum(seen.values()) == runs:
+            break
+    if sum(seen.values()) < 2:
+        import pytest
+        pytest.fail(f"{binary.name} {args}: only {sum(seen.values())} of "
+                    f"{max_attempts or 4 * runs} runs were not disturbed by the machine "
+                    f"(see go_oracle.run_go)", pytrace=False)
+    return seen, discarded
 
 
 # -- running the emulator ----------------------------------------------------------------------
 def emulate(prog: gc.Program, start_schedtick: int, init_goroutines: int = 1) -> gc.Result:
+    """The program on one P from the given schedtick, with the finalizer goroutine
+    (init_goroutines=1: it sits in runnext when main starts).  Without the memory guard: it
+    counts every `range` body as unbounded, so it refuses record=True for the worker pool (see
+    test_blocking.py::test_memory_guard_accepts_marks_in_range)."""
     machine = gc.Machine(procs=1, start_schedtick=start_schedtick,
                          init_goroutines=init_goroutines)
-    res = gc.run(prog, machine=machine, seed=0)
+    res = gc.run(prog, machine=machine, seed=0, memory_limit=False)
     if res.status != "ok":
         raise AssertionError(f"emulator run ended with status {res.status!r}: {res!r}")
     return res
@@ -167,6 +211,19 @@ def lineages(res: gc.Result) -> dict[int, tuple]:
     for g in info:
         path(g)
     return memo
+
+
+def marks(res: gc.Result):
+    """(label, spawn_index, iteration, value) of every mark, in order."""
+    m = res.marks
+    return zip(m["label"].tolist(), m["spawn_index"].tolist(), m["iteration"].tolist(),
+               m["value"].tolist())
+
+
+def by_lineage(fmt):
+    """to_strings for check_against_go: each mark as fmt(label, lineage, iteration), where
+    lineage is the spawn indices from main down to the goroutine (see lineages)."""
+    return lambda res: normalized(res, fmt)
 
 
 def normalized(res: gc.Result, fmt) -> list[str]:
@@ -217,10 +274,11 @@ class Fit:
     init_goroutines: int = 1
 
 
-def fit_schedtick(prog: gc.Program, fmt, go_orders: Counter,
-                  schedticks=range(SCHEDTICK_PERIOD), init_goroutines: int = 1) -> list[Fit]:
-    """For each distinct Go order, every start_schedtick whose emulated order equals it."""
-    emu = {st: normalized(emulate(prog, st, init_goroutines), fmt) for st in schedticks}
+def fit(prog: gc.Program, to_strings, go_orders: Counter,
+        schedticks=range(SCHEDTICK_PERIOD), init_goroutines: int = 1) -> list[Fit]:
+    """For each distinct Go order (most common first), every start_schedtick whose emulated
+    marks, as to_strings(result) turns them into labels, equal it."""
+    emu = {st: to_strings(emulate(prog, st, init_goroutines)) for st in schedticks}
     fits = []
     for order, count in go_orders.most_common():
         f = Fit(order, count, init_goroutines=init_goroutines)
@@ -232,6 +290,24 @@ def fit_schedtick(prog: gc.Program, fmt, go_orders: Counter,
                 f.best_schedtick, f.best_prefix, f.best_emu = st, p, e
         fits.append(f)
     return fits
+
+
+def check_against_go(case, binary, args, prog, to_strings, record_property, valid=None):
+    """Run the Go program (run_go, keeping the runs `valid` accepts), fit start_schedtick for
+    every order it produced, record and print the fit, and give the verdict (assert_fits).
+    Returns the fits gmpcore reproduced."""
+    go_orders, discarded = run_go(binary, args, valid)
+    fits = fit(prog, to_strings, go_orders)
+    report = fit_report(case, fits)
+    if discarded:
+        report += f" ({discarded} disturbed run(s) discarded)"
+    print(report)
+    record_property("go_schedtick_fit", report)
+    for f in fits:
+        if not f.schedticks:
+            print(f"go     : {' '.join(f.go_order)}")
+            print(f"gmpcore: {' '.join(f.best_emu)}  (start_schedtick={f.best_schedtick})")
+    return assert_fits(case, fits)
 
 
 def _ranges(values) -> str:

@@ -31,34 +31,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gmpcore as gc
+from helpers import MS, US, blocked_rows, run, run_unguarded
 
-MS = 3_000_000                       # cycles per millisecond at the default 3 GHz clock
-US = 3_000
 DEADLOCK = "fatal error: all goroutines are asleep - deadlock!"
-
-
-def run(prog, procs=4, **kw):
-    kw.setdefault("check_every", 1)
-    return gc.run(prog, procs=procs, **kw)
-
-
-def run_unguarded(prog, procs=4, **kw):
-    """run() for programs with marks inside `for range ch`, which the memory guard refuses
-    with record=True (test_memory_guard_accepts_marks_in_range)."""
-    return run(prog, procs, memory_limit=False, **kw)
 
 
 def goid_of(res, label):
     g = res.marks.loc[res.marks["label"] == label, "goid"].unique()
     assert len(g) == 1, (label, g)
     return int(g[0])
-
-
-def blocked_rows(res):
-    """{goid: (function, wait_reason, waiting_on)} of the blocked goroutines."""
-    b = res.blocked
-    return {int(g): (f, w, o) for g, f, w, o in
-            zip(b["goid"], b["function"], b["wait_reason"], b["waiting_on"])}
 
 
 # ================================================================================================

@@ -21,6 +21,7 @@ import pytest
 
 import gmpcore as gc
 import go_oracle as oracle
+from helpers import burst
 from gmpcore import _engine
 from gmpcore.export import (SCHEDTRACE_RE, GoTraceError, chrome_trace_events,
                             goroutine_records, parse_schedtrace, schedtrace, write_go_trace,
@@ -29,22 +30,6 @@ from gmpcore.export.schedtrace import SCHEDDETAIL_G_RE, SCHEDDETAIL_M_RE, SCHEDD
 
 
 # -- programs ----------------------------------------------------------------------------------
-def burst(n=400, work=20_000, gosched=False):
-    prog = gc.Program()
-    wg = prog.waitgroup("wg")
-    main = prog.func("main")
-    main.wg_add(wg, n)
-    main.go("worker", times=n)
-    main.wg_wait(wg)
-    w = prog.func("worker")
-    w.compute(gc.Exponential(work))
-    if gosched:
-        w.gosched()
-        w.compute(200)
-    w.wg_done(wg)
-    return prog
-
-
 def stuck(n=5, main_work=5000):
     """Workers park on a gate that is never opened: the run ends in a deadlock with n + 1
     goroutines waiting (what a Go program would print its goroutines for)."""

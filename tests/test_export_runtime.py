@@ -22,11 +22,10 @@ import gmpcore as gc
 from gmpcore.export import GoTraceError, chrome_trace_events, write_go_trace
 from gmpcore.export._common import KIND, syscall_exits_reacquiring
 from gmpcore.export.perfetto import PID_PROCS, PID_RUNTIME, PID_SCHED, PID_THREADS
+from helpers import MS, US, burst
 from test_export import (assert_nested, go_tool, go_tool_trace, kind_count,  # noqa: F401
                          parsed_summary, slices_by_track)
 
-US = 3_000                 # cycles per microsecond at the default 3 GHz clock
-MS = 3_000_000
 
 
 # -- programs ----------------------------------------------------------------------------------
@@ -559,3 +558,80 @@ def test_go_trace_rejects_syscall_contradictions(tmp_path):
     res.trace_records = bad
     with pytest.raises(GoTraceError, match="syscall"):
         write_go_trace(res, tmp_path / "bad2.trace")
+
+
+# -- the shared replay (gmpcore.export.intervals) ---------------------------------------------
+def _disjoint(starts, ends):
+    """Intervals (sorted by start) that only touch, never overlap."""
+    o = np.argsort(starts, kind="stable")
+    return bool(np.all(starts[o][1:] >= ends[o][:-1]))
+
+
+@pytest.mark.parametrize("case", ["everything", "burst"])
+def test_intervals_tables(case):
+    res = (gc.run(everything(), machine=EVERYTHING_MACHINE, seed=3, trace=True)
+           if case == "everything" else
+           gc.run(burst(500, gosched=True), procs=4, seed=5, trace=True))
+    iv = gc.export.intervals(res)
+    rec, k = res.trace_records, res.trace_records["kind"]
+    count = lambda name: int((k == KIND[name]).sum())                   # noqa: E731
+    # every run begins at a GoStart, a GoSyscallEnd that kept its P, or the ProcStart that
+    # resumes its G
+    fast = int(((k == KIND["GoSyscallEnd"]) & (rec["reason"] == 0)).sum())
+    assert len(iv.runs) == count("GoStart") + fast + len(iv.resumes) > 0
+    assert (iv.runs["start"] <= iv.runs["end"]).all() and (iv.runs["p"] >= 0).all()
+    ended = Counter(iv.runs["end_kind"].tolist())
+    assert ended[KIND["GoEnd"]] == count("GoEnd") and ended[KIND["GoBlock"]] == count("GoBlock")
+    assert ended[KIND["GoSyscallBegin"]] == count("GoSyscallBegin")
+    # on one M runs never overlap, nor P-held spans on one P, nor calls on one M; every run
+    # lies inside a span of its M holding its P
+    for m in np.unique(iv.runs["m"]):
+        r = iv.runs[iv.runs["m"] == m]
+        assert _disjoint(r["start"], r["end"]), f"M{m}"
+    for p in np.unique(iv.procs["p"]):
+        h = iv.procs[iv.procs["p"] == p]
+        assert _disjoint(h["start"], h["end"]), f"P{p}"
+    for run in iv.runs:
+        h = iv.procs[(iv.procs["p"] == run["p"]) & (iv.procs["m"] == run["m"])]
+        assert ((h["start"] <= run["start"]) & (run["end"] <= h["end"])).any(), run
+    # one blocked span per GoBlock, with its wait reason; closed ones end at a GoUnblock
+    assert Counter(iv.blocked["reason"][iv.blocked["reason"] >= 0].tolist()) == \
+        Counter(rec["reason"][k == KIND["GoBlock"]].tolist())
+    unblocks = set(zip(rec["goid"][k == KIND["GoUnblock"]].tolist(),
+                       rec["time"][k == KIND["GoUnblock"]].tolist()))
+    closed = iv.blocked[~iv.blocked["open"]]
+    assert set(zip(closed["goid"].tolist(), closed["end"].tolist())) <= unblocks
+    # a call whose P is taken shows as two rows (with its P, then without)
+    taken = int((iv.syscalls["end_kind"] == 2).sum())
+    assert len(iv.syscalls) == count("GoSyscallBegin") + taken
+    assert taken <= len(iv.proc_steals) == count("ProcSteal")
+    assert len(iv.steals) == count("Steal") and len(iv.procs_changes) == count("ProcsChange")
+    assert len(iv.gc) == count("GCBegin") and len(iv.stw) == count("STWBegin")
+    seqs = np.concatenate([getattr(iv, t)["seq"] for t in iv.TABLES])
+    assert len(np.unique(seqs)) == len(seqs) and seqs.max() < iv.nseq     # one order of rows
+    # the states table ends where the run leaves each goroutine
+    last = {}
+    for g, st in iv.states[["goid", "state"]].tolist():
+        last[g] = st
+    assert Counter(last.values())[0] == count("GoEnd")
+    df = iv.frame("runs")
+    assert len(df) == len(iv.runs) and "seq" not in df.columns
+    with pytest.raises(ValueError, match="no table 'nope'"):
+        iv.frame("nope")
+    with pytest.raises(ValueError, match="no table 'nope'"):
+        gc.export.intervals(res, tables=("runs", "nope"))
+    only = gc.export.intervals(res, tables=("proc_steals",))     # (what write_go_trace needs)
+    assert len(only.runs) == len(only.states) == 0 and only.resumes == iv.resumes
+    assert np.array_equal(only.proc_steals, iv.proc_steals)
+    if case == "everything":
+        assert len(iv.syscalls) and len(iv.gc) and len(iv.stw) and taken > 0
+    # Perfetto draws exactly these tables
+    _, info = gc.export.chrome_trace_events(res)
+    assert (info["goroutine_slices"], info["proc_slices"], info["syscall_slices"],
+            info["steal_flows"]) == (len(iv.runs), len(iv.procs), len(iv.syscalls),
+                                     len(iv.steals))
+
+
+def test_intervals_without_events():
+    iv = gc.export.intervals(gc.run(everything(2), machine=EVERYTHING_MACHINE, seed=3))
+    assert all(len(getattr(iv, t)) == 0 for t in iv.TABLES) and iv.nseq == 0

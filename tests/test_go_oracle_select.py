@@ -1,7 +1,7 @@
 """Real Go agrees on `select`: with a default case, blocking over two channels, with a timeout.
 
-Same protocol as tests/test_go_oracle_blocking.py (read its docstring), whose builder and
-fitting helpers this file reuses: each program under tests/go/cmd/<name>/main.go is built once
+Same protocol as tests/test_go_oracle_blocking.py (read its docstring), through the shared
+harness tests/go_oracle.py: each program under tests/go/cmd/<name>/main.go is built once
 per session and run several times with GOMAXPROCS=1 GOGC=off; the same program is written
 with gmpcore's `Function.select()`; for every distinct order Go produces, some start_schedtick
 in 0..60 must make gmpcore's marks (label, goroutine, iteration, value) equal Go's exactly.
@@ -41,7 +41,8 @@ from itertools import accumulate
 import pytest
 
 import gmpcore as gc
-from test_go_oracle_blocking import MS, _marks, build_for_session, check_against_go, emulate
+from go_oracle import build_for_session, check_against_go, emulate, marks
+from helpers import MS
 
 pytestmark = pytest.mark.go
 
@@ -87,7 +88,7 @@ def selectpoll_program(producers, consumers, k, polls, cap):
 
 def selectpoll_strings(res):
     return [f"r{si}.{it}.{v}" if label == "r" else f"{label}{si}.{it}"
-            for label, si, it, v in _marks(res)]
+            for label, si, it, v in marks(res)]
 
 
 @pytest.mark.parametrize("producers,consumers,k,polls,cap", [
@@ -137,7 +138,7 @@ def selectsend_program(workers, n, cap):
 
 def selectsend_strings(res):
     out = []
-    for label, si, it, v in _marks(res):
+    for label, si, it, v in marks(res):
         out.append({"w": f"w{si}.{v}", "s": f"s.{it}", "f": f"f.{it}", "c": "c"}[label])
     return out
 
@@ -191,7 +192,7 @@ def selectmulti_program(pollers, k, polls, cap):
 
 def selectmulti_strings(res):
     return [f"e{si}.{it}" if label == "e" else f"{label}{si}.{it}.{v}"
-            for label, si, it, v in _marks(res)]
+            for label, si, it, v in marks(res)]
 
 
 @pytest.mark.parametrize("pollers,k,polls,cap", [(1, 3, 8, 1), (2, 4, 10, 1), (3, 5, 12, 2),
@@ -244,7 +245,7 @@ def selectblock_program(senders, k, yield_):
 
 def selectblock_strings(res):
     return [f"{label}.{it}.{v}" if label[0] == "r" else f"{label}{si}.{it}"
-            for label, si, it, v in _marks(res)]
+            for label, si, it, v in marks(res)]
 
 
 @pytest.mark.parametrize("senders,k,yield_", [(1, 3, 0), (1, 3, 1), (2, 4, 0), (2, 4, 1),
@@ -324,7 +325,7 @@ def selectrelay_program(k, relay_first):
 
 def selectrelay_strings(res):
     return [f"p.{it}" if label == "p" else f"{label}.{it}.{v}"
-            for label, _, it, v in _marks(res)]
+            for label, _, it, v in marks(res)]
 
 
 @pytest.mark.parametrize("k,relay_first", [(3, 0), (3, 1), (6, 0), (6, 1), (50, 0), (50, 1)])
@@ -396,7 +397,7 @@ def selecttimeout_program(k, timeout_ms, sleeps_ms):
 
 def selecttimeout_strings(res):
     return [{"r": f"r.{it}.{v}", "t": f"t.{it}"}.get(label, label)
-            for label, _, it, v in _marks(res)]
+            for label, _, it, v in marks(res)]
 
 
 @pytest.mark.parametrize("timeout,sleeps", [

@@ -1,8 +1,8 @@
 """Real Go agrees on blocking system calls: sysmon's retake, exitsyscall's fast path, its slow
 paths (an idle P, or exitsyscallNoP and the global queue).
 
-Same protocol as tests/test_go_oracle_blocking.py (read its docstring), whose builder and
-fitting helpers this file reuses: each program under tests/go/cmd/<name>/main.go is built once
+Same protocol as tests/test_go_oracle_blocking.py (read its docstring), through the shared
+harness tests/go_oracle.py: each program under tests/go/cmd/<name>/main.go is built once
 per session and run several times with GOMAXPROCS=1 GOGC=off; the same program is written with
 gmpcore's `Function.syscall()`; for every distinct order Go produces, some start_schedtick in
 0..60 must make gmpcore's marks equal Go's exactly.
@@ -13,7 +13,7 @@ long ones, a one-byte write(2) to /dev/null for the short ones.  Their busy loop
 time.Since (vDSO clock_gettime, no system call), so a busy loop of T us lasts T us of wall
 time, as `compute(T * US)` lasts T us in gmpcore.  The programs print the time of every mark
 ("#<label>_us T", microseconds from main's start), and a run is kept only if the machine did
-not delay the process enough to change what the runtime did (run_go_clean): on a loaded
+not delay the process enough to change what the runtime did (go_oracle.run_go): on a loaded
 machine a retake, a new thread or a wake-up can take milliseconds, and a call may then return
 on the other side of a busy loop's end, or of another call's return, than in gmpcore.
 
@@ -53,13 +53,12 @@ import pytest
 
 import gmpcore as gc
 import go_oracle as oracle
-from test_go_oracle_blocking import (MS, _marks, build_for_session, check_against_go, emulate,
-                                     fit_marks, run_go_clean)
+from go_oracle import build_for_session, check_against_go, emulate, fit, marks, run_go
+from helpers import MS, US
 
 pytestmark = pytest.mark.go
 
 PROGRAMS = ("syscallretake", "syscallfast", "syscallstagger")
-US = MS // 1000                      # cycles per microsecond at the default 3 GHz clock
 MARGIN_US = 600                      # how far a syscall return must be from a busy-loop edge
 WRITE_DEVNULL = 1 * US               # a one-byte write(2) to /dev/null, kernel entry included
 TIME_SLICE_US = 10_000               # forcePreemptNS
@@ -100,7 +99,7 @@ def syscallretake_program(n, work_us, syscall_us):
 
 
 def syscallretake_strings(res):
-    return [label if label in "ab" else f"{label}{si}" for label, si, _, _ in _marks(res)]
+    return [label if label in "ab" else f"{label}{si}" for label, si, _, _ in marks(res)]
 
 
 def syscallretake_valid(work_us, syscall_us, path):
@@ -176,7 +175,7 @@ def syscallfast_program(n, k, with_syscall):
 
 
 def syscallfast_strings(res):
-    return [f"{label}{si}.{it}" for label, si, it, _ in _marks(res)]
+    return [f"{label}{si}.{it}" for label, si, it, _ in marks(res)]
 
 
 @pytest.mark.parametrize("n,k", [(3, 3), (10, 5), (100, 4)])
@@ -203,7 +202,7 @@ def test_short_syscalls_fast_path(go_syscall_binaries, record_property, n, k):
     # the orders of the same Go program run without them
     go_orders = Counter({f.go_order: f.times_seen for f in fits})
     oracle.assert_fits(f"syscallfast N={n} K={k} write(/dev/null) vs no calls",
-                       fit_marks(plain_prog, syscallfast_strings, go_orders))
+                       fit(plain_prog, syscallfast_strings, go_orders))
     check_against_go(f"syscallfast N={n} K={k} no syscall", binary, [n, k, 0], plain_prog,
                      syscallfast_strings, record_property, valid=valid)
     for f in fits:
@@ -317,7 +316,7 @@ def test_sysmon_deep_sleep_go_order(go_syscall_binaries):
     """Go's side of the next test: worker 2 is not preempted during its busy loop."""
     work_us, durations = DEEP_SLEEP
     prog = syscallstagger_program(work_us, durations)
-    orders, _ = run_go_clean(go_syscall_binaries["syscallstagger"], [work_us, *durations],
+    orders, _ = run_go(go_syscall_binaries["syscallstagger"], [work_us, *durations],
                              valid=syscallstagger_valid(prog, work_us, durations))
     for order in orders:
         assert list(order) == ["s2", "s0", "s1", "e2", "f2", "e0", "f0", "e1", "f1"]

@@ -12,24 +12,12 @@ from matplotlib.figure import Figure  # noqa: E402
 import gmpcore as gc  # noqa: E402
 import gmpcore.export  # noqa: E402,F401
 from gmpcore import plot as gp  # noqa: E402
-
-
-def burst(n=300, work=20_000):
-    prog = gc.Program()
-    wg = prog.waitgroup("wg")
-    main = prog.func("main")
-    main.wg_add(wg, n)
-    main.go("worker", times=n)
-    main.wg_wait(wg)
-    w = prog.func("worker")
-    w.compute(gc.Exponential(work))
-    w.wg_done(wg)
-    return prog
+from helpers import burst  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def res():
-    return gc.run(burst(), procs=4, seed=1, trace=True, sample_every_ns=2000)
+    return gc.run(burst(300), procs=4, seed=1, trace=True, sample_every_ns=2000)
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +46,7 @@ def test_runqueue_heatmap(res):
 
 
 def test_latency_cdf_of_several_runs(res):
-    other = gc.run(burst(), procs=4, strategy="global", seed=1)
+    other = gc.run(burst(300), procs=4, strategy="global", seed=1)
     fig = gp.latency_cdf({"go": res, "global": other})
     ax = fig.axes[0]
     assert len(ax.lines) == 2 and ax.get_xscale() == "log"
@@ -111,3 +99,70 @@ def test_goroutine_timeline(res):
         gp.goroutine_timeline(res, max_slices=10)
     with pytest.raises(ValueError, match="trace=True"):
         gp.goroutine_timeline(gc.run(burst(10), procs=2))
+
+
+def test_goroutine_timeline_draws_the_shared_runs(res):
+    fig = gp.goroutine_timeline(res, show_steals=True)
+    ax = fig.axes[0]
+    iv = gc.export.intervals(res)
+    spans = sorted((round(p.vertices[:, 0].min(), 6), round(p.vertices[:, 1].min() + 0.4))
+                   for c in ax.collections for p in c.get_paths())
+    us = 1 / 3000                                     # cycles -> µs at 3 GHz
+    want = sorted((round(s * us, 6), p) for s, p in iv.runs[["start", "p"]].tolist())
+    assert spans == want
+    assert len([t for t in ax.texts if t.arrow_patch is not None]) == len(iv.steals) > 0
+
+
+def test_goroutine_timeline_leaves_out_a_wall_of_steal_arrows():
+    big = gc.run(gc.workloads.burst(2000, gc.Exponential(5000)), procs=8, seed=3, trace=True)
+    nsteals = int((big.trace_records["kind"] == gc.export._common.KIND["Steal"]).sum())
+    assert nsteals > 50
+    ax = gp.goroutine_timeline(big).axes[0]
+    assert not [t for t in ax.texts if t.arrow_patch is not None]
+    assert f"{nsteals:,} steals: arrows off above 50" in ax.get_title()
+    ax = gp.goroutine_timeline(big, max_steal_arrows=nsteals).axes[0]
+    assert len([t for t in ax.texts if t.arrow_patch is not None]) == nsteals
+
+
+def _labels(axis):
+    axis.figure.canvas.draw()
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_tick_labels_have_thousands_separators(res):
+    other = gc.run(burst(300), procs=4, strategy="global", seed=1)
+    ax = gp.latency_cdf({"go": res, "global": other}).axes[0]
+    assert any("," in t for t in _labels(ax.xaxis)), _labels(ax.xaxis)
+    # the axis starts at the decade below the 0.5th percentile, not at the ns of a G that
+    # ran the moment it was readied
+    low = min(r.latency.percentile(0.5) for r in (res, other))
+    assert ax.get_xlim()[0] == 10 ** np.floor(np.log10(low))
+    ax = gp.cache_traffic(res).axes[0]
+    assert any("," in t for t in _labels(ax.xaxis))
+
+
+def test_cache_traffic_tells_memory_from_miss_rate(res):
+    from matplotlib.colors import same_color
+    ax, ax2 = gp.cache_traffic(res).axes[:2]
+    n = len(res.cache)
+    memory = ax.patches[3 * n]                         # the fourth stacked series
+    assert not same_color(memory.get_facecolor(), ax2.patches[0].get_facecolor())
+
+
+def test_strategy_matrix_titles_and_error_bars():
+    wl = {"burst": gc.workloads.burst(500, 2000), "tree": gc.workloads.tree(500, 2000, fanout=8)}
+    df = gc.experiments.strategy_matrix(wl, ["go", "global"], procs=2, seeds=(1, 2))
+    fig = gp.strategy_matrix(df)
+    assert [ax.get_title() for ax in fig.axes] == [
+        "scheduling latency p50 (ns)", "scheduling latency p99 (ns)", "cache miss rate"]
+    ax = fig.axes[1]
+    # one error bar per bar: one standard deviation of the metric across the two seeds
+    from matplotlib.container import BarContainer
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)][0]
+    std = df[df["strategy"] == "go"].groupby("workload", sort=False)["latency_p99_ns"].std()
+    segs = bars.errorbar.lines[2][0].get_segments()
+    assert [round(s[1][1] - s[0][1], 3) for s in segs] == \
+        [round(2 * std[w], 3) for w in ("burst", "tree")]
+    assert "std across seeds" in fig._suptitle.get_text()
+    with pytest.raises(ValueError, match="no column 'nope'"):
+        gp.strategy_matrix(df, metrics=("nope",))

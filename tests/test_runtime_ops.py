@@ -27,19 +27,12 @@ import math
 import pytest
 
 import gmpcore as gc
+from helpers import MS, US, blocked_rows, run
 
-US = 3_000                 # cycles per microsecond at the default 3 GHz clock
-MS = 3_000_000
 
+WAITING = ("function", "wait_reason")          # the blocked_rows columns compared here
 SYSCALL_KEYS = ("syscalls", "syscall_fast", "syscall_reacquire", "syscall_nop",
                 "syscall_retakes", "handoff_startm")
-
-
-def run(prog, procs=4, **kw):
-    kw.setdefault("check_every", 1)
-    if "machine" in kw:
-        return gc.run(prog, **kw)
-    return gc.run(prog, procs=procs, **kw)
 
 
 def counters(res, keys=SYSCALL_KEYS):
@@ -56,11 +49,6 @@ def mark_time(res, label):
     t = mark_times(res, label)
     assert len(t) == 1, (label, t)
     return t[0]
-
-
-def blocked_rows(res):
-    b = res.blocked
-    return {int(g): (f, w) for g, f, w in zip(b["goid"], b["function"], b["wait_reason"])}
 
 
 # ================================================================================================
@@ -273,14 +261,14 @@ def test_io_wait_goroutines_show_in_blocked_while_they_wait():
     prog.func("h").net_wait(10 * MS)
     res = run(prog, 2, max_cycles=2 * MS)
     assert res.status == "max_cycles"
-    assert blocked_rows(res) == {1: ("main", "IO wait"), 2: ("h", "IO wait")}
+    assert blocked_rows(res, WAITING) == {1: ("main", "IO wait"), 2: ("h", "IO wait")}
     assert "[IO wait] main.h" in res.blocked_report()
     assert res.summary["netpoll_waits"] == 2 and res.summary["netpoll_ready"] == 0
     # run to the end: main is readied at 5 ms and returns; h is still waiting (a leak)
     res = run(prog, 2)
     assert res.status == "ok"
     assert 5 * MS <= mark_time(res, "main_ready") < 5 * MS + 10 * US
-    assert blocked_rows(res) == {2: ("h", "IO wait")}
+    assert blocked_rows(res, WAITING) == {2: ("h", "IO wait")}
     assert res.summary["netpoll_ready"] == 1
 
 
@@ -300,7 +288,7 @@ def test_io_wait_keeps_the_program_alive_like_a_timer():
         assert res.status == "deadlock", procs
         assert mark_time(res, "woke") >= 3 * MS
         assert res.summary["emulated_cycles"] >= 3 * MS
-        assert blocked_rows(res) == {1: ("main", "chan receive")}
+        assert blocked_rows(res, WAITING) == {1: ("main", "chan receive")}
 
 
 def busy_main_and_a_network_waiter():
@@ -332,7 +320,7 @@ def test_busy_ps_leave_a_ready_goroutine_to_sysmons_10ms_poll():
     assert res.status == "ok"
     assert res.summary["netpoll_ready"] == 0 and res.summary["netpoll_polls"] == 0
     assert mark_times(res, "ready") == []
-    assert blocked_rows(res) == {2: ("h", "IO wait")}
+    assert blocked_rows(res, WAITING) == {2: ("h", "IO wait")}
 
 
 def test_start_the_world_polls_the_network():

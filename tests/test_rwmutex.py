@@ -5,13 +5,8 @@ import pytest
 
 import gmpcore as gc
 from gmpcore import Const
+from helpers import US, run
 
-US = 3000
-
-
-def run(prog, **kw):
-    kw.setdefault("procs", 4)
-    return gc.run(prog, record=True, check_every=1, **kw)
 
 
 def readers_and_writer(readers=8, rounds=5, writer=True):

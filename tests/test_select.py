@@ -4,17 +4,12 @@ import pytest
 
 import gmpcore as gc
 from gmpcore import Const
+from helpers import US, run
 
-US = 3000          # cycles per microsecond at the default 3 GHz
 
 
 def labels(res):
     return list(res.marks["label"])
-
-
-def run(prog, **kw):
-    kw.setdefault("procs", 1)
-    return gc.run(prog, record=True, check_every=1, **kw)
 
 
 def test_default_taken_when_nothing_is_ready_and_recv_when_something_is():
@@ -28,7 +23,7 @@ def test_default_taken_when_nothing_is_ready_and_recv_when_something_is():
             with sel.default():
                 m.mark("empty")
         m.send(ch, 42)
-    res = run(prog)
+    res = run(prog, procs=1)
     assert res.status == "ok"
     assert labels(res) == ["empty", "got"]
     assert list(res.marks["value"]) == [0, 42]
@@ -46,7 +41,7 @@ def test_non_blocking_send_into_full_channel_takes_default():
             with sel.default():
                 m.mark("full")
     m.recv(ch).mark("drained")
-    res = run(prog)
+    res = run(prog, procs=1)
     assert labels(res) == ["sent", "full", "full", "drained"]
     assert res.marks["value"].tolist()[-1] == 0        # the value sent at iteration 0
 
@@ -66,7 +61,7 @@ def test_blocking_select_is_woken_by_a_sender_into_its_runnext():
             w.mark("a")
         with sel.recv(b):
             w.mark("b")
-    res = run(prog)
+    res = run(prog, procs=1)
     assert res.status == "ok"
     assert labels(res) == ["sent", "b"]
     assert res.marks["value"].tolist() == [0, 7]
@@ -115,7 +110,7 @@ def test_channel_beats_the_timeout_and_the_stale_timer_does_nothing():
     f = prog.func("fast")
     f.compute(5 * US)
     f.send(ch, 1)
-    res = run(prog)
+    res = run(prog, procs=1)
     # first select: the result; second: nobody sends, the second timer fires (the first
     # select's timer fired in between and was ignored)
     assert labels(res) == ["result", "timeout"]
@@ -138,7 +133,7 @@ def test_close_wakes_a_select_with_the_zero_value():
             w.mark("closed")
         with sel.after(Const(1000 * US)):
             w.mark("timeout")
-    res = run(prog)
+    res = run(prog, procs=1)
     assert labels(res) == ["closed"]
     assert res.marks["value"].tolist() == [0]
 
@@ -157,10 +152,10 @@ def test_random_choice_among_ready_cases():
                 m.mark("a")
             with sel.recv(b):
                 m.mark("b")
-    res = run(prog, seed=3)
+    res = run(prog, procs=1, seed=3)
     n_a = labels(res).count("a")
     assert 150 < n_a < 250
-    res2 = run(prog, seed=3)
+    res2 = run(prog, procs=1, seed=3)
     assert labels(res2) == labels(res)                 # deterministic for a seed
 
 
@@ -195,7 +190,7 @@ def test_blocked_select_is_reported_and_deadlocks():
             m.mark("a")
         with sel.send(b, 1):
             m.mark("b")
-    res = run(prog)
+    res = run(prog, procs=1)
     assert res.status == "deadlock"
     assert res.blocked["wait_reason"].tolist() == ["select"]
     assert "[select]" in res.blocked_report()

@@ -121,6 +121,17 @@ def syscall_exits_reacquiring(rec) -> set[int]:
     return out
 
 
+#: the engine's GoStop reason codes -> trace stop reasons (runtime traceGoStopReasonStrings):
+#: 1 Gosched (gosched_m), 2 goyield (goyield_m traces GoPreempt), 3 preempted by sysmon
+#: (gopreempt_m)
+STOP_REASONS = dict(_engine.STOP_REASONS)
+
+
+def stop_reason_name(code: int) -> str:
+    """The trace's GoStop reason for the engine's stop-reason code."""
+    return STOP_REASONS.get(int(code), "unspecified")
+
+
 def wait_reason_name(code: int) -> str:
     """Go's waitReason string for the engine's wait-reason code."""
     return _engine.WAIT_REASONS.get(int(code), "unknown wait reason")

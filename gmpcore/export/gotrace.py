@@ -73,10 +73,10 @@ import os
 
 import numpy as np
 
-from ._common import (FuncTable, KIND, STW_GC_MARKTERM, STW_GOMAXPROCS, clock_ghz,
-                      gomaxprocs_at_start, goroutine_functions, kind, require_trace,
-                      stw_kind_name, syscall_exits_reacquiring, sysmon_thread,
-                      wait_reason_name)
+from ._common import (KIND, STOP_REASONS, STW_GC_MARKTERM, STW_GOMAXPROCS, FuncTable,
+                      clock_ghz, goroutine_functions, kind, require_trace, stop_reason_name,
+                      stw_kind_name, sysmon_thread, wait_reason_name)
+from .intervals import STEAL_OWN, intervals
 
 __all__ = ["write_go_trace", "GoTraceError", "BLOCK_REASONS", "STOP_REASONS", "HEADER"]
 
@@ -115,11 +115,6 @@ BLOCK_REASONS = {
     "GC assist wait": "GC mark assist wait for work", "preempted": "preempted",
     "wait for GC cycle": "wait until GC ends", "debug call": "wait for debug call",
 }
-
-#: the engine's GoStop reason codes -> trace stop reasons (runtime traceGoStopReasonStrings):
-#: 1 Gosched (gosched_m), 2 goyield (goyield_m traces GoPreempt), 3 preempted by sysmon
-#: (gopreempt_m).  The engine's own _engine.STOP_REASONS, when it has one, takes precedence.
-STOP_REASONS = {0: "unspecified", 1: "runtime.Gosched", 2: "preempted", 3: "preempted"}
 
 
 class GoTraceError(ValueError):
@@ -326,9 +321,9 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
     funcs = FuncTable.of(res)
     tables = _Tables(funcs)
     gfn = goroutine_functions(res, funcs)
-    stop_names = dict(STOP_REASONS)
-    from .. import _engine
-    stop_names.update(_engine.STOP_REASONS)
+    # the replay shared with the other views: which G a ProcStart resumes, who takes a P
+    iv = intervals(res, tables=("proc_steals",))
+    proc_steals = iter(iv.proc_steals[["thief", "how"]].tolist())
 
     k_create, k_start, k_stop = KIND["GoCreate"], KIND["GoStart"], KIND["GoStop"]
     k_block, k_unblock, k_end = KIND["GoBlock"], KIND["GoUnblock"], KIND["GoEnd"]
@@ -358,10 +353,6 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
     seen_m: set = set()
     init_g, init_p = _initial_states(rec, KIND)
 
-    # exitsyscall's reacquire path (see syscall_exits_reacquiring); what an M does when it gets
-    # its next P: ("syscall", g) -> GoSyscallEndBlocked + GoStart; ("resume", g) -> GoStart
-    reacquire = syscall_exits_reacquiring(rec)
-    pending: dict[int, tuple] = {}
     pending_procs: dict[int, int] = {}        # m -> GOMAXPROCS to report once it runs again
     sysmon_m = sysmon_thread(res)
     all_m = [x for x in ms if x >= 0]
@@ -390,7 +381,7 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
     gc_running = [False]                      # the stand-in runs on its P
     stw = None                                # (stopper M, kind, G) of the open pause
     skipped = {"stw_end": 0, "gc_end": 0}
-    procs0 = gomaxprocs_at_start(res, rec)
+    procs0 = iv.gomaxprocs_at_start
 
     tmp = str(path) + ".tmp"
     with open(tmp, "wb") as f:
@@ -540,12 +531,12 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
             gc_running[0] = False
 
         def resume(i, m, t):
-            # after M m's ProcStart: what it was doing before it lost its P
-            what = pending.pop(m, None)
-            if what is None:
+            # after M m's ProcStart: the G it ran before it lost its P goes on, back from a
+            # syscall (exitsyscallTryGetP) or after procresize took its P
+            g = iv.resumes.get(i)
+            if g is None:
                 return
-            how, g = what
-            if how == "syscall":                  # exitsyscall: GoSysExit(true); GoStart
+            if g_status.get(g) == GoSyscall:      # exitsyscall: GoSysExit(true); GoStart
                 g_here(i, m, g, t, GoSyscall)
                 ev(m, EvGoSyscallEndBlocked, t, ())
                 g_status[g] = GoRunnable
@@ -591,7 +582,7 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
                 if k == k_end:
                     go_park(i, m, g, t, EvGoDestroy, "", 0)
                 elif k == k_stop:
-                    go_park(i, m, g, t, EvGoStop, stop_names.get(reasons[i], "unspecified"),
+                    go_park(i, m, g, t, EvGoStop, stop_reason_name(reasons[i]),
                             tables.stack(gfn.get(g, -1)))
                 else:
                     go_park(i, m, g, t, EvGoBlock,
@@ -621,9 +612,8 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
                     # procresize destroys the caller's P: "pretend that we were descheduled
                     # and then scheduled again" (GoSched, ProcStop; acquirep, GoStart)
                     p_here(i, m, p, t, ProcRunning)
-                    go_park(i, m, g, t, EvGoStop, stop_names.get(1, "runtime.Gosched"),
+                    go_park(i, m, g, t, EvGoStop, stop_reason_name(1),
                             tables.stack(gfn.get(g, -1)))
-                    pending[m] = ("resume", g)
                 proc_stop(i, m, p, t)
             elif k == k_sysbegin:
                 g, p = goids[i], ps[i]
@@ -644,9 +634,8 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
                 else:
                     if m_p.get(m, -1) != -1:
                         fail(i, f"G{g} lost its P in the syscall, but M{m} holds P{m_p[m]}")
-                    if i in reacquire:
-                        pending[m] = ("syscall", g)          # after the M's ProcStart
-                    else:                                    # exitsyscallNoP
+                    # exitsyscallNoP; else resume() ends the call after the M's ProcStart
+                    if i not in iv.reacquiring:
                         ev(m, EvGoSyscallEndBlocked, t, ())
                         g_status[g] = GoRunnable
                         m_g[m] = 0
@@ -659,18 +648,13 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
                     ok = st == ProcSyscall and m_p.get(victim, -1) == p
                 if not ok:
                     fail(i, f"P{p} is not in a syscall on M{victim}")
-                prev = i - 1 if i > 0 and times[i - 1] == t else -1
-                if prev >= 0 and kinds[prev] == k_sysbegin and ms[prev] == victim:
+                thief, how = next(proc_steals)    # (intervals: who takes it, and how)
+                if how == STEAL_OWN:
                     # entersyscallHandleGCWait: the M gives its own P to the stopper
                     p_here(i, victim, p, t, ProcSyscall)
                     ev(victim, EvProcStop, t, ())
                 else:
-                    if prev >= 0 and kinds[prev] == k_sysend and reasons[prev] == 1 \
-                            and ms[prev] != victim:
-                        thief = ms[prev]          # exitsyscallTryGetP: the old P back
-                    elif stw is not None and stw[3] == t:
-                        thief = stw[0]            # stopTheWorldWithSema: gcstopP
-                    else:
+                    if thief < 0:
                         thief = sysmon_m          # retake: takeP
                     seen_m.add(thief)
                     if p_gen[p] != gen:

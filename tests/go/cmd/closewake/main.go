@@ -8,42 +8,27 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"oracle/recorder"
 )
-
-type rec struct {
-	kind byte
-	i, v int64
-}
-
-var recs [1 << 14]rec
-var idx int64
-
-func record(kind byte, i, v int64) {
-	n := atomic.AddInt64(&idx, 1) - 1
-	recs[n] = rec{kind, i, v}
-}
 
 var wg sync.WaitGroup
 
 func receiver(i int, ch chan int64) {
-	record('s', int64(i), 0)
+	recorder.Add('s', int64(i), 0, 0)
 	v := <-ch
-	record('r', int64(i), v)
+	recorder.Add('r', int64(i), v, 0)
 	wg.Done()
 }
 
 func main() {
 	n, err := strconv.Atoi(os.Args[1])
-	if err != nil || n < 1 || 2*n+1 > len(recs) {
-		panic("usage: closewake N")
-	}
+	recorder.Usage(err == nil && n >= 1 && 2*n+1 <= recorder.Cap, "closewake N")
 	ch := make(chan int64)
 	wg.Add(n)
 	for i := 0; i < n; i++ {
@@ -51,19 +36,15 @@ func main() {
 	}
 	time.Sleep(time.Millisecond)
 	close(ch)
-	record('c', 0, 0)
+	recorder.Add('c', 0, 0, 0)
 	wg.Wait()
-	out := bufio.NewWriter(os.Stdout)
-	for k := int64(0); k < idx; k++ {
-		r := recs[k]
-		switch r.kind {
+	recorder.Print(func(r recorder.Rec) string {
+		switch r.Kind {
 		case 's':
-			fmt.Fprintf(out, "s%d\n", r.i)
+			return fmt.Sprintf("s%d", r.A)
 		case 'r':
-			fmt.Fprintf(out, "r%d.%d\n", r.i, r.v)
-		default:
-			fmt.Fprintf(out, "c\n")
+			return fmt.Sprintf("r%d.%d", r.A, r.B)
 		}
-	}
-	out.Flush()
+		return "c"
+	})
 }

@@ -7,21 +7,14 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"oracle/recorder"
 )
-
-const unlockBit = 1 << 62
-
-var order [1 << 12]int64
-var idx int64
-
-func rec(v int64) { n := atomic.AddInt64(&idx, 1) - 1; order[n] = v }
 
 var wg sync.WaitGroup
 var mu sync.Mutex
@@ -31,9 +24,9 @@ var d time.Duration
 func locker(g int) {
 	for it := 0; it < k; it++ {
 		mu.Lock()
-		rec(int64(g)<<32 | int64(it))
+		recorder.Add('l', int64(g), int64(it), 0)
 		time.Sleep(d)
-		rec(unlockBit | int64(g)<<32 | int64(it))
+		recorder.Add('u', int64(g), int64(it), 0)
 		mu.Unlock()
 	}
 	wg.Done()
@@ -43,23 +36,13 @@ func main() {
 	n, err1 := strconv.Atoi(os.Args[1])
 	kk, err2 := strconv.Atoi(os.Args[2])
 	ms, err3 := strconv.Atoi(os.Args[3])
-	if err1 != nil || err2 != nil || err3 != nil || n < 1 || kk < 1 || ms < 0 ||
-		2*n*kk > len(order) {
-		panic("usage: mutexsleep G K D")
-	}
+	recorder.Usage(err1 == nil && err2 == nil && err3 == nil && n >= 1 && kk >= 1 && ms >= 0 &&
+		2*n*kk <= recorder.Cap, "mutexsleep G K D")
 	k, d = kk, time.Duration(ms)*time.Millisecond
 	wg.Add(n)
 	for i := 0; i < n; i++ {
 		go locker(i)
 	}
 	wg.Wait()
-	out := bufio.NewWriter(os.Stdout)
-	for i := int64(0); i < idx; i++ {
-		v, kind := order[i], "l"
-		if v&unlockBit != 0 {
-			kind, v = "u", v&^unlockBit
-		}
-		fmt.Fprintf(out, "%s%d.%d\n", kind, v>>32, v&(1<<32-1))
-	}
-	out.Flush()
+	recorder.Print(func(r recorder.Rec) string { return fmt.Sprintf("%c%d.%d", r.Kind, r.A, r.B) })
 }

@@ -7,26 +7,13 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
+
+	"oracle/recorder"
 )
-
-type rec struct {
-	kind     byte
-	g, it, v int64
-}
-
-var recs [1 << 16]rec
-var idx int64
-
-func record(kind byte, g, it, v int64) {
-	n := atomic.AddInt64(&idx, 1) - 1
-	recs[n] = rec{kind, g, it, v}
-}
 
 var wg sync.WaitGroup
 var k int
@@ -35,7 +22,7 @@ func pinger(i int, ping, pong chan int64) {
 	for it := 0; it < k; it++ {
 		ping <- int64(it)
 		v := <-pong
-		record('a', int64(i), int64(it), v)
+		recorder.Add('a', int64(i), int64(it), v)
 	}
 	wg.Done()
 }
@@ -43,7 +30,7 @@ func pinger(i int, ping, pong chan int64) {
 func ponger(i int, ping, pong chan int64) {
 	for it := 0; it < k; it++ {
 		v := <-ping
-		record('b', int64(i), int64(it), v)
+		recorder.Add('b', int64(i), int64(it), v)
 		pong <- v
 	}
 	wg.Done()
@@ -52,9 +39,8 @@ func ponger(i int, ping, pong chan int64) {
 func main() {
 	pairs, err1 := strconv.Atoi(os.Args[1])
 	kk, err2 := strconv.Atoi(os.Args[2])
-	if err1 != nil || err2 != nil || pairs < 1 || kk < 1 || 2*pairs*kk > len(recs) {
-		panic("usage: pingpong PAIRS K")
-	}
+	recorder.Usage(err1 == nil && err2 == nil && pairs >= 1 && kk >= 1 &&
+		2*pairs*kk <= recorder.Cap, "pingpong PAIRS K")
 	k = kk
 	wg.Add(2 * pairs)
 	for i := 0; i < pairs; i++ {
@@ -63,10 +49,7 @@ func main() {
 		go ponger(i, ping, pong)
 	}
 	wg.Wait()
-	out := bufio.NewWriter(os.Stdout)
-	for n := int64(0); n < idx; n++ {
-		r := recs[n]
-		fmt.Fprintf(out, "%c%d.%d.%d\n", r.kind, r.g, r.it, r.v)
-	}
-	out.Flush()
+	recorder.Print(func(r recorder.Rec) string {
+		return fmt.Sprintf("%c%d.%d.%d", r.Kind, r.A, r.B, r.C)
+	})
 }

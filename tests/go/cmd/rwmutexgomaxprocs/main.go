@@ -13,27 +13,20 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
-	"time"
+
+	"oracle/recorder"
 )
-
-var order [1 << 16]int64
-var idx int64
-
-func rec(kind byte, g, it int) {
-	n := atomic.AddInt64(&idx, 1) - 1
-	order[n] = int64(kind)<<48 | int64(g)<<24 | int64(it)
-}
 
 var wg sync.WaitGroup
 var rw sync.RWMutex
 var k int
+
+func rec(kind byte, g, it int) { recorder.Add(kind, int64(g), int64(it), 0) }
 
 func reader(g int) {
 	for it := 0; it < k; it++ {
@@ -60,12 +53,10 @@ func main() {
 	up, err1 := strconv.Atoi(os.Args[1])
 	g, err2 := strconv.Atoi(os.Args[2])
 	kk, err3 := strconv.Atoi(os.Args[3])
-	if err1 != nil || err2 != nil || err3 != nil || up < 1 || g < 1 || kk < 1 ||
-		2*g*kk+2 > len(order) {
-		panic("usage: rwmutexgomaxprocs UP G K")
-	}
+	recorder.Usage(err1 == nil && err2 == nil && err3 == nil && up >= 1 && g >= 1 && kk >= 1 &&
+		2*g*kk+2 <= recorder.Cap, "rwmutexgomaxprocs UP G K")
 	k = kk
-	t0 := time.Now()
+	recorder.Start()
 	runtime.GOMAXPROCS(up)
 	runtime.GOMAXPROCS(1)
 	wg.Add(g + 1)
@@ -74,12 +65,6 @@ func main() {
 	}
 	go writer()
 	wg.Wait()
-	elapsed := time.Since(t0)
-	out := bufio.NewWriter(os.Stdout)
-	for i := int64(0); i < idx; i++ {
-		v := order[i]
-		fmt.Fprintf(out, "%c%d.%d\n", byte(v>>48), (v>>24)&(1<<24-1), v&(1<<24-1))
-	}
-	fmt.Fprintf(out, "#elapsed_us %d\n", elapsed.Microseconds())
-	out.Flush()
+	recorder.Meta("elapsed_us", recorder.Since().Microseconds())
+	recorder.Print(func(r recorder.Rec) string { return fmt.Sprintf("%c%d.%d", r.Kind, r.A, r.B) })
 }

@@ -14,27 +14,20 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
-	"time"
+
+	"oracle/recorder"
 )
-
-var order [1 << 16]int64
-var idx int64
-
-func rec(kind byte, g, it int) {
-	n := atomic.AddInt64(&idx, 1) - 1
-	order[n] = int64(kind)<<48 | int64(g)<<24 | int64(it)
-}
 
 var wg sync.WaitGroup
 var rw sync.RWMutex
 var k, hold, after int
+
+func rec(kind byte, g, it int) { recorder.Add(kind, int64(g), int64(it), 0) }
 
 func reader(g int) {
 	for it := 0; it < k; it++ {
@@ -69,9 +62,7 @@ func writer(g int) {
 }
 
 func main() {
-	if len(os.Args) != 5 {
-		panic("usage: rwmutexmix PATTERN K HOLD AFTER")
-	}
+	recorder.Usage(len(os.Args) == 5, "rwmutexmix PATTERN K HOLD AFTER")
 	pattern := os.Args[1]
 	var errs [3]error
 	k, errs[0] = strconv.Atoi(os.Args[2])
@@ -90,11 +81,11 @@ func main() {
 			panic("pattern letters: r w .")
 		}
 	}
-	if 2*n*k > len(order) {
+	if 2*n*k > recorder.Cap {
 		panic("too many marks")
 	}
 	wg.Add(n)
-	t0 := time.Now()
+	recorder.Start()
 	for g, c := range pattern {
 		switch c {
 		case 'r':
@@ -106,12 +97,6 @@ func main() {
 		}
 	}
 	wg.Wait()
-	elapsed := time.Since(t0)
-	out := bufio.NewWriter(os.Stdout)
-	for i := int64(0); i < idx; i++ {
-		v := order[i]
-		fmt.Fprintf(out, "%c%d.%d\n", byte(v>>48), (v>>24)&(1<<24-1), v&(1<<24-1))
-	}
-	fmt.Fprintf(out, "#elapsed_us %d\n", elapsed.Microseconds())
-	out.Flush()
+	recorder.Meta("elapsed_us", recorder.Since().Microseconds())
+	recorder.Print(func(r recorder.Rec) string { return fmt.Sprintf("%c%d.%d", r.Kind, r.A, r.B) })
 }

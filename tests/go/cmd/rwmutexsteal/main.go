@@ -13,80 +13,76 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
-	"time"
+
+	"oracle/recorder"
 )
-
-var order [1 << 12]string
-var idx int64
-
-func rec(s string) { n := atomic.AddInt64(&idx, 1) - 1; order[n] = s }
 
 var wg sync.WaitGroup
 var rw sync.RWMutex
 
+const lateReader = -1 // the late reader's number (printed "L")
+
+func rec(kind byte, i int) { recorder.Add(kind, int64(i), 0, 0) }
+
 func late() {
 	rw.RLock()
-	rec("rL")
-	rec("qL")
+	rec('r', lateReader)
+	rec('q', lateReader)
 	rw.RUnlock()
 	wg.Done()
 }
 
 func first() {
 	rw.RLock()
-	rec("r0")
+	rec('r', 0)
 	go late()
-	rec("q0")
+	rec('q', 0)
 	rw.RUnlock()
 	wg.Done()
 }
 
 func reader(i int) {
 	rw.RLock()
-	rec("r" + strconv.Itoa(i))
-	rec("q" + strconv.Itoa(i))
+	rec('r', i)
+	rec('q', i)
 	rw.RUnlock()
 	wg.Done()
 }
 
 func writer() {
 	rw.Lock()
-	rec("w1")
-	rec("u1")
+	rec('w', 1)
+	rec('u', 1)
 	rw.Unlock()
 	wg.Done()
 }
 
 func main() {
 	r, err := strconv.Atoi(os.Args[1])
-	if err != nil || r < 0 || 2*r+10 > len(order) {
-		panic("usage: rwmutexsteal R")
-	}
+	recorder.Usage(err == nil && r >= 0 && 2*r+10 <= recorder.Cap, "rwmutexsteal R")
 	wg.Add(r + 3)
-	t0 := time.Now()
+	recorder.Start()
 	rw.Lock()
-	rec("w0")
+	rec('w', 0)
 	go first()
 	for i := 1; i <= r; i++ {
 		go reader(i)
 	}
 	go writer()
 	runtime.Gosched()
-	rec("u0")
+	rec('u', 0)
 	rw.Unlock()
 	wg.Wait()
-	elapsed := time.Since(t0)
-	out := bufio.NewWriter(os.Stdout)
-	for i := int64(0); i < idx; i++ {
-		fmt.Fprintln(out, order[i])
-	}
-	fmt.Fprintf(out, "#elapsed_us %d\n", elapsed.Microseconds())
-	out.Flush()
+	recorder.Meta("elapsed_us", recorder.Since().Microseconds())
+	recorder.Print(func(r recorder.Rec) string {
+		if r.A == lateReader {
+			return fmt.Sprintf("%cL", r.Kind)
+		}
+		return fmt.Sprintf("%c%d", r.Kind, r.A)
+	})
 }

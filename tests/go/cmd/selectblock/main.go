@@ -16,34 +16,21 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
+
+	"oracle/recorder"
 )
-
-type rec struct {
-	kind     byte
-	g, it, v int64
-}
-
-var recs [1 << 16]rec
-var idx int64
-
-func record(kind byte, g, it, v int64) {
-	n := atomic.AddInt64(&idx, 1) - 1
-	recs[n] = rec{kind, g, it, v}
-}
 
 var wg sync.WaitGroup
 
 func sender(kind byte, s, k int, yield bool, ch chan int64) {
 	for it := 0; it < k; it++ {
 		ch <- int64(it)
-		record(kind, int64(s), int64(it), 0)
+		recorder.Add(kind, int64(s), int64(it), 0)
 		if yield {
 			runtime.Gosched()
 		}
@@ -55,24 +42,21 @@ func receiver(n int, a, b chan int64) {
 	for it := 0; it < n; it++ {
 		select {
 		case v := <-a:
-			record('A', 0, int64(it), v)
+			recorder.Add('A', 0, int64(it), v)
 		case v := <-b:
-			record('B', 0, int64(it), v)
+			recorder.Add('B', 0, int64(it), v)
 		}
 	}
 	wg.Done()
 }
 
 func main() {
-	if len(os.Args) != 4 {
-		panic("usage: selectblock S K Y")
-	}
+	recorder.Usage(len(os.Args) == 4, "selectblock S K Y")
 	s, err1 := strconv.Atoi(os.Args[1])
 	k, err2 := strconv.Atoi(os.Args[2])
 	y, err3 := strconv.Atoi(os.Args[3])
-	if err1 != nil || err2 != nil || err3 != nil || s < 1 || k < 1 || 4*s*k > len(recs) {
-		panic("usage: selectblock S K Y")
-	}
+	recorder.Usage(err1 == nil && err2 == nil && err3 == nil && s >= 1 && k >= 1 &&
+		4*s*k <= recorder.Cap, "selectblock S K Y")
 	a, b := make(chan int64), make(chan int64)
 	wg.Add(2*s + 1)
 	go receiver(2*s*k, a, b)
@@ -83,17 +67,13 @@ func main() {
 		go sender('b', i, k, y == 1, b)
 	}
 	wg.Wait()
-	out := bufio.NewWriter(os.Stdout)
-	for n := int64(0); n < idx; n++ {
-		r := recs[n]
-		switch r.kind {
+	recorder.Print(func(r recorder.Rec) string {
+		switch r.Kind {
 		case 'A':
-			fmt.Fprintf(out, "ra.%d.%d\n", r.it, r.v)
+			return fmt.Sprintf("ra.%d.%d", r.B, r.C)
 		case 'B':
-			fmt.Fprintf(out, "rb.%d.%d\n", r.it, r.v)
-		default:
-			fmt.Fprintf(out, "%c%d.%d\n", r.kind, r.g, r.it)
+			return fmt.Sprintf("rb.%d.%d", r.B, r.C)
 		}
-	}
-	out.Flush()
+		return fmt.Sprintf("%c%d.%d", r.Kind, r.A, r.B)
+	})
 }

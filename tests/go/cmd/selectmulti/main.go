@@ -15,27 +15,14 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
+
+	"oracle/recorder"
 )
-
-type rec struct {
-	kind     byte
-	g, it, v int64
-}
-
-var recs [1 << 16]rec
-var idx int64
-
-func record(kind byte, g, it, v int64) {
-	n := atomic.AddInt64(&idx, 1) - 1
-	recs[n] = rec{kind, g, it, v}
-}
 
 var wg sync.WaitGroup
 
@@ -55,11 +42,11 @@ func poller(q, l int, a, b chan int64) {
 		}
 		select {
 		case v := <-a:
-			record('a', int64(q), int64(it), v)
+			recorder.Add('a', int64(q), int64(it), v)
 		case v := <-b:
-			record('b', int64(q), int64(it), v)
+			recorder.Add('b', int64(q), int64(it), v)
 		default:
-			record('e', int64(q), int64(it), 0)
+			recorder.Add('e', int64(q), int64(it), 0)
 		}
 		runtime.Gosched()
 	}
@@ -68,19 +55,14 @@ func poller(q, l int, a, b chan int64) {
 
 func main() {
 	var x [4]int
-	if len(os.Args) != 5 {
-		panic("usage: selectmulti P K L CAP")
-	}
+	recorder.Usage(len(os.Args) == 5, "selectmulti P K L CAP")
 	for i := range x {
 		var err error
-		if x[i], err = strconv.Atoi(os.Args[i+1]); err != nil || x[i] < 0 {
-			panic("usage: selectmulti P K L CAP")
-		}
+		x[i], err = strconv.Atoi(os.Args[i+1])
+		recorder.Usage(err == nil && x[i] >= 0, "selectmulti P K L CAP")
 	}
 	p, k, l, capacity := x[0], x[1], x[2], x[3]
-	if p*l > len(recs) || capacity < 1 {
-		panic("usage: selectmulti P K L CAP (CAP >= 1)")
-	}
+	recorder.Usage(p*l <= recorder.Cap && capacity >= 1, "selectmulti P K L CAP (CAP >= 1)")
 	a, b := make(chan int64, capacity), make(chan int64, capacity)
 	wg.Add(p)
 	go producer(k, a, b)
@@ -88,14 +70,10 @@ func main() {
 		go poller(q, l, a, b)
 	}
 	wg.Wait()
-	out := bufio.NewWriter(os.Stdout)
-	for n := int64(0); n < idx; n++ {
-		r := recs[n]
-		if r.kind == 'e' {
-			fmt.Fprintf(out, "e%d.%d\n", r.g, r.it)
-		} else {
-			fmt.Fprintf(out, "%c%d.%d.%d\n", r.kind, r.g, r.it, r.v)
+	recorder.Print(func(r recorder.Rec) string {
+		if r.Kind == 'e' {
+			return fmt.Sprintf("e%d.%d", r.A, r.B)
 		}
-	}
-	out.Flush()
+		return fmt.Sprintf("%c%d.%d.%d", r.Kind, r.A, r.B, r.C)
+	})
 }

@@ -12,27 +12,14 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
+
+	"oracle/recorder"
 )
-
-type rec struct {
-	kind     byte
-	g, it, v int64
-}
-
-var recs [1 << 16]rec
-var idx int64
-
-func record(kind byte, g, it, v int64) {
-	n := atomic.AddInt64(&idx, 1) - 1
-	recs[n] = rec{kind, g, it, v}
-}
 
 var wg sync.WaitGroup
 
@@ -40,9 +27,9 @@ func producer(p, k int, ch chan int64) {
 	for it := 0; it < k; it++ {
 		select {
 		case ch <- int64(it):
-			record('s', int64(p), int64(it), 0)
+			recorder.Add('s', int64(p), int64(it), 0)
 		default:
-			record('f', int64(p), int64(it), 0)
+			recorder.Add('f', int64(p), int64(it), 0)
 		}
 		runtime.Gosched()
 	}
@@ -53,9 +40,9 @@ func consumer(c, l int, ch chan int64) {
 	for it := 0; it < l; it++ {
 		select {
 		case v := <-ch:
-			record('r', int64(c), int64(it), v)
+			recorder.Add('r', int64(c), int64(it), v)
 		default:
-			record('e', int64(c), int64(it), 0)
+			recorder.Add('e', int64(c), int64(it), 0)
 			runtime.Gosched()
 		}
 	}
@@ -64,17 +51,14 @@ func consumer(c, l int, ch chan int64) {
 
 func main() {
 	var a [5]int
+	recorder.Usage(len(os.Args) == 6, "selectpoll P C K L CAP")
 	for i := range a {
 		var err error
-		if len(os.Args) != 6 {
-			panic("usage: selectpoll P C K L CAP")
-		}
-		if a[i], err = strconv.Atoi(os.Args[i+1]); err != nil || a[i] < 0 {
-			panic("usage: selectpoll P C K L CAP")
-		}
+		a[i], err = strconv.Atoi(os.Args[i+1])
+		recorder.Usage(err == nil && a[i] >= 0, "selectpoll P C K L CAP")
 	}
 	p, c, k, l, capacity := a[0], a[1], a[2], a[3], a[4]
-	if p*k+c*l > len(recs) {
+	if p*k+c*l > recorder.Cap {
 		panic("too many records")
 	}
 	ch := make(chan int64, capacity)
@@ -86,14 +70,10 @@ func main() {
 		go consumer(i, l, ch)
 	}
 	wg.Wait()
-	out := bufio.NewWriter(os.Stdout)
-	for n := int64(0); n < idx; n++ {
-		r := recs[n]
-		if r.kind == 'r' {
-			fmt.Fprintf(out, "r%d.%d.%d\n", r.g, r.it, r.v)
-		} else {
-			fmt.Fprintf(out, "%c%d.%d\n", r.kind, r.g, r.it)
+	recorder.Print(func(r recorder.Rec) string {
+		if r.Kind == 'r' {
+			return fmt.Sprintf("r%d.%d.%d", r.A, r.B, r.C)
 		}
-	}
-	out.Flush()
+		return fmt.Sprintf("%c%d.%d", r.Kind, r.A, r.B)
+	})
 }

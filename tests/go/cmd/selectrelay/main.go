@@ -18,34 +18,21 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
+
+	"oracle/recorder"
 )
-
-type rec struct {
-	kind  byte
-	it, v int64
-}
-
-var recs [1 << 16]rec
-var idx int64
-
-func record(kind byte, it, v int64) {
-	n := atomic.AddInt64(&idx, 1) - 1
-	recs[n] = rec{kind, it, v}
-}
 
 var wg sync.WaitGroup
 
 func producer(k int, in chan int64) {
 	for it := 0; it < k; it++ {
 		in <- int64(it)
-		record('p', int64(it), 0)
+		recorder.Add('p', int64(it), 0, 0)
 		runtime.Gosched()
 	}
 	wg.Done()
@@ -54,7 +41,7 @@ func producer(k int, in chan int64) {
 func consumer(k int, out chan int64) {
 	for it := 0; it < k; it++ {
 		v := <-out
-		record('c', int64(it), v)
+		recorder.Add('c', int64(it), v, 0)
 		runtime.Gosched()
 	}
 	wg.Done()
@@ -66,23 +53,20 @@ func relay(k int, in, out chan int64) {
 		select {
 		case v := <-in:
 			last = v
-			record('i', int64(it), v)
+			recorder.Add('i', int64(it), v, 0)
 		case out <- last:
-			record('o', int64(it), last)
+			recorder.Add('o', int64(it), last, 0)
 		}
 	}
 	wg.Done()
 }
 
 func main() {
-	if len(os.Args) != 3 {
-		panic("usage: selectrelay K FIRST")
-	}
+	recorder.Usage(len(os.Args) == 3, "selectrelay K FIRST")
 	k, err1 := strconv.Atoi(os.Args[1])
 	first, err2 := strconv.Atoi(os.Args[2])
-	if err1 != nil || err2 != nil || k < 1 || 4*k > len(recs) {
-		panic("usage: selectrelay K FIRST")
-	}
+	recorder.Usage(err1 == nil && err2 == nil && k >= 1 && 4*k <= recorder.Cap,
+		"selectrelay K FIRST")
 	in, out := make(chan int64), make(chan int64)
 	wg.Add(3)
 	if first == 1 {
@@ -94,14 +78,10 @@ func main() {
 		go relay(k, in, out)
 	}
 	wg.Wait()
-	out2 := bufio.NewWriter(os.Stdout)
-	for n := int64(0); n < idx; n++ {
-		r := recs[n]
-		if r.kind == 'p' {
-			fmt.Fprintf(out2, "p.%d\n", r.it)
-		} else {
-			fmt.Fprintf(out2, "%c.%d.%d\n", r.kind, r.it, r.v)
+	recorder.Print(func(r recorder.Rec) string {
+		if r.Kind == 'p' {
+			return fmt.Sprintf("p.%d", r.A)
 		}
-	}
-	out2.Flush()
+		return fmt.Sprintf("%c.%d.%d", r.Kind, r.A, r.B)
+	})
 }

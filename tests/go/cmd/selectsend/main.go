@@ -10,47 +10,31 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
+
+	"oracle/recorder"
 )
-
-type rec struct {
-	kind byte
-	w, v int64
-}
-
-var recs [1 << 16]rec
-var idx int64
-
-func record(kind byte, w, v int64) {
-	n := atomic.AddInt64(&idx, 1) - 1
-	recs[n] = rec{kind, w, v}
-}
 
 var wg sync.WaitGroup
 
 func worker(w int, jobs chan int64) {
 	for v := range jobs {
-		record('w', int64(w), v)
+		recorder.Add('w', int64(w), v, 0)
 	}
 	wg.Done()
 }
 
 func main() {
-	if len(os.Args) != 4 {
-		panic("usage: selectsend W N CAP")
-	}
+	recorder.Usage(len(os.Args) == 4, "selectsend W N CAP")
 	w, err1 := strconv.Atoi(os.Args[1])
 	n, err2 := strconv.Atoi(os.Args[2])
 	c, err3 := strconv.Atoi(os.Args[3])
-	if err1 != nil || err2 != nil || err3 != nil || w < 1 || n < 0 || c < 0 || 2*n+1 > len(recs) {
-		panic("usage: selectsend W N CAP")
-	}
+	recorder.Usage(err1 == nil && err2 == nil && err3 == nil && w >= 1 && n >= 0 && c >= 0 &&
+		2*n+1 <= recorder.Cap, "selectsend W N CAP")
 	jobs := make(chan int64, c)
 	wg.Add(w)
 	for i := 0; i < w; i++ {
@@ -59,26 +43,22 @@ func main() {
 	for j := 0; j < n; j++ {
 		select {
 		case jobs <- int64(j):
-			record('s', 0, int64(j))
+			recorder.Add('s', 0, int64(j), 0)
 		default:
-			record('f', 0, int64(j))
+			recorder.Add('f', 0, int64(j), 0)
 			runtime.Gosched()
 		}
 	}
 	close(jobs)
-	record('c', 0, 0)
+	recorder.Add('c', 0, 0, 0)
 	wg.Wait()
-	out := bufio.NewWriter(os.Stdout)
-	for i := int64(0); i < idx; i++ {
-		r := recs[i]
-		switch r.kind {
+	recorder.Print(func(r recorder.Rec) string {
+		switch r.Kind {
 		case 'w':
-			fmt.Fprintf(out, "w%d.%d\n", r.w, r.v)
+			return fmt.Sprintf("w%d.%d", r.A, r.B)
 		case 's', 'f':
-			fmt.Fprintf(out, "%c.%d\n", r.kind, r.v)
-		default:
-			fmt.Fprintf(out, "c\n")
+			return fmt.Sprintf("%c.%d", r.Kind, r.B)
 		}
-	}
-	out.Flush()
+		return "c"
+	})
 }

@@ -30,29 +30,14 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"oracle/recorder"
 )
-
-type rec struct {
-	kind  byte
-	it, v int64
-	at    time.Duration
-}
-
-var recs [1 << 12]rec
-var idx int64
-var t0 time.Time
-
-func record(kind byte, it, v int64) {
-	n := atomic.AddInt64(&idx, 1) - 1
-	recs[n] = rec{kind, it, v, time.Since(t0)}
-}
 
 var starts [1 << 12]time.Duration
 var wg sync.WaitGroup
@@ -60,13 +45,13 @@ var recvLate, sendLate time.Duration
 
 func receiver(k int, timeout time.Duration, ch chan int64) {
 	for it := 0; it < k; it++ {
-		starts[it] = time.Since(t0)
+		starts[it] = recorder.Since()
 		select {
 		case v := <-ch:
-			record('r', int64(it), v)
+			recorder.AddTimed('r', int64(it), v, 0)
 		case <-time.After(timeout):
-			record('t', int64(it), 0)
-			recvLate = max(recvLate, time.Since(t0)-(starts[it]+timeout))
+			recorder.AddTimed('t', int64(it), 0, 0)
+			recvLate = max(recvLate, recorder.Since()-(starts[it]+timeout))
 		}
 	}
 	wg.Done()
@@ -74,52 +59,39 @@ func receiver(k int, timeout time.Duration, ch chan int64) {
 
 func sender(ds []time.Duration, ch chan int64) {
 	for j, d := range ds {
-		before := time.Since(t0)
+		before := recorder.Since()
 		time.Sleep(d)
-		sendLate = max(sendLate, time.Since(t0)-(before+d))
+		sendLate = max(sendLate, recorder.Since()-(before+d))
 		ch <- int64(j)
-		record('s', int64(j), 0)
+		recorder.AddTimed('s', int64(j), 0, 0)
 	}
 }
 
 func main() {
-	if len(os.Args) < 4 {
-		panic("usage: selecttimeout K T D_0 D_1 ...")
-	}
+	recorder.Usage(len(os.Args) >= 4, "selecttimeout K T D_0 D_1 ...")
 	var ms []int
 	for _, a := range os.Args[1:] {
 		v, err := strconv.Atoi(a)
-		if err != nil || v < 0 {
-			panic("usage: selecttimeout K T D_0 D_1 ...")
-		}
+		recorder.Usage(err == nil && v >= 0, "selecttimeout K T D_0 D_1 ...")
 		ms = append(ms, v)
 	}
 	k, timeout := ms[0], time.Duration(ms[1])*time.Millisecond
-	if k < 1 || 2*k+len(ms) > len(recs) {
-		panic("usage: selecttimeout K T D_0 D_1 ...")
-	}
+	recorder.Usage(k >= 1 && k <= len(starts) && 2*k+len(ms) <= recorder.Cap,
+		"selecttimeout K T D_0 D_1 ...")
 	var ds []time.Duration
 	for _, d := range ms[2:] {
 		ds = append(ds, time.Duration(d)*time.Millisecond)
 	}
 	ch := make(chan int64)
 	wg.Add(1)
-	t0 = time.Now()
+	recorder.Start()
 	go receiver(k, timeout, ch)
 	go sender(ds, ch)
 	wg.Wait()
-	out := bufio.NewWriter(os.Stdout)
 	var sends []time.Duration
-	for n := int64(0); n < idx; n++ {
-		r := recs[n]
-		switch r.kind {
-		case 'r':
-			fmt.Fprintf(out, "r.%d.%d\n", r.it, r.v)
-		case 't':
-			fmt.Fprintf(out, "t.%d\n", r.it)
-		default:
-			fmt.Fprintf(out, "s.%d\n", r.it)
-			sends = append(sends, r.at)
+	for _, r := range recorder.Records() {
+		if r.Kind == 's' {
+			sends = append(sends, r.At)
 		}
 	}
 	margin := time.Duration(1 << 62)
@@ -137,8 +109,16 @@ func main() {
 			}
 		}
 	}
-	fmt.Fprintf(out, "#unsent %d\n", len(ds)-len(sends))
-	fmt.Fprintf(out, "#min_margin_us %d\n", margin.Microseconds())
-	fmt.Fprintf(out, "#max_late_us %d\n", max(recvLate, sendLate).Microseconds())
-	out.Flush()
+	recorder.Meta("unsent", int64(len(ds)-len(sends)))
+	recorder.Meta("min_margin_us", margin.Microseconds())
+	recorder.Meta("max_late_us", max(recvLate, sendLate).Microseconds())
+	recorder.Print(func(r recorder.Rec) string {
+		switch r.Kind {
+		case 'r':
+			return fmt.Sprintf("r.%d.%d", r.A, r.B)
+		case 't':
+			return fmt.Sprintf("t.%d", r.A)
+		}
+		return fmt.Sprintf("s.%d", r.A)
+	})
 }

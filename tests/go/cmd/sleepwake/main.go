@@ -9,71 +9,58 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"oracle/recorder"
 )
-
-const wakeBit = 1 << 62
-
-var order [1 << 12]int64
-var at [1 << 12]time.Duration
-var idx int64
-var t0 time.Time
-
-func rec(v int64) { n := atomic.AddInt64(&idx, 1) - 1; order[n] = v; at[n] = time.Since(t0) }
 
 var wg sync.WaitGroup
 var reps int
 
 func sleeper(g int, d time.Duration) {
-	rec(int64(g) << 32)
+	recorder.AddTimed('s', int64(g), 0, 0)
 	for r := 0; r < reps; r++ {
 		time.Sleep(d)
-		rec(wakeBit | int64(g)<<32 | int64(r))
+		recorder.AddTimed('w', int64(g), int64(r), 0)
 	}
 	wg.Done()
 }
 
 func main() {
 	r, err := strconv.Atoi(os.Args[1])
-	if err != nil || r < 1 || len(os.Args) < 3 || (len(os.Args)-2)*(r+1) > len(order) {
-		panic("usage: sleepwake R D_0 D_1 ...")
-	}
+	recorder.Usage(err == nil && r >= 1 && len(os.Args) >= 3 &&
+		(len(os.Args)-2)*(r+1) <= recorder.Cap, "sleepwake R D_0 D_1 ...")
 	reps = r
 	ds := make([]time.Duration, 0, len(os.Args)-2)
 	for _, a := range os.Args[2:] {
 		ms, err := strconv.Atoi(a)
-		if err != nil || ms < 0 {
-			panic("usage: sleepwake R D_0 D_1 ...")
-		}
+		recorder.Usage(err == nil && ms >= 0, "sleepwake R D_0 D_1 ...")
 		ds = append(ds, time.Duration(ms)*time.Millisecond)
 	}
 	wg.Add(len(ds))
-	t0 = time.Now()
+	recorder.Start()
 	for g, d := range ds {
 		go sleeper(g, d)
 	}
 	wg.Wait()
-	out := bufio.NewWriter(os.Stdout)
 	minGap, last := time.Duration(1<<62), time.Duration(-1)
-	for i := int64(0); i < idx; i++ {
-		v := order[i]
-		if v&wakeBit != 0 {
-			v &^= wakeBit
-			fmt.Fprintf(out, "w%d.%d\n", v>>32, v&(1<<32-1))
-			if last >= 0 && at[i]-last < minGap {
-				minGap = at[i] - last
+	for _, r := range recorder.Records() {
+		if r.Kind == 'w' {
+			if last >= 0 && r.At-last < minGap {
+				minGap = r.At - last
 			}
-			last = at[i]
-		} else {
-			fmt.Fprintf(out, "s%d\n", v>>32)
+			last = r.At
 		}
 	}
-	fmt.Fprintf(out, "#min_gap_us %d\n", minGap.Microseconds())
-	out.Flush()
+	recorder.Meta("min_gap_us", minGap.Microseconds())
+	recorder.Print(func(r recorder.Rec) string {
+		if r.Kind == 'w' {
+			return fmt.Sprintf("w%d.%d", r.A, r.B)
+		}
+		return fmt.Sprintf("s%d", r.A)
+	})
 }

@@ -14,7 +14,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
@@ -24,14 +23,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"oracle/recorder"
 )
-
-const afterBit = 1 << 62
-
-var order [1 << 16]int64
-var idx int64
-
-func rec(v int64) { n := atomic.AddInt64(&idx, 1) - 1; order[n] = v }
 
 var wg sync.WaitGroup
 var k, mode, devnull int
@@ -57,11 +51,11 @@ func call() {
 
 func looper(g int) {
 	for it := 0; it < k; it++ {
-		rec(int64(g)<<32 | int64(it))
+		recorder.Add('a', int64(g), int64(it), 0)
 		if mode != 0 {
 			call()
 		}
-		rec(afterBit | int64(g)<<32 | int64(it))
+		recorder.Add('b', int64(g), int64(it), 0)
 		runtime.Gosched()
 	}
 	wg.Done()
@@ -71,10 +65,8 @@ func main() {
 	n, err1 := strconv.Atoi(os.Args[1])
 	kk, err2 := strconv.Atoi(os.Args[2])
 	m, err3 := strconv.Atoi(os.Args[3])
-	if err1 != nil || err2 != nil || err3 != nil || n < 1 || kk < 1 || m < 0 || m > 2 ||
-		2*n*kk > len(order) {
-		panic("usage: syscallfast N K MODE")
-	}
+	recorder.Usage(err1 == nil && err2 == nil && err3 == nil && n >= 1 && kk >= 1 && m >= 0 &&
+		m <= 2 && 2*n*kk <= recorder.Cap, "syscallfast N K MODE")
 	k, mode = kk, m
 	fd, err := syscall.Open("/dev/null", syscall.O_WRONLY, 0)
 	if err != nil {
@@ -83,24 +75,16 @@ func main() {
 	devnull = fd
 	threads := pprof.Lookup("threadcreate")
 	m0 := threads.Count()
-	t0 := time.Now()
+	recorder.Start()
 	wg.Add(n)
 	for i := 0; i < n; i++ {
 		go looper(i)
 	}
 	wg.Wait()
-	elapsed := time.Since(t0)
+	elapsed := recorder.Since()
 	newThreads := threads.Count() - m0
-	out := bufio.NewWriter(os.Stdout)
-	for i := int64(0); i < idx; i++ {
-		v, kind := order[i], "a"
-		if v&afterBit != 0 {
-			kind, v = "b", v&^afterBit
-		}
-		fmt.Fprintf(out, "%s%d.%d\n", kind, v>>32, v&(1<<32-1))
-	}
-	fmt.Fprintf(out, "#max_syscall_us %d\n", atomic.LoadInt64(&maxSyscall)/1000)
-	fmt.Fprintf(out, "#new_threads %d\n", newThreads)
-	fmt.Fprintf(out, "#elapsed_us %d\n", elapsed.Microseconds())
-	out.Flush()
+	recorder.Meta("max_syscall_us", atomic.LoadInt64(&maxSyscall)/1000)
+	recorder.Meta("new_threads", int64(newThreads))
+	recorder.Meta("elapsed_us", elapsed.Microseconds())
+	recorder.Print(func(r recorder.Rec) string { return fmt.Sprintf("%c%d.%d", r.Kind, r.A, r.B) })
 }

@@ -11,77 +11,52 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
-)
 
-var order [1 << 12]int64
-var idx int64
-
-func rec(v int64) { n := atomic.AddInt64(&idx, 1) - 1; order[n] = v }
-
-const (
-	kStart = 1 << 60
-	kWake  = 2 << 60
-	kBusy  = 3 << 60
-	kEnd   = 4 << 60
+	"oracle/recorder"
 )
 
 var wg sync.WaitGroup
 
 func sleeper(g int, d time.Duration) {
-	rec(kStart | int64(g))
+	recorder.Add('s', int64(g), 0, 0)
 	time.Sleep(d)
-	rec(kWake | int64(g))
+	recorder.Add('w', int64(g), 0, 0)
 	wg.Done()
 }
 
 func main() {
-	if len(os.Args) < 3 {
-		panic("usage: timerbatch BUSY D_0 D_1 ...")
-	}
+	recorder.Usage(len(os.Args) >= 3, "timerbatch BUSY D_0 D_1 ...")
 	var ms []int
 	for _, a := range os.Args[1:] {
 		v, err := strconv.Atoi(a)
-		if err != nil || v < 0 {
-			panic("usage: timerbatch BUSY D_0 D_1 ...")
-		}
+		recorder.Usage(err == nil && v >= 0, "timerbatch BUSY D_0 D_1 ...")
 		ms = append(ms, v)
 	}
 	busy := time.Duration(ms[0]) * time.Millisecond
-	start := time.Now()
+	recorder.Start()
 	wg.Add(len(ms) - 1)
 	for g, d := range ms[1:] {
 		go sleeper(g, time.Duration(d)*time.Millisecond)
 	}
 	runtime.Gosched()
-	rec(kBusy)
+	recorder.Add('b', 0, 0, 0)
 	t0 := time.Now()
 	for time.Since(t0) < busy {
 	}
-	rec(kEnd)
-	busyEnd := time.Since(start)
+	recorder.Add('e', 0, 0, 0)
+	busyEnd := recorder.Since()
 	wg.Wait()
-	out := bufio.NewWriter(os.Stdout)
-	for i := int64(0); i < idx; i++ {
-		v := order[i]
-		switch v &^ (1<<60 - 1) {
-		case kStart:
-			fmt.Fprintf(out, "s%d\n", v&(1<<60-1))
-		case kWake:
-			fmt.Fprintf(out, "w%d\n", v&(1<<60-1))
-		case kBusy:
-			fmt.Fprintf(out, "b\n")
-		default:
-			fmt.Fprintf(out, "e\n")
+	recorder.Meta("busy_end_us", busyEnd.Microseconds())
+	recorder.Print(func(r recorder.Rec) string {
+		if r.Kind == 's' || r.Kind == 'w' {
+			return fmt.Sprintf("%c%d", r.Kind, r.A)
 		}
-	}
-	fmt.Fprintf(out, "#busy_end_us %d\n", busyEnd.Microseconds())
-	out.Flush()
+		return string(r.Kind)
+	})
 }

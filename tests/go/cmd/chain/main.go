@@ -5,24 +5,19 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
+
+	"oracle/recorder"
 )
-
-var order [1 << 15]int64
-var idx int64
-
-func rec(v int64) { k := atomic.AddInt64(&idx, 1) - 1; order[k] = v }
 
 var wg sync.WaitGroup
 var depth int
 
 func lvl(k, i int) {
-	rec(int64(k)<<32 | int64(i))
+	recorder.Add('l', int64(k), int64(i), 0)
 	if k+1 < depth {
 		go lvl(k+1, i)
 	} else {
@@ -33,18 +28,13 @@ func lvl(k, i int) {
 func main() {
 	d, err1 := strconv.Atoi(os.Args[1])
 	n, err2 := strconv.Atoi(os.Args[2])
-	if err1 != nil || err2 != nil || d < 1 || n < 1 || d*n > len(order) {
-		panic("usage: chain D N")
-	}
+	recorder.Usage(err1 == nil && err2 == nil && d >= 1 && n >= 1 && d*n <= recorder.Cap,
+		"chain D N")
 	depth = d
 	wg.Add(n)
 	for i := 0; i < n; i++ {
 		go lvl(0, i)
 	}
 	wg.Wait()
-	out := bufio.NewWriter(os.Stdout)
-	for k := int64(0); k < idx; k++ {
-		fmt.Fprintf(out, "%d.%d\n", order[k]>>32, order[k]&(1<<32-1))
-	}
-	out.Flush()
+	recorder.Print(func(r recorder.Rec) string { return fmt.Sprintf("%d.%d", r.A, r.B) })
 }
