@@ -598,9 +598,9 @@ cdef class Engine:
         s.nlines = (base + nsched + s.nwgs + s.nchans + s.nmutexes + (s.nlocks - s.rtlock0)
                     + nvarlines + s.nrwmutexes)
         s.lines = <Line *> calloc(s.nlines, sizeof(Line))
-        s.core_acc = <int64_t *> calloc(ncores, sizeof(int64_t))
+        s.core_hit = <int64_t *> calloc(ncores, sizeof(int64_t))
         s.core_miss = <int64_t *> calloc(ncores, sizeof(int64_t))
-        if s.lines == NULL or s.core_acc == NULL or s.core_miss == NULL:
+        if s.lines == NULL or s.core_hit == NULL or s.core_miss == NULL:
             raise MemoryError("gmpcore: cannot allocate the cache model")
         for i in range(s.nlines):
             s.lines[i].owner = -1
@@ -694,7 +694,7 @@ cdef class Engine:
         free(self.s.sample_runq)
         free(self.s.sample_ticks)
         free(self.s.trace)
-        free(self.s.core_acc)
+        free(self.s.core_hit)
         free(self.s.core_miss)
 
     def run(self, long long chunk=1 << 22, long long check_every=0, bint pause_on_sample=False):
@@ -817,11 +817,14 @@ cdef class Engine:
 
     def cache_stats(self):
         """Per line class: accesses, hits, transfers (same / other socket), memory, ..."""
-        return np.asarray(<CacheStats[:NLINECLASSES]> self.s.cstats).copy()
+        out = np.zeros(NLINECLASSES, dtype=np.asarray(<CacheStats[:1]> self.s.cstats).dtype)
+        cdef CacheStats[::1] view = out
+        cstats_total(&self.s, &view[0])
+        return out
 
     def core_stats(self):
-        acc = np.asarray(<int64_t[:self.s.ncores]> self.s.core_acc).copy()
         miss = np.asarray(<int64_t[:self.s.ncores]> self.s.core_miss).copy()
+        acc = np.asarray(<int64_t[:self.s.ncores]> self.s.core_hit) + miss
         return acc, miss
 
     def timers_len(self):
@@ -892,6 +895,7 @@ def _test_coherence(int ncores, int sockets, int nlines, accesses, dict costs):
     cdef int64_t before[4]
     cdef int64_t c
     cdef CacheStats *cs
+    cdef CacheStats tot[NLINECLASSES]
     memset(s, 0, sizeof(State))
     s.cost = costs
     s.cache_on = 1
@@ -902,7 +906,7 @@ def _test_coherence(int ncores, int sockets, int nlines, accesses, dict costs):
             k = i * s.cores_per_socket + j
             s.socket_mask[i][k >> 6] |= (<uint64_t> 1) << (k & 63)
     s.lines = <Line *> calloc(nlines, sizeof(Line))
-    s.core_acc = <int64_t *> calloc(ncores, sizeof(int64_t))
+    s.core_hit = <int64_t *> calloc(ncores, sizeof(int64_t))
     s.core_miss = <int64_t *> calloc(ncores, sizeof(int64_t))
     try:
         for i in range(nlines):
@@ -924,11 +928,12 @@ def _test_coherence(int ncores, int sockets, int nlines, accesses, dict costs):
             sharers = [k for k in range(ncores)
                        if s.lines[i].sharers[k >> 6] & ((<uint64_t> 1) << (k & 63))]
             lines.append((s.lines[i].owner, sharers))
-        stats = dict(s.cstats[LC_USER])
+        cstats_total(s, tot)
+        stats = dict(tot[LC_USER])
         return outcomes, cycles, lines, stats
     finally:
         free(s.lines)
-        free(s.core_acc)
+        free(s.core_hit)
         free(s.core_miss)
 
 

@@ -769,7 +769,7 @@ ctypedef struct State:
     uint64_t socket_mask[8][4]   # cores of each socket (at most 8 sockets)
     int64_t step_acc         # cycles of the accesses made by the current micro-step
     CacheStats cstats[14]
-    int64_t *core_acc        # per core: accesses, misses
+    int64_t *core_hit        # per core: hits, misses (accesses: their sum)
     int64_t *core_miss
 
     # open arrivals: goroutines injected from outside the Ps (like netpoll results)
