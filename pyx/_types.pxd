@@ -738,6 +738,8 @@ ctypedef struct State:
     uint32_t ring_mask
     int32_t *coprimes        # randomOrder.reset(nprocs)
     int32_t ncoprimes
+    uint64_t idlepMask[16]   # sched.idlepMask: bit pi set while P pi is idle (pp.idle), for
+                             # the victim walk to skip idle Ps without visiting them (1024 Ps)
 
     M *allm
     int32_t mcap
@@ -830,6 +832,7 @@ ctypedef struct State:
     int64_t **timer_when
     int32_t **timer_g
     int32_t *ntimers
+    int64_t ntimers_all      # sum of ntimers (0: no timer anywhere, none can be due)
     int32_t *timers_cap
     int64_t starve_cycles    # sync.Mutex starvation threshold (1 ms) in cycles
     int32_t sysmon_m         # sysmon's M (-1: no sysmon)

@@ -185,3 +185,13 @@ cdef inline int64_t acc_g(State *s, M *mp, int32_t gi, int32_t kind) noexcept no
 
 cdef inline int64_t acc_wg(State *s, M *mp, int32_t wg, int32_t kind) noexcept nogil:
     return line_access(s, mp.core, s.wg_line0 + wg, kind)
+
+
+cdef inline void line_reads_again(State *s, int32_t core, int32_t li, int64_t k) noexcept nogil:
+    # k more reads of line li by core right after one: all hits (the core holds a copy now),
+    # counted as k line_access calls would count them
+    if not s.cache_on or k <= 0:
+        return
+    s.cstats[s.lines[li].cls].hits += k
+    s.core_hit[core] += k
+    s.step_acc += k * s.cost.cache_hit
