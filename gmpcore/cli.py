@@ -87,7 +87,8 @@ def cmd_compare(args) -> int:
     df = queue_comparison(goroutines=args.goroutines, procs=args.procs, strategies=strategies,
                           work=args.work, spawn=args.spawn, seed=args.seed,
                           fanout=16 if args.fanout is None else args.fanout,
-                          machine=_machine(args), schedtrace_ms=args.schedtrace)
+                          machine=_machine(args), schedtrace_ms=args.schedtrace,
+                          progress=sys.stderr.isatty())   # a progress bar on a terminal
     if args.schedtrace is not None and not args.json:
         for strat, text in zip(df["strategy"], df["schedtrace"]):
             print(f"# GODEBUG=schedtrace={args.schedtrace:g} ({strat}, emulated)")

@@ -283,11 +283,14 @@ cdef class Engine:
 
     def cache_stats(self):
         """Per line class: accesses, hits, transfers (same / other socket), memory, ..."""
-        return np.asarray(<CacheStats[:NLINECLASSES]> self.s.cstats).copy()
+        out = np.zeros(NLINECLASSES, dtype=np.asarray(<CacheStats[:1]> self.s.cstats).dtype)
+        cdef CacheStats[::1] view = out
+        cstats_total(&self.s, &view[0])
+        return out
 
     def core_stats(self):
-        acc = np.asarray(<int64_t[:self.s.ncores]> self.s.core_acc).copy()
         miss = np.asarray(<int64_t[:self.s.ncores]> self.s.core_miss).copy()
+        acc = np.asarray(<int64_t[:self.s.ncores]> self.s.core_hit) + miss
         return acc, miss
 
     def timers_len(self):

@@ -789,6 +789,8 @@ ctypedef struct State:
     uint32_t ring_mask
     int32_t *coprimes        # randomOrder.reset(nprocs)
     int32_t ncoprimes
+    uint64_t idlepMask[16]   # sched.idlepMask: bit pi set while P pi is idle (pp.idle), for
+                             # the victim walk to skip idle Ps without visiting them (1024 Ps)
 
     M *allm
     int32_t mcap
@@ -820,7 +822,7 @@ ctypedef struct State:
     uint64_t socket_mask[8][4]   # cores of each socket (at most 8 sockets)
     int64_t step_acc         # cycles of the accesses made by the current micro-step
     CacheStats cstats[14]
-    int64_t *core_acc        # per core: accesses, misses
+    int64_t *core_hit        # per core: hits, misses (accesses: their sum)
     int64_t *core_miss
 
     # open arrivals: goroutines injected from outside the Ps (like netpoll results)
@@ -878,6 +880,7 @@ ctypedef struct State:
     int64_t **timer_when
     int32_t **timer_g
     int32_t *ntimers
+    int64_t ntimers_all      # sum of ntimers (0: no timer anywhere, none can be due)
     int32_t *timers_cap
     int64_t starve_cycles    # sync.Mutex starvation threshold (1 ms) in cycles
     int32_t sysmon_m         # sysmon's M (-1: no sysmon)

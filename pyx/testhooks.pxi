@@ -10,6 +10,7 @@ def _test_coherence(int ncores, int sockets, int nlines, accesses, dict costs):
     """Apply `accesses` [(core, line, 'r'|'w'|'rmw'), ...] to a fresh directory of `nlines`
     lines on `ncores` cores in `sockets` sockets.  Returns (outcomes, cycles, lines) where
     outcomes[i] is 'hit' | 'local' | 'remote' | 'mem', and lines[j] = (owner, sharers, stats)."""
+    cdef CacheStats tot[NLINECLASSES]
     cdef State st
     cdef State *s = &st
     cdef int32_t i, j, k, core, li
@@ -21,7 +22,7 @@ def _test_coherence(int ncores, int sockets, int nlines, accesses, dict costs):
     s.cache_on = 1
     socket_masks(s, ncores, sockets)
     s.lines = <Line *> calloc(nlines, sizeof(Line))
-    s.core_acc = <int64_t *> calloc(ncores, sizeof(int64_t))
+    s.core_hit = <int64_t *> calloc(ncores, sizeof(int64_t))
     s.core_miss = <int64_t *> calloc(ncores, sizeof(int64_t))
     try:
         for i in range(nlines):
@@ -43,11 +44,12 @@ def _test_coherence(int ncores, int sockets, int nlines, accesses, dict costs):
             sharers = [k for k in range(ncores)
                        if s.lines[i].sharers[k >> 6] & ((<uint64_t> 1) << (k & 63))]
             lines.append((s.lines[i].owner, sharers))
-        stats = dict(s.cstats[LC_USER])
+        cstats_total(s, tot)
+        stats = dict(tot[LC_USER])
         return outcomes, cycles, lines, stats
     finally:
         free(s.lines)
-        free(s.core_acc)
+        free(s.core_hit)
         free(s.core_miss)
 
 

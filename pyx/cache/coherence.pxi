@@ -16,13 +16,14 @@ cdef inline int socket_of(State *s, int32_t core) noexcept nogil:
 
 
 cdef inline int64_t account(State *s, int32_t core, int32_t cls, int32_t what) noexcept nogil:
-    # what: 0 hit, 1 local transfer, 2 remote transfer, 3 memory
+    # what: 0 hit, 1 local transfer, 2 remote transfer, 3 memory.  Only the outcome counts are
+    # kept per event (per class, and hits/misses per core); accesses and cycles follow from them
+    # and the (run-constant) costs at the end: cstats_total.
     cdef CacheStats *st = &s.cstats[cls]
     cdef int64_t c
-    st.accesses += 1
-    s.core_acc[core] += 1
     if what == 0:
         st.hits += 1
+        s.core_hit[core] += 1
         c = s.cost.cache_hit
     else:
         s.core_miss[core] += 1
@@ -35,9 +36,21 @@ cdef inline int64_t account(State *s, int32_t core, int32_t cls, int32_t what) n
         else:
             st.mem += 1
             c = s.cost.cache_mem
-    st.cycles += c
     s.step_acc += c
     return c
+
+
+cdef void cstats_total(State *s, CacheStats *out) noexcept nogil:
+    # the per-class statistics as read from outside: accesses and cycles derived from the
+    # outcome counts (account keeps only those)
+    cdef int32_t k
+    cdef CacheStats *st
+    for k in range(NLINECLASSES):
+        st = &out[k]
+        st[0] = s.cstats[k]
+        st.accesses = st.hits + st.transfers_local + st.transfers_remote + st.mem
+        st.cycles = (st.hits * s.cost.cache_hit + st.transfers_local * s.cost.cache_local +
+                     st.transfers_remote * s.cost.cache_remote + st.mem * s.cost.cache_mem)
 
 
 cdef inline int32_t copy_distance(State *s, Line *L, int32_t core) noexcept nogil:
@@ -53,14 +66,31 @@ cdef inline int32_t copy_distance(State *s, Line *L, int32_t core) noexcept nogi
     return 2
 
 
-cdef int64_t line_access(State *s, int32_t core, int32_t li, int32_t kind) noexcept nogil:
+cdef inline int64_t line_access(State *s, int32_t core, int32_t li, int32_t kind) noexcept nogil:
+    # the common case inline: a hit (this core holds a copy, and for a write it owns the line or
+    # is its only sharer); everything else in line_miss
     cdef Line *L
-    cdef int32_t w = core >> 6, what, i
-    cdef uint64_t bit = (<uint64_t> 1) << (core & 63)
-    cdef bint mine
+    cdef CacheStats *st
     if not s.cache_on:
         return 0
     L = &s.lines[li]
+    if (L.sharers[core >> 6] >> (core & 63)) & 1 and (kind == ACC_READ or L.owner == core or
+                                                      L.nsharers == 1):
+        if kind != ACC_READ:
+            L.owner = <int16_t> core
+        s.cstats[L.cls].hits += 1
+        s.core_hit[core] += 1
+        s.step_acc += s.cost.cache_hit
+        return s.cost.cache_hit
+    return line_miss(s, core, li, kind)
+
+
+cdef int64_t line_miss(State *s, int32_t core, int32_t li, int32_t kind) noexcept nogil:
+    # the whole protocol (line_access's hits included, so it stands on its own)
+    cdef Line *L = &s.lines[li]
+    cdef int32_t w = core >> 6, what, i
+    cdef uint64_t bit = (<uint64_t> 1) << (core & 63)
+    cdef bint mine
     mine = (L.sharers[w] & bit) != 0
     if kind == ACC_READ:
         if mine:
@@ -155,3 +185,13 @@ cdef inline int64_t acc_g(State *s, M *mp, int32_t gi, int32_t kind) noexcept no
 
 cdef inline int64_t acc_wg(State *s, M *mp, int32_t wg, int32_t kind) noexcept nogil:
     return line_access(s, mp.core, s.wg_line0 + wg, kind)
+
+
+cdef inline void line_reads_again(State *s, int32_t core, int32_t li, int64_t k) noexcept nogil:
+    # k more reads of line li by core right after one: all hits (the core holds a copy now),
+    # counted as k line_access calls would count them
+    if not s.cache_on or k <= 0:
+        return
+    s.cstats[s.lines[li].cls].hits += k
+    s.core_hit[core] += k
+    s.step_acc += k * s.cost.cache_hit

@@ -61,3 +61,62 @@ cdef Event heap_pop(State *s) noexcept nogil:
             i = child
         h[i] = last
     return top
+
+
+cdef inline Event m_event(State *s, int64_t time, int32_t mi) noexcept nogil:
+    # the event m_push would insert now (same seq, same generation tag), not yet in the heap
+    cdef Event ev
+    ev.time = time
+    ev.seq = s.seq
+    ev.kind = EV_M | (s.allm[mi].ev_gen << 4)
+    ev.id = mi
+    s.seq += 1
+    return ev
+
+
+cdef int heap_insert(State *s, Event *ev) noexcept nogil:
+    # heap_push of an event made earlier (its seq already taken)
+    cdef Event *h
+    cdef int64_t i, parent
+    if s.heap_n == s.heap_cap:
+        h = <Event *> realloc(s.heap, 2 * s.heap_cap * sizeof(Event))
+        if h == NULL:
+            fail(s, ERR_NOMEM, 0)
+            return -1
+        s.heap = h
+        s.heap_cap *= 2
+    h = s.heap
+    i = s.heap_n
+    s.heap_n += 1
+    while i > 0:
+        parent = (i - 1) >> 1
+        if not ev_before(ev, &h[parent]):
+            break
+        h[i] = h[parent]
+        i = parent
+    h[i] = ev[0]
+    return 0
+
+
+cdef Event heap_pushpop(State *s, Event *ev) noexcept nogil:
+    # heap_insert(ev) then heap_pop() in one sift (Python's heapq.heappushpop): the earliest of
+    # ev and the heap comes out, and the heap ends up exactly as the two calls would leave it
+    # in content; its order of ties is (time, seq), which is total, so the next pops are the same.
+    cdef Event *h = s.heap
+    cdef Event top
+    cdef int64_t i = 0, child, n = s.heap_n
+    if n == 0 or ev_before(ev, &h[0]):
+        return ev[0]
+    top = h[0]
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        if child + 1 < n and ev_before(&h[child + 1], &h[child]):
+            child += 1
+        if not ev_before(&h[child], ev):
+            break
+        h[i] = h[child]
+        i = child
+    h[i] = ev[0]
+    return top

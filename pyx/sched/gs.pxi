@@ -169,6 +169,7 @@ cdef inline void pidleput(State *s, M *mp, int32_t pi) noexcept nogil:
     s.sched.pidle = pi
     s.sched.npidle += 1
     pp.idle = 1
+    s.idlepMask[pi >> 6] |= (<uint64_t> 1) << (pi & 63)
     pp.status = _Pidle
 
 
@@ -182,6 +183,7 @@ cdef inline int32_t pidleget(State *s, M *mp) noexcept nogil:
         s.sched.pidle = s.allp[pi].link
         s.allp[pi].link = -1
         s.allp[pi].idle = 0
+        s.idlepMask[pi >> 6] &= ~((<uint64_t> 1) << (pi & 63))
         s.sched.npidle -= 1
     return pi
 
@@ -206,6 +208,7 @@ cdef int32_t pidleget_timers(State *s, M *mp) noexcept nogil:
         s.allp[bprev].link = s.allp[best].link
     s.allp[best].link = -1
     s.allp[best].idle = 0
+    s.idlepMask[best >> 6] &= ~((<uint64_t> 1) << (best & 63))
     s.sched.npidle -= 1
     return best
 

@@ -11,9 +11,15 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
     cdef int64_t stop_at = s.events + budget
     cdef int64_t cost, t
     cdef int64_t next_check = s.events + check_every if check_every > 0 else INT64_MAX
-    cdef Event ev
+    cdef Event ev, pend
+    cdef bint pending = False       # pend: the M's next event, not yet in the heap (see below)
     cdef int32_t mi
     while s.status == ST_RUNNING:
+        if pending and (s.events >= stop_at or s.events >= s.max_events or
+                        s.heap_n <= s.bg_events or s.heap[0].time > s.max_cycles):
+            # (a stop, or nothing else in the heap: the checks below need the M's event in)
+            heap_insert(s, &pend)
+            pending = False
         if s.events >= stop_at:
             return 0
         if s.heap_n <= s.bg_events:
@@ -30,7 +36,12 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
         if s.events >= s.max_events:
             s.status = ST_MAX_EVENTS
             return 0
-        ev = heap_pop(s)
+        if pending:
+            # the M's push and this pop as one sift (heap_pushpop): the same event comes out
+            ev = heap_pushpop(s, &pend)
+            pending = False
+        else:
+            ev = heap_pop(s)
         s.now = ev.time
         if ev.kind == EV_SAMPLE:
             s.bg_events -= 1
@@ -69,8 +80,11 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
                     and s.events < stop_at and s.events < s.max_events):
                 s.now = t
                 continue
-            m_push(s, t, mi)
+            pend = m_event(s, t, mi)            # m_push, fused with the next pop
+            pending = True
             break
+    if pending:
+        heap_insert(s, &pend)
     return 0
 
 

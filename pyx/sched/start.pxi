@@ -227,5 +227,5 @@ cdef void state_free(State *s) noexcept:
     free(s.sample_runq)
     free(s.sample_ticks)
     free(s.trace)
-    free(s.core_acc)
+    free(s.core_hit)
     free(s.core_miss)

@@ -136,6 +136,7 @@ cdef void procresize(State *s, int32_t nprocs, int32_t mi) noexcept nogil:
             releasep(s, pp.m)
         pp.status = _Pdead
         pp.idle = 0
+        s.idlepMask[i >> 6] &= ~((<uint64_t> 1) << (i & 63))
     for i in range(old, nprocs):
         pp = &s.allp[i]
         pp.status = _Pgcstop

@@ -21,6 +21,7 @@ cdef int timer_add(State *s, int32_t pi, int64_t when, int32_t gi) noexcept nogi
     tg = s.timer_g[pi]
     i = n
     s.ntimers[pi] = n + 1
+    s.ntimers_all += 1
     while i > 0:
         parent = (i - 1) >> 1
         if tw[parent] <= when:
@@ -41,6 +42,7 @@ cdef int32_t timer_pop(State *s, int32_t pi) noexcept nogil:
     cdef int64_t lw = tw[n]
     cdef int32_t lg = tg[n]
     s.ntimers[pi] = n
+    s.ntimers_all -= 1
     while True:
         child = 2 * i + 1
         if child >= n:
