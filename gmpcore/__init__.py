@@ -29,4 +29,15 @@ __all__ = [
     "ProgramError", "InternalError", "G_DTYPE", "P_DTYPE", "M_DTYPE", "__version__",
     "sweep", "RunSpec", "load_store",
     "kernel", "Kernel", "KernelError", "strategies", "STRATEGY_DOCS", "MemoryLimitError", "save_config", "load_config",
+    "calibrate", "load_calibration",
 ]
+
+
+def __getattr__(name):
+    # gmpcore.calibrate (a callable package) and load_calibration load on first use: they
+    # need the Go toolchain only when a calibration runs
+    if name in ("calibrate", "load_calibration"):
+        import importlib
+        mod = importlib.import_module(".calibrate", __name__)
+        return mod if name == "calibrate" else mod.load_calibration
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -73,9 +73,13 @@ def print_transposed(df, rows, file=None):
 def cmd_compare(args) -> int:
     from .experiments import COMPARISON_ROWS, queue_comparison
     strategies = args.strategy or ["go", "global"]
+    machine, costs = _machine(args), None
+    if args.costs is not None:               # a `gmpcore calibrate` file (or any config)
+        from .calibrate.core import costs_for_compare
+        machine, costs = costs_for_compare(args.costs, machine, cores_given=args.cores)
     df = queue_comparison(goroutines=args.goroutines, procs=args.procs, strategies=strategies,
                           work=args.work, spawn=args.spawn, seed=args.seed, fanout=args.fanout,
-                          machine=_machine(args), schedtrace_ms=args.schedtrace)
+                          machine=machine, costs=costs, schedtrace_ms=args.schedtrace)
     if args.schedtrace is not None and not args.json:
         for strat, text in zip(df["strategy"], df["schedtrace"]):
             print(f"# GODEBUG=schedtrace={args.schedtrace:g} ({strat}, emulated)")
@@ -229,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-cache", action="store_true", help="switch the cache model off")
     c.add_argument("--schedtrace", type=float, default=None, metavar="MS",
                    help="also print GODEBUG=schedtrace-style lines every MS emulated ms")
+    c.add_argument("--costs", default=None, metavar="FILE",
+                   help="CostModel from a config or `gmpcore calibrate` file (its [machine] "
+                        "clock, and its cores unless --cores is given)")
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=cmd_compare)
     s = sub.add_parser("strategies", help="list the queue-strategy presets and their sources")
@@ -261,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--seed", type=int, default=1)
     sc.add_argument("--json", action="store_true", help="machine-readable output")
     sc.set_defaults(func=cmd_scenario)
+    from .calibrate.cli import add_parser as add_calibrate   # its own module (calib stream)
+    add_calibrate(sub)
     return p
 
 

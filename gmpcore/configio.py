@@ -75,6 +75,11 @@ def config_from_dict(data: dict) -> dict:
         if key == "run":
             out["run"] = _check_run(val)
             continue
+        if key == "calibration":            # written by `gmpcore calibrate`: metadata
+            if not isinstance(val, dict):
+                raise TypeError("config section 'calibration' must be a table")
+            out["calibration"] = dict(val)
+            continue
         if key not in SECTIONS:
             raise ValueError(f"unknown config section {key!r}; sections: "
                              f"{', '.join(list(SECTIONS) + ['run'])}")
@@ -148,6 +153,10 @@ def load_config(path) -> dict:
     else:
         raise ValueError(f"config files are .toml or .json, got {path.name!r}")
     try:
-        return config_from_dict(data)
+        out = config_from_dict(data)
     except (TypeError, ValueError) as e:
         raise type(e)(f"{path}: {e}") from None
+    if "calibration" in out:                # a file from `gmpcore calibrate`
+        from .calibrate.core import check_foreign
+        check_foreign(out["calibration"], f"{path}: ")
+    return out
