@@ -93,8 +93,11 @@ def build() -> Path:
     with tempfile.TemporaryDirectory(prefix="gmpcalib-src-") as tmp:
         for name, data in files:            # the package data may be read-only or zipped
             (Path(tmp) / name).write_bytes(data)
+        # a module of its own, so that build constraints (sys_linux.go) apply; go 1.22 for
+        # per-iteration loop variables and math/rand/v2.  No requirements: nothing downloads.
+        (Path(tmp) / "go.mod").write_text("module gmpcalib\n\ngo 1.22\n")
         part = out_dir / f".{exe.name}.{os.getpid()}"
-        cmd = ["go", "build", "-trimpath", "-o", str(part)] + [n for n, _ in files]
+        cmd = ["go", "build", "-trimpath", "-o", str(part), "."]
         try:
             res = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True,
                                  timeout=600)

@@ -96,24 +96,25 @@ __all__ = ["calibrate", "load_calibration", "Calibration", "CalibrationWarning",
 
 FORMAT = 1
 
-# name -> (n, reps) in a full run and with --quick.  Batches are short so that a sample rarely
-# spans a preemption by another process; reps are many so the median has outliers to ignore.
+# name -> (n, reps) in a full run and with --quick.  Batches last well under a millisecond
+# (shorter than a Linux time slice) so that on a loaded machine most samples are not
+# interrupted by another process; reps are many so the median has outliers to ignore.
 BENCHMARKS = {
-    "work": ((2_000_000, 25), (500_000, 5)),
-    "cas": ((1_000_000, 15), (200_000, 3)),
-    "mutex_uncontended": ((1_000_000, 15), (200_000, 3)),
-    "chan_buffered": ((500_000, 15), (100_000, 3)),
-    "chan_unbuffered": ((20_000, 25), (5_000, 5)),
-    "locked_handoff": ((2_000, 25), (300, 5)),
-    "pingpong": ((1_000, 60), (1_000, 9)),
-    "memlat": ((1_000_000, 9), (200_000, 3)),
-    "mutex_contended": ((50_000, 15), (10_000, 3)),
-    "spawn": ((2_000, 30), (2_000, 5)),
+    "work": ((200_000, 41), (100_000, 5)),
+    "cas": ((200_000, 25), (100_000, 3)),
+    "mutex_uncontended": ((200_000, 25), (100_000, 3)),
+    "chan_buffered": ((100_000, 25), (50_000, 3)),
+    "chan_unbuffered": ((5_000, 41), (2_000, 5)),
+    "locked_handoff": ((500, 41), (200, 5)),
+    "pingpong": ((1_000, 61), (1_000, 9)),
+    "memlat": ((200_000, 15), (100_000, 3)),
+    "mutex_contended": ((20_000, 25), (10_000, 3)),
+    "spawn": ((2_000, 41), (2_000, 5)),
     "spawn_200k": ((200_000, 4), (20_000, 3)),
-    "gosched": ((200_000, 15), (50_000, 3)),
+    "gosched": ((20_000, 25), (10_000, 3)),
     "newm": ((100, 9), (30, 3)),
-    "syscall": ((200_000, 9), (50_000, 3)),
-    "rawsyscall": ((200_000, 9), (50_000, 3)),
+    "syscall": ((50_000, 25), (20_000, 3)),
+    "rawsyscall": ((50_000, 25), (20_000, 3)),
     "usleep3": ((100, 9), (20, 3)),
     "usleep20": ((100, 9), (20, 3)),
     "timesleep20": ((50, 5), (10, 3)),

@@ -8,6 +8,17 @@ import (
 	"time"
 )
 
+// cpuTime: the user + system CPU time of this process so far (getrusage), in ns.  Next to
+// the wall time it shows how much of a run the process actually got a core on a loaded
+// machine.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
 func init() {
 	// getpid through syscall.Syscall (entersyscall/exitsyscall around the kernel entry) and
 	// through syscall.RawSyscall (the kernel entry alone)

@@ -111,9 +111,14 @@ func runWorkload(w func(n, work int, exp bool), n, work int, exp bool) map[strin
 	runtime.GC()
 	before := readLatencies()
 	var ms runtime.MemStats
+	cpu0 := cpuTime()
 	t := time.Now()
 	w(n, work, exp)
 	wall := time.Since(t)
+	cpu := cpuTime() - cpu0
+	if cpu0 < 0 {
+		cpu = -1
+	}
 	after := readLatencies()
 	runtime.ReadMemStats(&ms)
 	counts := make([]uint64, len(after.Counts))
@@ -124,6 +129,7 @@ func runWorkload(w func(n, work int, exp bool), n, work int, exp bool) map[strin
 	}
 	return map[string]any{
 		"wall_ns":           wall.Nanoseconds(),
+		"cpu_ns":            cpu,
 		"latency_p50_ns":    quantile(after.Buckets, counts, total, 0.50),
 		"latency_p90_ns":    quantile(after.Buckets, counts, total, 0.90),
 		"latency_p99_ns":    quantile(after.Buckets, counts, total, 0.99),
