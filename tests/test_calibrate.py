@@ -173,3 +173,34 @@ def test_calibrate_is_a_callable_package():
     assert gmpcore.calibrate.go_workloads is go_workloads
     assert gmpcore.load_calibration is load_calibration
     assert emulate is gmpcore.calibrate.workloads.emulate
+
+
+def _synthetic(**medians):
+    from gmpcore.calibrate import Calibration
+    meas = {k: {"median_ns": v, "n": 2000, "unit": "ns/op"} for k, v in medians.items()}
+    return Calibration(costs=gmpcore.CostModel(), machine=gmpcore.Machine(procs=2, cores=2),
+                       measurements=meas)
+
+
+def test_the_fit_makes_gmpcore_reproduce_its_microbenchmarks():
+    from gmpcore.calibrate.core import fit
+    cal = _synthetic(chan_buffered=80.0, chan_unbuffered=400.0, mutex_uncontended=30.0)
+    costs, ratios = fit(cal.costs, cal.measurements, cal.machine)
+    assert set(ratios) == {"chan_buffered", "chan_unbuffered", "mutex_uncontended"}
+    for bench, r in ratios.items():
+        assert abs(r - 1) < 0.05, (bench, r)
+    # the ratios of a group stay the defaults' (park:ready:schedule:execute = 150:100:40:100)
+    assert abs(costs.park / costs.ready - 1.5) < 0.05
+    assert costs.gosched == gmpcore.CostModel().gosched        # no measurement, no change
+    # emulating the fitted costs gives the measured values back
+    cal.costs = costs
+    sc = gmpcore.calibrate.selfcheck(cal, ("chan_buffered", "mutex_uncontended"))
+    assert list(sc["benchmark"]) == ["chan_buffered", "mutex_uncontended"]
+    assert (abs(sc["ratio"] - 1) < 0.05).all()
+
+
+def test_a_measurement_below_gmpcores_own_overheads_floors_at_one_cycle():
+    from gmpcore.calibrate.core import fit
+    cal = _synthetic(chan_buffered=1.0)
+    costs, ratios = fit(cal.costs, cal.measurements, cal.machine)
+    assert costs.chan == 1 and ratios["chan_buffered"] > 1

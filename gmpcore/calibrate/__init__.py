@@ -17,11 +17,11 @@ import types
 from ._go import GoError
 from .core import (BENCHMARKS, MEASURED_FIELDS, Calibration, CalibrationWarning, calibrate,
                    load_calibration, machine_info)
-from .workloads import WORKLOADS, go_workloads, predicted_vs_real, twin
+from .workloads import WORKLOADS, go_workloads, predicted_vs_real, selfcheck, twin
 
 __all__ = ["calibrate", "load_calibration", "Calibration", "CalibrationWarning", "GoError",
            "BENCHMARKS", "MEASURED_FIELDS", "machine_info", "go_workloads", "twin",
-           "predicted_vs_real", "WORKLOADS"]
+           "predicted_vs_real", "selfcheck", "WORKLOADS"]
 
 
 class _CallablePackage(types.ModuleType):

@@ -67,6 +67,14 @@ runnext_backoff        usleep3: nanosleep(3 µs)             runqgrab's usleep(3
                                                             timer slack makes it ~50+ µs
 =====================  ==================================  =====================================
 
+After this direct mapping comes a fit (FIT, fit()): gmpcore emulates the microbenchmarks
+that have a DSL twin (chan_buffered, chan_unbuffered, gosched, mutex_uncontended) at
+procs=1 with these costs, and scales chan; park, ready, schedule and execute; gosched; mutex
+so that the emulated cost per operation equals the measured median.  The engine charges cache
+accesses on top of the fields, so the fitted values are lower than the direct ones.  The file
+records each twin's emulated/measured ratio after the fit (fit_* in [calibration.derived]; a
+ratio above 1 means the field hit its floor of 1 cycle).
+
 Not measured (CostModel defaults, marked in the file): cache_hit, globrunq, globrunq_per_g,
 wakep, steal_probe, steal_per_g, spin_pass, preempt_signal, mutex_spin, netpoll, mark, touch.
 
@@ -357,6 +365,53 @@ def derive(meas: dict, info: dict) -> tuple[CostModel, dict]:
     return costs, derived
 
 
+# The fit: the engine charges cache accesses (Machine.cache) and its own bookkeeping on top of
+# the CostModel fields, so the direct mapping above over-predicts a microbenchmark that
+# gmpcore can emulate.  For each (benchmark, {field: times charged per operation}) in order,
+# emulate its DSL twin at procs=1 and scale the fields (keeping their ratios) so the emulated
+# cost per operation equals the measured median.  Later groups use the fields fitted before.
+# The spawn group (newproc, goexit) is not fitted: the engine charges every new G's lines
+# as DRAM misses (cache_mem) even in a burst of 2,000 recycled Gs that real Go serves from
+# its caches, so a fit would drive newproc and goexit to zero; the goroutine footprint is an
+# engine mechanism (docs/calibration.md), and selfcheck() shows the gap.
+FIT = (
+    ("chan_buffered", {"chan": 2}),
+    ("chan_unbuffered", {"park": 1, "ready": 1, "schedule": 1, "execute": 1}),
+    ("gosched", {"gosched": 1}),
+    ("mutex_uncontended", {"mutex": 2}),
+)
+FIT_OPS = 2000          # operations per emulated twin (small: the fit takes well under 1 s)
+
+
+def fit(costs: CostModel, meas: dict, machine: Machine, passes: int = 2):
+    """Scale the FIT groups so gmpcore reproduces each microbenchmark (module comment above).
+    Returns (CostModel, {benchmark: emulated / measured after the fit}); a ratio above 1
+    means the group hit its floor of 1 cycle: gmpcore's other costs alone exceed Go's."""
+    from ..runner import run
+    from .workloads import _micro_twin
+    c = machine.clock_ghz
+    for _ in range(passes):
+        for bench, group in FIT:
+            if bench not in meas:
+                continue
+            prog, procs, ops = _micro_twin(bench, FIT_OPS)
+            res = run(prog, procs=procs, costs=costs, machine=replace(machine, procs=procs),
+                      seed=1, record=False)
+            delta = (meas[bench]["median_ns"] - res.summary["emulated_ns"] / ops) * c
+            charged = sum(k * getattr(costs, f) for f, k in group.items())
+            scale = 1 + delta / charged if charged else 1
+            costs = replace(costs, **{f: max(1, int(round(getattr(costs, f) * scale)))
+                                      for f in group})
+    ratios = {}
+    for bench, _ in FIT:
+        if bench in meas:
+            prog, procs, ops = _micro_twin(bench, FIT_OPS)
+            res = run(prog, procs=procs, costs=costs, machine=replace(machine, procs=procs),
+                      seed=1, record=False)
+            ratios[bench] = res.summary["emulated_ns"] / ops / meas[bench]["median_ns"]
+    return costs, ratios
+
+
 def _split(v, group, total, d):
     """Share `total` cycles over `group` in the proportions of the defaults (at least 1)."""
     weights = [getattr(d, f) for f in group]
@@ -383,6 +438,11 @@ def calibrate(path=None, *, quick: bool = False, progress=None) -> Calibration:
     info = machine_info()
     meas = measure(quick=quick, progress=progress or None)
     costs, derived = derive(meas, info)
+    # procs = cores: Go's default GOMAXPROCS; run(procs=...) or machine_for(procs) change it
+    machine = Machine(procs=info["cores"], clock_ghz=info["clock_ghz"], cores=info["cores"],
+                      sockets=info["sockets"])
+    costs, ratios = fit(costs, meas, machine)
+    derived.update({f"fit_{k}": round(v, 4) for k, v in ratios.items()})
     load1 = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     from .. import __version__
     go_version = next((m.get("go_version") for m in meas.values() if m.get("go_version")), "")
@@ -400,9 +460,6 @@ def calibrate(path=None, *, quick: bool = False, progress=None) -> Calibration:
         "cache_remote_note": "cache_remote = cache_local: one socket" if info["sockets"] == 1
         else "cache_remote = default ratio x cache_local (not measured)",
     }
-    # procs = cores: Go's default GOMAXPROCS; run(procs=...) or machine_for(procs) change it
-    machine = Machine(procs=info["cores"], clock_ghz=info["clock_ghz"], cores=info["cores"],
-                      sockets=info["sockets"])
     cal = Calibration(costs=costs, machine=machine, info=full_info, measurements=meas,
                       derived=derived)
     if path is not None:

@@ -20,7 +20,7 @@ from ..program import Program
 from .. import workloads as _wl
 from . import _go
 
-__all__ = ["WORKLOADS", "twin", "go_workloads", "emulate", "predicted_vs_real"]
+__all__ = ["WORKLOADS", "twin", "go_workloads", "emulate", "predicted_vs_real", "selfcheck"]
 
 WORKLOADS = ("flat", "tree", "pool", "mutex")
 _ALL = WORKLOADS
@@ -135,6 +135,7 @@ def emulate(cal, workloads=WORKLOADS, procs=(1, 2), n: int = 200_000, work: int 
             s = res.summary
             rows.append({"workload": w, "procs": p, "n": n, "work": work,
                          "work_cycles": cycles, "wall_ns": float(s["emulated_ns"]),
+                         "latency_mean_ns": float(s["latency_mean_ns"]),
                          "latency_p50_ns": res.latency.percentile(50),
                          "latency_p90_ns": res.latency.percentile(90),
                          "latency_p99_ns": res.latency.percentile(99),
@@ -149,15 +150,25 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
 
     One row per (workload, procs): real_wall_ms, pred_wall_ms, wall_ratio (pred / real),
     real_speedup / pred_speedup (wall at the smallest procs / wall at this procs),
-    real_p50_us, pred_p50_us, p50_ratio, real_p90_us, pred_p90_us, p90_ratio, wall_iqr_ms
-    (spread of the real runs), load (mean 1-minute load average during the real runs)."""
+    real/pred/ratio of the scheduling latency mean, p50 and p90 (Go: /sched/latencies:seconds,
+    which samples every 8th transition of each goroutine -- real_samples says how many it
+    had; gmpcore: every runnable -> running), real_cpu_ms (the process's CPU time: far below
+    the wall time when other processes held the cores), wall_iqr_ms (spread of the real
+    runs), load (mean 1-minute load average during the real runs)."""
     import pandas as pd
     if real is None:
         real = go_workloads(workloads, procs, n=n, work=work, reps=reps, exp=exp)
     real = real[real["workload"].isin(list(workloads) if not isinstance(workloads, str)
                                       else [workloads])]
+    for col in ("latency_mean_ns", "cpu_ns"):
+        if col not in real:
+            real = real.assign(**{col: float("nan")})
+    # -1 marks "no samples" (a histogram without counts; a missing CPU time)
+    real = real.assign(**{c: real[c].where(real[c] >= 0) for c in
+                          ("latency_mean_ns", "latency_p50_ns", "latency_p90_ns", "cpu_ns")})
     g = real.groupby(["workload", "procs"], sort=False)
-    med = g[["wall_ns", "latency_p50_ns", "latency_p90_ns"]].median()
+    med = g[["wall_ns", "cpu_ns", "latency_mean_ns", "latency_p50_ns", "latency_p90_ns",
+             "latency_samples"]].median()
     iqr = g["wall_ns"].quantile(0.75) - g["wall_ns"].quantile(0.25)
     load = g[["load_before", "load_after"]].mean().mean(axis=1)
     n_real = int(real["n"].iloc[0])
@@ -172,12 +183,17 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
         rows.append({"workload": key[0], "procs": key[1],
                      "real_wall_ms": r["wall_ns"] / 1e6, "pred_wall_ms": pr["wall_ns"] / 1e6,
                      "wall_ratio": pr["wall_ns"] / r["wall_ns"],
+                     "real_cpu_ms": r["cpu_ns"] / 1e6,
+                     "real_mean_us": r["latency_mean_ns"] / 1e3,
+                     "pred_mean_us": pr["latency_mean_ns"] / 1e3,
+                     "mean_ratio": pr["latency_mean_ns"] / r["latency_mean_ns"],
                      "real_p50_us": r["latency_p50_ns"] / 1e3,
                      "pred_p50_us": pr["latency_p50_ns"] / 1e3,
                      "p50_ratio": pr["latency_p50_ns"] / r["latency_p50_ns"],
                      "real_p90_us": r["latency_p90_ns"] / 1e3,
                      "pred_p90_us": pr["latency_p90_ns"] / 1e3,
                      "p90_ratio": pr["latency_p90_ns"] / r["latency_p90_ns"],
+                     "real_samples": int(r["latency_samples"]),
                      "wall_iqr_ms": iqr.loc[key] / 1e6, "load": round(load.loc[key], 2)})
     df = pd.DataFrame(rows)
     base = df.groupby("workload")["procs"].transform("min")
@@ -186,6 +202,77 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
         df[col] = df["workload"].map(ref) / df[src]
     df["speedup_ratio"] = df["pred_speedup"] / df["real_speedup"]
     cols = ["workload", "procs", "real_wall_ms", "pred_wall_ms", "wall_ratio", "real_speedup",
-            "pred_speedup", "speedup_ratio", "real_p50_us", "pred_p50_us", "p50_ratio",
-            "real_p90_us", "pred_p90_us", "p90_ratio", "wall_iqr_ms", "load"]
+            "pred_speedup", "speedup_ratio", "real_mean_us", "pred_mean_us", "mean_ratio",
+            "real_p50_us", "pred_p50_us", "p50_ratio", "real_p90_us", "pred_p90_us",
+            "p90_ratio", "real_samples", "real_cpu_ms", "wall_iqr_ms", "load"]
     return df[cols]
+
+
+# --- the microbenchmarks, emulated -------------------------------------------------------------
+
+def _micro_twin(name: str, n: int) -> tuple[Program, int, int]:
+    """(Program, procs, operations) of gmpcalib microbenchmark `name` in the DSL."""
+    prog = Program()
+    main = prog.func("main")
+    if name in ("spawn", "spawn_200k"):
+        return _wl.burst(n, 0), 1, n
+    if name == "chan_buffered":
+        ch = prog.chan("ch", cap=1)
+        with main.loop(n):
+            main.send(ch, 0).recv(ch)
+        return prog, 1, n
+    if name == "chan_unbuffered":
+        ping, pong = prog.chan("ping"), prog.chan("pong")
+        main.go("echo")
+        with main.loop(n):
+            main.send(ping, 0).recv(pong)
+        main.close(ping)
+        echo = prog.func("echo")
+        with echo.range(ping):
+            echo.send(pong, "val")
+        return prog, 1, 2 * n
+    if name == "gosched":
+        with main.loop(n):
+            main.gosched()
+        return prog, 1, n
+    if name == "mutex_uncontended":
+        mu = prog.mutex("mu")
+        with main.loop(n):
+            main.lock(mu).unlock(mu)
+        return prog, 1, n
+    if name == "mutex_contended":
+        mu, wg = prog.mutex("mu"), prog.waitgroup("wg")
+        main.wg_add(wg, 2).go("locker", times=2).wg_wait(wg)
+        locker = prog.func("locker")
+        with locker.loop(n):
+            locker.lock(mu).unlock(mu)
+        locker.wg_done(wg)
+        return prog, 2, 2 * n
+    raise ValueError(f"no DSL twin for microbenchmark {name!r}")
+
+
+SELFCHECK = ("spawn", "spawn_200k", "chan_buffered", "chan_unbuffered", "gosched",
+             "mutex_uncontended", "mutex_contended")
+
+
+def selfcheck(cal, benchmarks=SELFCHECK, seed: int = 1):
+    """Emulate the microbenchmarks that have a DSL twin with calibration `cal` and put the
+    emulated cost per operation next to the measured median: how well the calibrated
+    CostModel (and the cache model on top of it) reproduces its own inputs.  spawn_200k shows
+    what no CostModel field can: the growth of the goroutine cost with the live footprint."""
+    import pandas as pd
+    from ..runner import run
+    rows = []
+    for name in benchmarks:
+        if name not in cal.measurements:
+            continue
+        m = cal.measurements[name]
+        n = int(m["n"])
+        prog, procs, ops = _micro_twin(name, n)
+        res = run(prog, procs=procs, costs=cal.costs, machine=cal.machine_for(procs),
+                  seed=seed, record=False)
+        pred = res.summary["emulated_ns"] / ops
+        rows.append({"benchmark": name, "procs": procs, "unit": m["unit"],
+                     "measured_ns": m["median_ns"], "emulated_ns": pred,
+                     "ratio": pred / m["median_ns"]})
+    return pd.DataFrame(rows)

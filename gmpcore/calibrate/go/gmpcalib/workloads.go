@@ -130,6 +130,7 @@ func runWorkload(w func(n, work int, exp bool), n, work int, exp bool) map[strin
 	return map[string]any{
 		"wall_ns":           wall.Nanoseconds(),
 		"cpu_ns":            cpu,
+		"latency_mean_ns":   mean(after.Buckets, counts, total),
 		"latency_p50_ns":    quantile(after.Buckets, counts, total, 0.50),
 		"latency_p90_ns":    quantile(after.Buckets, counts, total, 0.90),
 		"latency_p99_ns":    quantile(after.Buckets, counts, total, 0.99),
@@ -137,6 +138,26 @@ func runWorkload(w func(n, work int, exp bool), n, work int, exp bool) map[strin
 		"stack_inuse_bytes": ms.StackInuse,
 		"sys_bytes":         ms.Sys,
 	}
+}
+
+// mean of a runtime/metrics histogram, each bucket at its midpoint (the open-ended top
+// bucket at its lower bound), in ns; -1 without samples
+func mean(bounds []float64, counts []uint64, total uint64) float64 {
+	if total == 0 {
+		return -1
+	}
+	var sum float64
+	for i, c := range counts {
+		lo, hi := bounds[i], bounds[i+1]
+		if math.IsInf(lo, -1) {
+			lo = 0
+		}
+		if math.IsInf(hi, 1) {
+			hi = lo
+		}
+		sum += float64(c) * (lo + hi) / 2
+	}
+	return sum / float64(total) * 1e9
 }
 
 func readLatencies() *metrics.Float64Histogram {
