@@ -204,3 +204,29 @@ def test_a_measurement_below_gmpcores_own_overheads_floors_at_one_cycle():
     cal = _synthetic(chan_buffered=1.0)
     costs, ratios = fit(cal.costs, cal.measurements, cal.machine)
     assert costs.chan == 1 and ratios["chan_buffered"] > 1
+
+
+def test_a_saved_calibration_feeds_a_sweep(tmp_path):
+    import dataclasses
+    from gmpcore.calibrate import Calibration, machine_info
+    here = machine_info()
+    cal = Calibration(costs=gmpcore.CostModel(chan=33, futex_wake=4321),
+                      machine=gmpcore.Machine(procs=2, cores=here["cores"], clock_ghz=2.5),
+                      info={"format": 1, "cpu_model": here["cpu_model"],
+                            "cores": here["cores"], "loadavg_before": [0.5, 0.25, 0.125]},
+                      measurements={"cas": {"median_ns": 5.0, "unit": "ns/op", "n": 10}},
+                      derived={"work_cycles_per_iter": 3.0})
+    path = cal.save(tmp_path / "c.toml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = load_calibration(path)
+    assert back.costs == cal.costs and back.machine.clock_ghz == 2.5
+    assert back.info["loadavg_before"] == [0.5, 0.25, 0.125]
+    assert back.measurements["cas"]["median_ns"] == 5.0 and back.work_cycles(10) == 30
+    df = gmpcore.sweep(gmpcore.RunSpec(goroutines=300, costs=dataclasses.asdict(back.costs),
+                                       machine={"clock_ghz": back.machine.clock_ghz}),
+                       {"procs": [1, 2]}, seeds=1, executor="serial", progress=False)
+    assert list(df["status"]) == ["ok", "ok"]
+    direct = gmpcore.run(gmpcore.workloads.burst(300, gmpcore.Exponential(2000)), procs=2, seed=0,
+                         costs=back.costs, machine=gmpcore.Machine(procs=2, clock_ghz=2.5))
+    assert df["emulated_ns"].iloc[1] == direct.summary["emulated_ns"]
