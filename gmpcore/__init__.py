@@ -28,17 +28,22 @@ __all__ = [
     "ProgramError", "InternalError", "G_DTYPE", "P_DTYPE", "M_DTYPE", "__version__",
     "sweep", "RunSpec", "load_store",
     "kernel", "Kernel", "KernelError", "strategies", "STRATEGY_DOCS", "MemoryLimitError", "save_config", "load_config",
+    "calibrate", "load_calibration",
 ]
 
 #: submodules reached as attributes after a plain `import gmpcore` (gmpcore.plot.latency_cdf,
 #: gmpcore.scenarios.per_p_counters(), ...), imported on first use as numpy and scipy do, so
 #: `import gmpcore` stays light (plot needs matplotlib, export and sweeps pandas-heavy paths)
-_SUBMODULES = ("experiments", "export", "kernels", "plot", "scenarios", "sweeps", "workloads")
+_SUBMODULES = ("experiments", "export", "kernels", "plot", "scenarios", "sweeps", "workloads",
+               "calibrate", "replay")
 
 
 def __getattr__(name):
+    import importlib
+    if name == "load_calibration":
+        # (gmpcore.calibrate is a callable package; it needs Go only when a calibration runs)
+        return importlib.import_module(".calibrate", __name__).load_calibration
     if name in _SUBMODULES:
-        import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'gmpcore' has no attribute {name!r}")
 

@@ -84,10 +84,14 @@ def cmd_compare(args) -> int:
         raise CLIError(f"--schedtrace must be a number of ms in (0, 1e6], got {args.schedtrace}")
     if args.goroutines > 2**31 - 1:
         raise CLIError(f"--goroutines must be at most {2**31 - 1:,}, got {args.goroutines:,}")
+    machine, costs = _machine(args), None
+    if args.costs is not None:               # a `gmpcore calibrate` file (or any config)
+        from .calibrate.core import costs_for_compare
+        machine, costs = costs_for_compare(args.costs, machine, cores_given=args.cores)
     df = queue_comparison(goroutines=args.goroutines, procs=args.procs, strategies=strategies,
                           work=args.work, spawn=args.spawn, seed=args.seed,
                           fanout=16 if args.fanout is None else args.fanout,
-                          machine=_machine(args), schedtrace_ms=args.schedtrace,
+                          machine=machine, costs=costs, schedtrace_ms=args.schedtrace,
                           progress=sys.stderr.isatty())   # a progress bar on a terminal
     if args.schedtrace is not None and not args.json:
         for strat, text in zip(df["strategy"], df["schedtrace"]):
@@ -405,6 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-cache", action="store_true", help="switch the cache model off")
     c.add_argument("--schedtrace", type=float, default=None, metavar="MS",
                    help="also print GODEBUG=schedtrace-style lines every MS emulated ms")
+    c.add_argument("--costs", default=None, metavar="FILE",
+                   help="CostModel from a config or `gmpcore calibrate` file (its [machine] "
+                        "clock, and its cores unless --cores is given)")
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=cmd_compare)
     s = sub.add_parser("strategies", help="list the queue-strategy presets and their sources")
@@ -464,6 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--seed", type=int, default=1)
     sc.add_argument("--json", action="store_true", help="machine-readable output")
     sc.set_defaults(func=cmd_scenario)
+    from .calibrate.cli import add_parser as add_calibrate   # its own module (calib stream)
+    add_calibrate(sub)
     return p
 
 

@@ -152,6 +152,11 @@ def config_from_dict(data: dict) -> dict:
         if key == "run":
             out["run"] = _check_run(val)
             continue
+        if key == "calibration":            # written by `gmpcore calibrate`: metadata
+            if not isinstance(val, dict):
+                raise TypeError("config section 'calibration' must be a table")
+            out["calibration"] = dict(val)
+            continue
         if key not in SECTIONS:
             raise ValueError(f"unknown config section {key!r}; sections: "
                              f"{', '.join(list(SECTIONS) + ['run'])}")
@@ -213,6 +218,10 @@ def load_config(path) -> dict:
     """Read a .toml or .json config written by save_config (or by hand) and validate it."""
     data = read_data(path)
     try:
-        return config_from_dict(data)
+        out = config_from_dict(data)
     except (TypeError, ValueError) as e:
         raise type(e)(f"{path}: {e}") from None
+    if "calibration" in out:                # a file from `gmpcore calibrate`
+        from .calibrate.core import check_foreign
+        check_foreign(out["calibration"], f"{path}: ")
+    return out
