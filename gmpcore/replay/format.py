@@ -140,6 +140,29 @@ class Trace:
     def end_ns(self) -> int:
         return int(self.events["time"][-1]) if len(self.events) else 0
 
+    @property
+    def graph(self):
+        """The goroutine graph (built on first use): see graph.Graph."""
+        g = self.extra.get("graph")
+        if g is None:
+            from .graph import build_graph
+            g = self.extra["graph"] = build_graph(self)
+        return g
+
+    @property
+    def goroutines(self) -> dict:
+        """goid -> graph.Goroutine (creator, run segments, what ended each)."""
+        return self.graph.goroutines
+
+    def replay(self, clock_ghz: float = 3.0, scale: float = 1.0, main: int | None = None):
+        """The recorded program as a gmpcore Program (a graph.Replay; see docs/replay.md)."""
+        from .graph import replay_program
+        return replay_program(self.graph, clock_ghz=clock_ghz, scale=scale, main=main)
+
+    @property
+    def events_per_s(self) -> float:
+        return len(self.events) / self.parse_s if self.parse_s > 0 else float("nan")
+
     def event_name(self, typ: int) -> str:
         return EVENT_NAMES[typ] if 0 <= typ < len(EVENT_NAMES) else f"Invalid({typ})"
 
