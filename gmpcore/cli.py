@@ -261,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--seed", type=int, default=1)
     sc.add_argument("--json", action="store_true", help="machine-readable output")
     sc.set_defaults(func=cmd_scenario)
+    from .replay.cli import add_parser as add_replay_parser   # `gmpcore replay` (replay stream)
+    add_replay_parser(sub)
     return p
 
 

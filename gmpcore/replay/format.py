@@ -392,8 +392,8 @@ def _parse_tables(buf, g: _Gen, b: _Batch, version: int, global_pcs: dict):
     elif kind == EvCPUSamples:
         pass                                  # CPU profile samples: not used
     else:                                     # sync batch: Frequency (+ ClockSnapshot)
-        if version >= 25:
-            off = b.off + 1                   # skip the EvSync byte
+        # Go 1.25+: the EvSync byte, then events; before: the batch is one Frequency event
+        off = b.off + 1 if version >= 25 else b.off
         while off < end:
             ev = buf[off]
             off += 1
@@ -490,7 +490,7 @@ def read_trace(source) -> Trace:
     ev_rows: list = []
     tr_rows: list = []
     o = _Order()
-    last_ts = [None]
+    last_ts = [0]                     # reader.go: Time forced above lastTs, which starts at 0
     ngen = 0
     freq = 0
     for batches in _read_batches(buf, version):
@@ -499,7 +499,7 @@ def read_trace(source) -> Trace:
         pcs: dict = {}
         gen_no = batches[0].gen
         for b in batches:
-            if g.min_ts is None or b.time < g.min_ts:
+            if not g.min_ts or b.time < g.min_ts:        # generation.go: minTs
                 g.min_ts = b.time
             if b.exp:
                 continue                       # experimental data: not used
@@ -544,7 +544,7 @@ def read_trace(source) -> Trace:
             if evs:
                 streams[m] = evs
         sync_time = int(g.min_ts * ns_per_tick)
-        if last_ts[0] is not None and sync_time <= last_ts[0]:
+        if sync_time <= last_ts[0]:
             sync_time = last_ts[0] + 1
         last_ts[0] = sync_time
         _order_generation(o, gen_no, streams, gstack, gstr, ev_rows, tr_rows, last_ts,
