@@ -41,6 +41,7 @@ class Segment:
     reason: str = ""              # the trace's reason string
     category: str = "running"     # chan_send, chan_recv, select, sync, sleep, network, ...
     where: str = ""               # the innermost user frame of the stack at the end
+    stack: int = 0                # the full stack at the end (an index into Trace.stacks)
     unblocked_by: int = -1        # goid that made it runnable again (-1: none/unknown)
     unblock_time: int = -1        # ns (-1: never in the trace)
     syscall_ns: int = -1          # for kind == "syscall": the call's duration (-1: unfinished)
@@ -176,6 +177,7 @@ def build_graph(tr: Trace) -> Graph:
             reason = strings[rl[i]]
             seg.reason = reason
             seg.where = tr.frame_str(sl[i])
+            seg.stack = sl[i]
             if to == GoWaiting:
                 seg.kind, seg.category = "block", CATEGORIES.get(reason, "other")
             elif to == GoRunnable:
@@ -280,6 +282,38 @@ def replay_program(graph: Graph, clock_ghz: float = 3.0, scale: float = 1.0,
             if s.kind == "block" and s.unblocked_by in running:
                 sends.setdefault(s.unblocked_by, []).append((s.unblock_time,
                                                              chan_for((goid, k))))
+    # sync.WaitGroup.Wait: the trace names only the last Done (the goroutine whose Done
+    # unblocked the waiter).  The other Dones leave no event, so a waiter would be released
+    # as soon as that one goroutine got there.  Join instead: the waiter also waits for
+    # every goroutine it created that exited (in the recording) since its previous wait and
+    # before the wake-up -- each sends on a per-wait channel as it exits.
+    joins: dict = {}            # (goid, segment index) -> (channel, n)
+    exit_sends: dict = {}       # goid -> [channel]
+    children: dict = {}
+    for goid, g in gs.items():
+        if g.creator is not None and g.creator >= 0:
+            children.setdefault(g.creator, []).append(goid)
+    wg_frames = ("sync.(*WaitGroup).Wait",)
+    for goid, g in gs.items():
+        prev = -1
+        for k, s in enumerate(g.segments):
+            if s.kind != "block" or s.category != "sync" or s.unblock_time < 0:
+                continue
+            frames = graph.trace.stacks[s.stack] if s.stack else ()
+            if not any(fr[0] in wg_frames for fr in frames):
+                continue
+            done = []
+            for c in children.get(goid, []):
+                cg = gs[c]
+                if cg.exited and prev < cg.segments[-1].end <= s.unblock_time:
+                    done.append(c)
+            prev = s.unblock_time
+            if done:
+                ch = prog.chan(f"join{len(joins)}", cap=len(done))
+                joins[(goid, k)] = (ch, len(done))
+                for c in done:
+                    exit_sends.setdefault(c, []).append(ch)
+    approx["waitgroup_joins"] = len(joins)
     # which goroutines main starts at time 0 (before the trace, or created by no goroutine)
     at_start = [goid for goid, g in gs.items()
                 if goid != main and (g.creator is None or g.creator < 0
@@ -334,7 +368,14 @@ def replay_program(graph: Graph, clock_ghz: float = 3.0, scale: float = 1.0,
                 ai += 1
             if c(end - pos):
                 f.compute(c(end - pos))
+            if s.kind == "exit":
+                for ch in exit_sends.get(goid, ()):
+                    f.send(ch, 0)
             if s.kind == "block":
+                if (goid, k) in joins:
+                    ch, n = joins[(goid, k)]
+                    with f.loop(n):
+                        f.recv(ch)
                 if s.unblocked_by in running:
                     f.recv(edge_chan[(goid, k)])
                 elif s.unblock_time >= 0:
