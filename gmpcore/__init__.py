@@ -30,3 +30,11 @@ __all__ = [
     "sweep", "RunSpec", "load_store",
     "kernel", "Kernel", "KernelError", "strategies", "STRATEGY_DOCS", "MemoryLimitError", "save_config", "load_config",
 ]
+
+
+def __getattr__(name):
+    # subpackages loaded on first use (gmpcore.replay pulls in pandas only when asked)
+    if name == "replay":
+        import importlib
+        return importlib.import_module(".replay", __name__)
+    raise AttributeError(f"module 'gmpcore' has no attribute {name!r}")

@@ -245,3 +245,17 @@ def test_cli_replay(tmp_path, good_bytes, capsys):
     with pytest.raises(SystemExit):
         main(["replay", str(bad)])
     assert "expected a batch" in capsys.readouterr().err
+
+
+def test_readme_replay_example(tmp_path, monkeypatch):
+    import re as _re
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    block = next(b for b in _re.findall(r"```python\n(.*?)```", text, flags=_re.S)
+                 if "gmpcore.replay.load" in b)
+    monkeypatch.chdir(tmp_path)
+    ns = {}
+    exec(compile(block, "README.md:replay", "exec"), ns)
+    df = ns["df"]
+    assert list(df["run"]) == ["recorded"] + ["replayed"] * 4
+    assert (df["goroutines"] == 5).all() and (df["status"] == "ok").all()
+    assert ns["res"].summary["goroutines_created"] == 5
