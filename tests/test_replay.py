@@ -19,7 +19,7 @@ import gmpcore.replay as rp
 import go_oracle as oracle
 
 GO_DIR = Path(__file__).resolve().parent / "replay_go"
-PROGRAMS = ["burst", "pool", "mutex", "server"]
+PROGRAMS = ["burst", "pool", "mutex", "server", "ticker"]
 PROCS = 4
 LINE = re.compile(r'^M=(-?\d+) P=(-?\d+) G=(-?\d+) StateTransition Time=(\d+) GoID=(\d+) '
                   r'(\w+)->(\w+) Reason="(.*)"$')
@@ -105,6 +105,9 @@ def _check_program_shape(name, tr):
         assert len(user) == 8 and cats.get("sync", 0) > 0
         sync_edges = [e for e in g.edges() if e[3] == "sync" and e[0] in user and e[1] in user]
         assert sync_edges and all("main.main.func1" in e[4] for e in sync_edges)
+    elif name == "ticker":
+        assert tr.generations >= 2                  # goroutines carried across generations
+        assert len(user) == 2 and cats.get("sleep", 0) >= 200
     elif name == "server":
         assert cats.get("network", 0) > 0 and cats.get("sleep", 0) == 100
         assert cats.get("syscall", 0) > 0

@@ -586,7 +586,7 @@ def _order_generation(o: _Order, gen: int, streams: dict, gstack: dict, gstr: di
         if t <= last_ts[0]:
             t = last_ts[0] + 1
         last_ts[0] = t
-        a = (list(args) + [0, 0, 0, 0])[:4]
+        a = args + (0, 0, 0, 0)
         ev_append((t, typ, m, p, g, gen, off, a[0], a[1], a[2], a[3]))
         return t
 
