@@ -262,3 +262,19 @@ def test_readme_replay_example(tmp_path, monkeypatch):
     assert list(df["run"]) == ["recorded"] + ["replayed"] * 4
     assert (df["goroutines"] == 5).all() and (df["status"] == "ok").all()
     assert ns["res"].summary["goroutines_created"] == 5
+
+
+@pytest.mark.go
+def test_bad_real_traces(recorded):
+    traces, _, _ = recorded
+    data = Path(traces["pool"]).read_bytes()
+    assert data.startswith(b"go 1.26 trace\x00\x00\x00")
+    # truncated: the last generation never ends
+    with pytest.raises(rp.TraceFormatError, match="truncated trace") as e:
+        rp.load(data[:-1])
+    assert e.value.offset is not None and 0 < e.value.offset <= len(data)
+    with pytest.raises(rp.TraceFormatError, match="truncated trace"):
+        rp.load(data[: len(data) // 2])
+    # the same bytes claiming to be another version: Go 1.22 has no end-of-generation marker
+    with pytest.raises(rp.TraceFormatError, match="expected a batch"):
+        rp.load(b"go 1.22 trace\x00\x00\x00" + data[16:])
