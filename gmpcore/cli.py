@@ -473,6 +473,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.set_defaults(func=cmd_scenario)
     from .calibrate.cli import add_parser as add_calibrate   # its own module (calib stream)
     add_calibrate(sub)
+    from .replay.cli import add_parser as add_replay_parser   # `gmpcore replay` (replay stream)
+    add_replay_parser(sub)
     return p
 
 
