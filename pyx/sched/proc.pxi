@@ -236,7 +236,7 @@ cdef int32_t next_victim(State *s, M *mp) noexcept nogil:
     # stealWork's walk: the next P to probe in this pass (skipping this P and idle Ps, as Go
     # skips them by idlepMask), or -1 when the pass is over.
     cdef int32_t vi, nprocs = s.sched.gomaxprocs, visits = nprocs, mysock, vsock
-    if (s.victim_fn == NULL and s.sched.npidle >= 32 and s.ntimers_all == 0 and nprocs <= 1024
+    if (s.kern.choose_victim == NULL and s.sched.npidle >= 32 and s.ntimers_all == 0 and nprocs <= 1024
             and (s.strat.victim == VICTIM_GO or s.strat.victim == VICTIM_SEQUENTIAL or
                  s.strat.victim == VICTIM_ROUND_ROBIN)):
         return next_victim_skip(s, mp)
