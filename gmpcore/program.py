@@ -18,7 +18,7 @@ New kinds of operation (channels, mutexes, timers, syscalls) are new opcodes, no
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,12 +36,19 @@ MAX_COUNT = 2**31 - 1
 RUNTIME_FUNC = "runtime.runfinq"
 
 
+class _Owner:
+    """The identity of one Program: a private object the program and every object it made
+    (channels, mutexes, ...) keep alive.  Unlike id(program), which CPython reuses once the
+    program is freed, it cannot be matched by an object of another program."""
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class WaitGroup:
     """A sync.WaitGroup shared by the program's goroutines."""
     index: int
     name: str
-    program_id: int
+    owner: object = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ class Chan:
     index: int
     name: str
     cap: int
-    program_id: int
+    owner: object = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,7 @@ class Mutex:
     """A sync.Mutex."""
     index: int
     name: str
-    program_id: int
+    owner: object = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ class RWMutex:
     index: int
     name: str
     w: int                    # index of the writers' Mutex
-    program_id: int
+    owner: object = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,7 @@ class RuntimeLock:
     """A runtime-internal lock (like mheap.lock): a thread waits for it holding its P."""
     index: int
     name: str
-    program_id: int
+    owner: object = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ class Var:
     name: str
     per_p: bool
     padded: bool
-    program_id: int
+    owner: object = field(default=None, repr=False, compare=False)
 
     @property
     def kind(self) -> int:
@@ -374,11 +381,7 @@ class Function:
         return self
 
     def _check_obj(self, obj, cls, what):
-        if not isinstance(obj, cls):
-            raise TypeError(f"expected a {cls.__name__} from Program.{what}(), got "
-                            f"{type(obj).__name__}")
-        if obj.program_id != id(self._program):
-            raise ValueError(f"{cls.__name__} {obj.name!r} belongs to another Program")
+        self._program._check_own(obj, cls, what)
 
     def ret(self) -> "Function":
         """`return`: the goroutine exits here (main returning ends the program)."""
@@ -425,10 +428,7 @@ class Function:
             self._ops.append(("ENDLOOP",))
 
     def _check_wg(self, wg):
-        if not isinstance(wg, WaitGroup):
-            raise TypeError(f"expected a WaitGroup from Program.waitgroup(), got {type(wg).__name__}")
-        if wg.program_id != id(self._program):
-            raise ValueError(f"WaitGroup {wg.name!r} belongs to another Program")
+        self._program._check_own(wg, WaitGroup, "waitgroup")
 
 
 def _count(what: str, n, allow_zero=False) -> int:
@@ -494,6 +494,28 @@ class Program:
         self._vars: list[Var] = []
         self._rwmutexes: list[RWMutex] = []
         self._arrivals = None
+        # the token objects compare against (see _Owner): held here and by every object
+        self._owner = _Owner()
+
+    def _objects(self, cls) -> list:
+        return {WaitGroup: self._wgs, Chan: self._chans, Mutex: self._mutexes,
+                RWMutex: self._rwmutexes, RuntimeLock: self._rtlocks, Var: self._vars}[cls]
+
+    def _check_own(self, obj, cls, what):
+        """obj must be a `cls` this program made (Program.<what>()), unchanged."""
+        if not isinstance(obj, cls):
+            raise TypeError(f"expected a {cls.__name__} from Program.{what}(), got "
+                            f"{type(obj).__name__}")
+        if obj.owner is not self._owner:
+            raise ValueError(f"{cls.__name__} {obj.name!r} belongs to another Program "
+                             f"(use this Program's {what}(); objects cannot be shared between "
+                             f"programs or built by hand)")
+        objs = self._objects(cls)
+        i = obj.index
+        if (isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(objs)
+                or objs[i] != obj):
+            raise ValueError(f"{cls.__name__} {obj.name!r} does not match the object this "
+                             f"Program's {what}() made (index {i!r})")
 
     def func(self, name: str) -> Function:
         """Define a function (its body is built with the returned Function's methods)."""
@@ -531,12 +553,12 @@ class Program:
         cap = _count("chan(cap=...)", cap, allow_zero=True)
         if cap > 1 << 26:
             raise ValueError(f"chan cap must be at most {1 << 26}, got {cap}")
-        ch = Chan(len(self._chans), name or f"ch{len(self._chans)}", cap, id(self))
+        ch = Chan(len(self._chans), name or f"ch{len(self._chans)}", cap, self._owner)
         self._chans.append(ch)
         return ch
 
     def runtime_lock(self, name: str | None = None) -> RuntimeLock:
-        lk = RuntimeLock(len(self._rtlocks), name or f"lock{len(self._rtlocks)}", id(self))
+        lk = RuntimeLock(len(self._rtlocks), name or f"lock{len(self._rtlocks)}", self._owner)
         self._rtlocks.append(lk)
         return lk
 
@@ -547,7 +569,7 @@ class Program:
             raise TypeError("var(per_p=..., padded=...) take bools")
         if padded and not per_p:
             raise ValueError("padded=True needs per_p=True (a shared word is one line anyway)")
-        v = Var(len(self._vars), name or f"var{len(self._vars)}", per_p, padded, id(self))
+        v = Var(len(self._vars), name or f"var{len(self._vars)}", per_p, padded, self._owner)
         self._vars.append(v)
         return v
 
@@ -555,17 +577,17 @@ class Program:
         """A sync.RWMutex."""
         name = name or f"rw{len(self._rwmutexes)}"
         w = self.mutex(f"{name}.w")
-        rw = RWMutex(len(self._rwmutexes), name, w.index, id(self))
+        rw = RWMutex(len(self._rwmutexes), name, w.index, self._owner)
         self._rwmutexes.append(rw)
         return rw
 
     def mutex(self, name: str | None = None) -> Mutex:
-        mu = Mutex(len(self._mutexes), name or f"mu{len(self._mutexes)}", id(self))
+        mu = Mutex(len(self._mutexes), name or f"mu{len(self._mutexes)}", self._owner)
         self._mutexes.append(mu)
         return mu
 
     def waitgroup(self, name: str | None = None) -> WaitGroup:
-        wg = WaitGroup(len(self._wgs), name or f"wg{len(self._wgs)}", id(self))
+        wg = WaitGroup(len(self._wgs), name or f"wg{len(self._wgs)}", self._owner)
         self._wgs.append(wg)
         return wg
 
@@ -707,7 +729,7 @@ class Program:
                 dists[d] = len(dists)
             arr_dist = dists[d]
         dlist = sorted(dists, key=dists.get)
-        return CompiledProgram(
+        compiled = CompiledProgram(
             code=np.asarray(code, dtype=np.int32).reshape(-1),
             func_entry=np.asarray(entries, dtype=np.int32),
             func_names=names,
@@ -735,6 +757,110 @@ class Program:
             uses_alloc=uses_alloc,
             uses_deadlines=uses_deadlines,
         )
+        validate_compiled(compiled, nrtlocks=len(self._rtlocks), nrwmutexes=len(self._rwmutexes))
+        return compiled
+
+
+def validate_compiled(c: CompiledProgram, nrtlocks: int, nrwmutexes: int) -> None:
+    """Check every operand of the lowered program against the program's objects: the engine
+    indexes its arrays with them (it also checks them when it loads the program, as a second
+    line).  The builder only emits valid code, so a failure here means a Program whose
+    internals were changed by hand; raises ValueError naming the instruction."""
+    code = np.asarray(c.code)
+    if code.dtype != np.int32 or code.ndim != 1 or len(code) % INSTR:
+        raise ValueError("program: code must be a flat int32 array of whole instructions")
+    ins = code.reshape(-1, INSTR)
+    ncode, nfuncs = len(ins), len(c.func_entry)
+    ndists, nlabels = len(c.dist_kind), len(c.labels)
+    nchans, nvars = len(c.chan_caps or []), len(c.var_kinds or [])
+    names = {v: k for k, v in OP.items()}
+    if not (len(c.dist_a) == len(c.dist_b) == ndists and nfuncs == len(c.func_names)):
+        raise ValueError("program: distribution or function tables disagree in length")
+    if any(k not in _engine.DISTS.values() for k in c.dist_kind.tolist()):
+        raise ValueError("program: unknown distribution kind")
+    entries = [int(e) for e in c.func_entry] + [ncode]
+    if entries[0] != 0 or any(not a < b for a, b in zip(entries, entries[1:])):
+        raise ValueError("program: function entries out of order")
+    for what, v, n in (("main function", c.main_fn, nfuncs), ("runtime function", c.sys_fn,
+                                                                nfuncs)):
+        if not 0 <= v < n:
+            raise ValueError(f"program: {what} index {v} out of range")
+    if c.arr_fn != -1 and not (0 <= c.arr_fn < nfuncs and 0 <= c.arr_dist < ndists
+                               and 1 <= c.arr_count <= MAX_COUNT):
+        raise ValueError("program: arrivals refer to a missing function or distribution")
+    for i, w in enumerate(c.rw_w or []):
+        if not 0 <= w < c.nmutexes:
+            raise ValueError(f"program: RWMutex #{i} names writer mutex {w}, out of range")
+    if len(c.rw_w or []) != nrwmutexes:
+        raise ValueError("program: RWMutex table disagrees with the program")
+    if any(not 0 <= cap <= 1 << 26 for cap in (c.chan_caps or [])):
+        raise ValueError("program: channel capacity out of range")
+    if any(k not in (0, 1, 2) for k in (c.var_kinds or [])):
+        raise ValueError("program: unknown variable kind")
+    limits = {"COMPUTE": ndists, "SLEEP": ndists, "SYSCALL": ndists, "NETWAIT": ndists,
+              "WITH_TIMEOUT": ndists, "WG_ADD": c.nwgs, "WG_WAIT": c.nwgs, "MARK": nlabels,
+              "CHAN_SEND": nchans, "CHAN_RECV": nchans, "CHAN_CLOSE": nchans,
+              "LOCK": c.nmutexes, "UNLOCK": c.nmutexes, "RLOCK": nrwmutexes,
+              "RUNLOCK": nrwmutexes, "WLOCK": nrwmutexes, "WUNLOCK": nrwmutexes,
+              "RTLOCK": nrtlocks, "TOUCH": nvars, "GO": nfuncs}
+    sel_kinds = {v: k for k, v in SELECT_KINDS.items()}
+    f = 0
+    cases_left = 0
+    for pc in range(ncode):
+        while pc >= entries[f + 1]:
+            f += 1
+        lo, hi = entries[f], entries[f + 1]
+        op, a, b, _ = (int(x) for x in ins[pc])
+        name = names.get(op)
+
+        def bad(why):
+            return ValueError(f"program: function {c.func_names[f]!r}, instruction {pc} "
+                              f"({name or op}): {why}")
+        if name is None:
+            raise bad("unknown opcode")
+        if cases_left:
+            cases_left -= 1
+            if name != "SELCASE":
+                raise bad("a select is missing its cases")
+            kind = sel_kinds.get(a & 0xF)
+            if kind is None or (a >> 4) not in VALUE_SOURCES.values():
+                raise bad("unknown select case kind or value source")
+            n = nchans if kind in ("recv", "send") else ndists if kind == "after" else 1
+            if not 0 <= b < n:
+                raise bad(f"case operand {b} out of range")
+            continue
+        if name == "SELCASE":
+            raise bad("a select case outside a select")
+        if name in limits and not 0 <= a < limits[name]:
+            raise bad(f"operand {a} out of range (0..{limits[name] - 1})")
+        if name == "GO" and a == c.sys_fn:
+            raise bad("cannot start the runtime function")
+        if name == "RTLOCK" and not 0 <= b < ndists:
+            raise bad(f"distribution {b} out of range")
+        if name == "CHAN_SEND" and b not in VALUE_SOURCES.values():
+            raise bad("unknown value source")
+        if name == "TOUCH" and (b not in ACCESS.values() or _ not in (0, 1)):
+            raise bad("unknown access kind")
+        if name == "LOOP" and not (0 <= a <= MAX_COUNT and pc < b < hi):
+            raise bad("loop count or end out of range")
+        if name == "ENDLOOP" and not (lo <= a < pc and int(ins[a, 0]) == OP["LOOP"]):
+            raise bad("loop start out of range")
+        if name == "CHAN_RECV" and b != -1 and not pc < b < hi:
+            raise bad("range exit out of range")
+        if name == "JMP" and not lo <= a < hi:
+            raise bad(f"jump target {a} outside the function")
+        if name == "GOMAXPROCS" and not 1 <= a <= MAX_GOMAXPROCS:
+            raise bad("GOMAXPROCS out of range")
+        if name == "ALLOC" and a < 0:
+            raise bad("negative allocation")
+        if name == "SELECT":
+            if not 1 <= a <= MAX_SELECT_CASES or pc + a >= hi:
+                raise bad("select case count out of range")
+            cases_left = a
+    if cases_left:
+        raise ValueError("program: a select is missing its cases")
+    if any(int(ins[e - 1, 0]) != OP["EXIT"] for e in entries[1:]):
+        raise ValueError("program: a function does not end with an exit")
 
 
 def _did_you_mean(name, defined) -> str:
