@@ -118,13 +118,48 @@ def _env_limit():
     return v if v == UNBOUNDED else int(v)
 
 
+def _samples_bound(sample_every: int, max_cycles: int | None) -> float:
+    """Samples a run can take: one per sample_every cycles up to max_cycles (unbounded
+    without max_cycles: the run-time budget then stops it)."""
+    if not sample_every:
+        return 0.0
+    if max_cycles is None:
+        return UNBOUNDED
+    return max_cycles // sample_every + 2.0
+
+
+def estimate_recording(c: CompiledProgram, procs: int, sample_every: int, scheddetail: bool,
+                       max_cycles: int | None, max_events: int | None) -> dict:
+    """Bytes of the sampler's records and of scheddetail snapshots (each snapshot copies
+    every P, M and G record), counted twice: the engine's buffer and the copy handed over."""
+    n = _samples_bound(sample_every, max_cycles)
+    goroutines, _ = _spawn_bound(c)
+    if max_events is not None:
+        goroutines = min(goroutines, max_events + 1.0)
+    per_sample = _engine.SAMPLE_RECORD_BYTES + procs * 8
+    per_snap = (_mul(goroutines, _engine.G_RECORD_BYTES) + procs * _engine.P_RECORD_BYTES
+                + (procs + 2) * _engine.M_RECORD_BYTES)
+    return {"samples": 2 * _mul(n, per_sample),
+            "scheddetail": _mul(n, per_snap) if scheddetail else 0.0}
+
+
 def check_memory(c: CompiledProgram, procs: int, ring_cap: int, record: bool, trace_cap: int,
-                 limit, max_events: int | None = None) -> None:
+                 limit, max_events: int | None = None, sample_every: int = 0,
+                 scheddetail: bool = False, max_cycles: int | None = None
+                 ) -> "RecordingBudget":
+    """Refuse a run whose estimate is over the limit; return the budget the buffers that
+    grow while the run records (start order, marks, steals, samples, scheddetail snapshots)
+    must stay within as it runs (RecordingBudget.attach gives it to the engine)."""
     if limit is False:
-        return
+        return RecordingBudget(None)
     if limit is None:
         limit = _env_limit()
     est, parts = estimate_run_memory(c, procs, ring_cap, record, trace_cap, max_events)
+    rec = estimate_recording(c, procs, sample_every, scheddetail, max_cycles, max_events)
+    for k in ("samples", "scheddetail"):
+        if rec[k] != UNBOUNDED:             # (unbounded: the run-time budget stops it)
+            parts[k] = rec[k]
+            est += rec[k]
     if est > limit:
         worst = max(parts, key=parts.get)
         what = "unbounded (recursive spawning or `range` loops)" if est == UNBOUNDED \
@@ -133,12 +168,84 @@ def check_memory(c: CompiledProgram, procs: int, ring_cap: int, record: bool, tr
             # recursion: the program may create any number of goroutines; only refuse what
             # recording would certainly grow without bound
             if not record:
-                return
+                return _budget(limit, parts)
             raise MemoryLimitError(
                 "gmpcore: this program can create an unbounded number of goroutines and "
                 "record=True keeps a record of each; pass record=False, or memory_limit=False "
                 "to run anyway")
+        hint = ("sample less often or set max_cycles" if worst in ("samples", "scheddetail")
+                else "record=False, a smaller trace cap")
         raise MemoryLimitError(
             f"gmpcore: the run may need {what} (largest part: {worst}, "
             f"{parts[worst] / 2**20:,.0f} MiB), over the memory limit of {limit / 2**20:,.0f} "
-            f"MiB; reduce the run (record=False, a smaller trace cap) or raise memory_limit")
+            f"MiB; reduce the run ({hint}) or raise memory_limit")
+    return _budget(limit, parts)
+
+
+# buffers that are only allocated as the run records (the rest are allocated up front)
+GROWING = ("start order", "marks", "samples", "scheddetail")
+
+
+def _budget(limit: int, parts: dict) -> "RecordingBudget":
+    if limit == UNBOUNDED:                  # GMPCORE_MEMORY_LIMIT=inf: no limit
+        return RecordingBudget(None)
+    fixed = sum(v for k, v in parts.items() if k not in GROWING and v != UNBOUNDED)
+    return RecordingBudget(max(int(limit - fixed), 0), limit)
+
+
+class RecordingBudget:
+    """The memory the growing recording buffers may take while a run goes on: the engine's
+    (start order, marks, steals, samples: twice their size, as they are copied when the run
+    hands them over) plus the scheddetail snapshots Python takes.  Passing it stops the run
+    with MemoryLimitError, whatever the estimate said (sampling is only bounded at run time
+    when max_cycles is not given)."""
+
+    def __init__(self, total, limit=None):
+        self.total = total            # None: no limit
+        self.limit = limit
+        self.snapshots = 0
+        self._eng = None
+
+    def attach(self, eng) -> None:
+        self._eng = eng
+        self._update()
+
+    def _update(self):
+        if self.total is not None and self._eng is not None:
+            self._eng.set_recording_limit(max((self.total - self.snapshots) // 2, 1))
+
+    def charge_snapshot(self, snap: dict) -> None:
+        """Count one scheddetail snapshot; raise MemoryLimitError past the budget."""
+        self.snapshots += sum(getattr(v, "nbytes", 64) for v in snap.values())
+        if self.total is None:
+            return
+        native = 2 * self._eng.recording_bytes if self._eng is not None else 0
+        if self.snapshots + native > self.total:
+            raise self.error("scheddetail snapshots", self.snapshots + native)
+        self._update()
+
+    def error(self, what: str, nbytes=None) -> MemoryLimitError:
+        used = self.snapshots + 2 * (self._eng.recording_bytes if self._eng is not None else 0)
+        return MemoryLimitError(
+            f"gmpcore: the run's recording ({what}) reached {(nbytes or used) / 2**20:,.0f} MiB, "
+            f"over what the memory limit of {(self.limit or 0) / 2**20:,.0f} MiB leaves for "
+            f"it; the run was stopped (sample less often, set max_cycles, record=False, or "
+            f"raise memory_limit)")
+
+
+def check_progress(machine, costs) -> None:
+    """Refuse a configuration under which no goroutine could ever run user code.
+
+    sysmon preempts a G that has held its P for a whole time slice counted from execute
+    (proc.go sysmon -> retake: pd.schedwhen + forcePreemptNS <= now), so with an execute
+    cost of a slice or more every G is flagged before its first instruction and the run
+    would go round for ever without progress."""
+    if not machine.sysmon:
+        return
+    slice_cycles = int(machine.time_slice_ns * machine.clock_ghz)
+    if costs.execute >= slice_cycles:
+        raise ValueError(
+            f"CostModel.execute ({costs.execute} cycles) must be shorter than the time slice "
+            f"(Machine.time_slice_ns = {machine.time_slice_ns:g} ns = {slice_cycles} cycles): "
+            f"sysmon preempts a goroutine a slice after execute, so none would ever run; "
+            f"lower execute, raise time_slice_ns, or turn sysmon off")

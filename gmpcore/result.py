@@ -531,7 +531,7 @@ class Result:
 
 
 # counters the summary reports under another name or in ns (Result.from_engine)
-_SUMMARISED = {"lat_count", "lat_sum", "lat_max", "max_live", "stw_stop_cycles",
+_SUMMARISED = {"lat_count", "lat_sum", "lat_sum_hi", "lat_max", "max_live", "stw_stop_cycles",
                "stw_stop_max", "stw_pause_cycles", "stw_pause_max"}
 # scheduler state the engine reports beside its Counters struct (Engine.counters)
 _ENGINE_EXTRAS = ("threads", "g_records", "lock_acquisitions", "lock_contended",

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _engine
 from .config import CostModel, Machine, get_strategy
-from .guard import MemoryLimitError, check_memory
+from .guard import MemoryLimitError, RecordingBudget, check_memory, check_progress
 from .kernels import KERNEL_RAISED, KernelError
 from .program import Program
 from .result import Result, program_names
@@ -72,7 +72,8 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     prep = _prepare(program, procs, strategy, seed, machine=machine, costs=costs,
                     record=record, max_events=max_events, max_cycles=max_cycles,
                     schedtrace_ms=schedtrace_ms, sample_every_ns=sample_every_ns, trace=trace,
-                    trace_window=trace_window, memory_limit=memory_limit)
+                    trace_window=trace_window, memory_limit=memory_limit,
+                    scheddetail=scheddetail is True)
     check_every = _check_int("check_every", check_every, 0, 2**62)
     if not isinstance(scheddetail, bool):
         raise TypeError(f"scheddetail must be a bool, got {type(scheddetail).__name__}")
@@ -102,6 +103,7 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
             snapshots.append({"time": eng.now, "procs": eng.procs(), "threads": eng.threads(),
                               "goroutines": eng.goroutines(), "counters": eng.counters(),
                               "timerslen": eng.timers_len()})
+            prep.budget.charge_snapshot(snapshots[-1])
     wall = time.perf_counter() - t0
     if progress is True and wall > 1.0:
         print(file=sys.stderr)
@@ -117,12 +119,15 @@ class _Prepared:
     """A validated run: the compiled program, the configuration objects and the engine's
     RunConfig record (everything in cycles)."""
 
-    def __init__(self, compiled, machine, strategy, costs, seed, config):
+    def __init__(self, compiled, machine, strategy, costs, seed, config, budget=None):
         self.compiled, self.machine, self.strategy = compiled, machine, strategy
         self.costs, self.seed, self.config = costs, seed, config
+        self.budget = budget if budget is not None else RecordingBudget(None)
 
     def engine(self) -> "_engine.Engine":
-        return _engine.Engine(self.compiled, self.config, self.strategy.kernels)
+        eng = _engine.Engine(self.compiled, self.config, self.strategy.kernels)
+        self.budget.attach(eng)          # the recording buffers' share of memory_limit
+        return eng
 
 
 def _fill(rec, values: dict, what: str, nested=()):
@@ -152,7 +157,8 @@ def native_config(machine: Machine, costs: CostModel, strategy, *, nprocs: int, 
 
 def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=None,
              record=True, max_events=None, max_cycles=None, schedtrace_ms=None,
-             sample_every_ns=None, trace=False, trace_window=None, memory_limit=None):
+             sample_every_ns=None, trace=False, trace_window=None, memory_limit=None,
+             scheddetail=False):
     if not isinstance(program, Program):
         raise TypeError(f"run() takes a gmpcore.Program, got {type(program).__name__}")
     if machine is None:
@@ -207,13 +213,16 @@ def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=
     nprocs = max(machine.procs, compiled.max_procs)
     if memory_limit is not None and memory_limit is not False:
         memory_limit = _check_int("memory_limit", memory_limit, 1, 2**62)
-    check_memory(compiled, nprocs, strat.ring_cap, record, trace_cap, memory_limit,
-                 None if max_events == DEFAULT_MAX_EVENTS else max_events)
+    budget = check_memory(compiled, nprocs, strat.ring_cap, record, trace_cap, memory_limit,
+                          None if max_events == DEFAULT_MAX_EVENTS else max_events,
+                          sample_every=sample_every, scheddetail=scheddetail,
+                          max_cycles=None if max_cycles == 2**62 else max_cycles)
+    check_progress(machine, costs)
     config = native_config(machine, costs, strat, nprocs=nprocs, seed=seed, record=record,
                            max_events=max_events, max_cycles=max_cycles,
                            sample_every=sample_every, trace_cap=trace_cap,
                            trace_from=trace_from, trace_to=trace_to)
-    return _Prepared(compiled, machine, strat, costs, seed, config)
+    return _Prepared(compiled, machine, strat, costs, seed, config, budget)
 
 
 def make_engine(program: Program, procs: int | None = None, strategy="go", seed: int = 0,
@@ -264,6 +273,11 @@ ERRORS = {
                          "{now} (event {events})", None),
     E["ERR_BAD_PC"]: (InternalError, "gmpcore: bad program counter ({arg}) at cycle {now}",
                       None),
+    E["ERR_OVERFLOW"]: (OverflowError, "gmpcore: the run's {total} total passed 2**63 cycles at "
+                        "cycle {now}; the run was stopped (shorten it with max_cycles, or use "
+                        "smaller costs / durations)", None),
+    # (ERR_MEMLIMIT: MemoryLimitError, its message from the run's RecordingBudget.error)
+    E["ERR_MEMLIMIT"]: (MemoryLimitError, "{memlimit}", None),
 }
 del E
 
@@ -280,4 +294,8 @@ def engine_error(eng, prep) -> Exception:
         ctx["name"] = objs[arg] if 0 <= arg < len(objs) else f"#{arg}"
     if code == _engine.ERR_KERNEL:
         ctx.update(_kernel_error(eng, prep, arg))
+    if code == _engine.ERR_OVERFLOW:
+        ctx["total"] = _engine.OVERFLOW_NAMES.get(arg, "?")
+    if code == _engine.ERR_MEMLIMIT:
+        ctx["memlimit"] = str(prep.budget.error(_engine.RECORDING_BUFFERS.get(arg, "?")))
     return cls(template.format(**ctx))

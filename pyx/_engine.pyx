@@ -171,9 +171,19 @@ cdef class Engine:
         self.s.pause_on_sample = pause_on_sample
         with nogil:
             rc = run_loop(&self.s, chunk, check_every)
+            cache_cycles_check(&self.s)
         if rc == 1 and self.s.status == ST_RUNNING:
             return "sample"
         return STATUS_NAMES[self.s.status]
+
+    def set_recording_limit(self, long long nbytes):
+        """Bytes the growing recording buffers (start order, marks, steals, samples) may hold
+        in all; past it the run stops with 'recording memory limit' (0: no limit)."""
+        self.s.rec_limit = nbytes
+
+    @property
+    def recording_bytes(self):
+        return self.s.rec_bytes
 
     def check(self):
         """Check the scheduler invariants now; returns 0 or the number of the failed check."""
@@ -199,6 +209,7 @@ cdef class Engine:
 
     def counters(self):
         d = dict(self.s.c)
+        d["lat_sum"] += d.pop("lat_sum_hi") << 62         # (see Counters.lat_sum_hi)
         d["cycles"] = self.s.now
         d["events"] = self.s.events
         d["threads"] = self.s.sched.mnext

@@ -643,6 +643,10 @@ ctypedef struct Counters:
     int64_t stw_pause_max
     int64_t gc_cycles        # GC cycles completed
     int64_t touches          # user-variable accesses (OP_TOUCH)
+    # lat_sum is kept below 2^62; lat_sum_hi counts its carries (one latency is at most the
+    # emulated time, <= 2^62, so a sum of them does not fit an int64): the total is
+    # lat_sum_hi * 2^62 + lat_sum (Engine.counters() returns it as one Python int)
+    int64_t lat_sum_hi
 
 cdef enum:
     HIST_SUB_BITS = 5
@@ -670,6 +674,17 @@ cdef enum ErrCode:
     ERR_UNLOCK_UNLOCKED = 9  # fatal error: sync: unlock of unlocked mutex
     ERR_RUNLOCK_UNLOCKED = 10    # fatal error: sync: RUnlock of unlocked RWMutex
     ERR_WUNLOCK_UNLOCKED = 11    # fatal error: sync: Unlock of unlocked RWMutex
+    ERR_OVERFLOW = 12        # a cycle total would not fit an int64: err_arg = OVF_* (which)
+    ERR_MEMLIMIT = 13        # recording buffers reached State.rec_limit: err_arg = which buffer
+
+cdef enum:  # which cycle total overflowed (ERR_OVERFLOW's err_arg; gmpcore.runner names them)
+    OVF_IDLE = 1
+    OVF_SPINNING = 2
+    OVF_LOCK_WAIT = 3
+    OVF_LOCK_HOLD = 4
+    OVF_MUTEX_WAIT = 5
+    OVF_CACHE = 6
+    OVF_BUSY = 7
 
 # ---------------------------------------------------------------------------------------------
 # Cache model.  Every piece of shared scheduler state sits on a modelled 64-byte line; a
@@ -938,3 +953,9 @@ ctypedef struct State:
     StealRec *steals
     int64_t nsteals
     int64_t steals_cap
+    # bytes held by the buffers that grow while the run records (start order, marks, steals,
+    # samples); growing past rec_limit stops the run with ERR_MEMLIMIT (gmpcore.guard sets
+    # the limit from the run's memory budget; 0: no limit)
+    int64_t rec_bytes
+    int64_t rec_limit
+    int64_t gc_executes      # executes when the last periodic GC cycle was due (stw.pxi)

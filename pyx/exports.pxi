@@ -31,6 +31,9 @@ CONFIG_DTYPE = np.asarray(<RunConfig[:1]> (&_config_dummy)).dtype
 G_RECORD_BYTES = sizeof(G)
 TRACE_EVENT_BYTES = sizeof(TraceEv)
 MARK_BYTES = sizeof(MarkRec)
+SAMPLE_RECORD_BYTES = sizeof(SampleRec)
+P_RECORD_BYTES = sizeof(P)
+M_RECORD_BYTES = sizeof(M)
 
 #: every enum member of _types.pxd, by its C name
 ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
@@ -110,7 +113,11 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "ERR_TOO_MANY_M": ERR_TOO_MANY_M, "ERR_KERNEL": ERR_KERNEL,
          "ERR_SEND_CLOSED": ERR_SEND_CLOSED, "ERR_CLOSE_CLOSED": ERR_CLOSE_CLOSED,
          "ERR_UNLOCK_UNLOCKED": ERR_UNLOCK_UNLOCKED, "ERR_RUNLOCK_UNLOCKED": ERR_RUNLOCK_UNLOCKED,
-         "ERR_WUNLOCK_UNLOCKED": ERR_WUNLOCK_UNLOCKED, "LC_P_HEAD": LC_P_HEAD,
+         "ERR_WUNLOCK_UNLOCKED": ERR_WUNLOCK_UNLOCKED, "ERR_OVERFLOW": ERR_OVERFLOW,
+         "ERR_MEMLIMIT": ERR_MEMLIMIT, "OVF_IDLE": OVF_IDLE, "OVF_SPINNING": OVF_SPINNING,
+         "OVF_LOCK_WAIT": OVF_LOCK_WAIT, "OVF_LOCK_HOLD": OVF_LOCK_HOLD,
+         "OVF_MUTEX_WAIT": OVF_MUTEX_WAIT, "OVF_CACHE": OVF_CACHE, "OVF_BUSY": OVF_BUSY,
+         "LC_P_HEAD": LC_P_HEAD,
          "LC_P_TAIL": LC_P_TAIL, "LC_P_RING": LC_P_RING, "LC_P_RUNNEXT": LC_P_RUNNEXT,
          "LC_SCHED_LOCK": LC_SCHED_LOCK, "LC_SCHED_RUNQ": LC_SCHED_RUNQ,
          "LC_SCHED_IDLE": LC_SCHED_IDLE, "LC_SCHED_SPIN": LC_SCHED_SPIN,
@@ -140,6 +147,13 @@ def _by_prefix(prefix, rename=None):
 G_STATUS = {k: v for k, v in ENUMS.items() if k.startswith("_G")}
 P_STATUS = {k: v for k, v in ENUMS.items() if k.startswith("_P")}
 ERROR_CODES = {k: v for k, v in ENUMS.items() if k.startswith("ERR_")}
+#: ERR_OVERFLOW's err_arg: which cycle total passed 2**63
+OVERFLOW_NAMES = {OVF_IDLE: "idle_cycles", OVF_SPINNING: "spinning_cycles",
+                  OVF_LOCK_WAIT: "lock wait cycles", OVF_LOCK_HOLD: "lock hold cycles",
+                  OVF_MUTEX_WAIT: "sync.Mutex wait cycles", OVF_CACHE: "cache cycles",
+                  OVF_BUSY: "per-P busy_cycles"}
+#: ERR_MEMLIMIT's (and ERR_NOMEM's) err_arg: the recording buffer that grew (grow's `what`)
+RECORDING_BUFFERS = {4: "start order", 5: "marks", 6: "steals", 7: "samples"}
 M_STATES = {v: k for k, v in ENUMS.items() if k.startswith("MS_")}
 VICTIMS = _by_prefix("VICTIM_")                 # Strategy.victim
 STEAL_AMOUNTS = _by_prefix("STEAL_")            # Strategy.steal_amount

@@ -53,6 +53,37 @@ cdef void cstats_total(State *s, CacheStats *out) noexcept nogil:
                      st.transfers_remote * s.cost.cache_remote + st.mem * s.cost.cache_mem)
 
 
+cdef extern from *:
+    bint __builtin_smulll_overflow(long long, long long, long long *) nogil
+
+
+cdef void cache_cycles_check(State *s) noexcept nogil:
+    # the checked form of cstats_total's cycle totals (acc_add's rule where they are derived):
+    # a class whose cycles pass 2^63 (accesses x costs up to 10^12) stops the run with
+    # ERR_OVERFLOW / OVF_CACHE rather than report a wrapped, negative figure.  Engine.run calls
+    # it after every chunk, whatever status the chunk ended with.
+    cdef int32_t k
+    cdef CacheStats *st
+    cdef long long tot, t
+    if not s.cache_on or s.status == ST_ERROR:
+        return
+    for k in range(NLINECLASSES):
+        st = &s.cstats[k]
+        tot = 0
+        if (__builtin_smulll_overflow(st.hits, s.cost.cache_hit, &t)
+                or __builtin_saddll_overflow(tot, t, &tot)
+                or __builtin_smulll_overflow(st.transfers_local, s.cost.cache_local, &t)
+                or __builtin_saddll_overflow(tot, t, &tot)
+                or __builtin_smulll_overflow(st.transfers_remote, s.cost.cache_remote, &t)
+                or __builtin_saddll_overflow(tot, t, &tot)
+                or __builtin_smulll_overflow(st.mem, s.cost.cache_mem, &t)
+                or __builtin_saddll_overflow(tot, t, &tot)):
+            s.status = ST_ERROR
+            s.err_code = ERR_OVERFLOW
+            s.err_arg = OVF_CACHE
+            return
+
+
 cdef inline int32_t copy_distance(State *s, Line *L, int32_t core) noexcept nogil:
     # where would a copy come from: 1 a core on my socket, 2 another socket, 3 memory
     cdef int sock = socket_of(s, core), w

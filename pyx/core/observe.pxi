@@ -42,6 +42,9 @@ cdef int take_sample(State *s) noexcept nogil:
     cdef int32_t i
     if s.nsamples == s.samples_cap:
         n = 2 * s.samples_cap if s.samples_cap > 0 else 256
+        if not rec_charge(s, (n - s.samples_cap) * (<int64_t> sizeof(SampleRec) +
+                                                    s.nprocs * 8), 7):
+            return 0                                  # (the run is stopped)
         buf = <SampleRec *> realloc(s.samples, n * sizeof(SampleRec))
         if buf == NULL:
             return -1

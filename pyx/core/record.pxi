@@ -1,6 +1,6 @@
 # Run errors and the growing recording buffers.
 # Provides: fail (stop the run with an ErrCode), kernel_fail, grow (double a recording buffer or
-# stop with ERR_NOMEM), record_start / record_mark / record_steal (record=True observations).
+# stop with ERR_NOMEM, or ERR_MEMLIMIT past the run's recording budget: rec_charge), record_start / record_mark / record_steal (record=True observations).
 # Uses: State and the record structs of _types.pxd; nothing of the scheduler.
 
 cdef inline void fail(State *s, int32_t code, int64_t arg) noexcept nogil:
@@ -14,6 +14,16 @@ cdef inline void kernel_fail(State *s, int32_t hook, int32_t code) noexcept nogi
     fail(s, ERR_KERNEL, ((<int64_t> hook) << 32) | <int64_t> (<uint32_t> code))
 
 
+cdef bint rec_charge(State *s, int64_t nbytes, int32_t what) noexcept nogil:
+    # a recording buffer grows by nbytes: stop the run with ERR_MEMLIMIT (err_arg: which
+    # buffer) if that passes the run's recording budget (gmpcore.guard), else count them
+    if s.rec_limit > 0 and s.rec_bytes + nbytes > s.rec_limit:
+        fail(s, ERR_MEMLIMIT, what)
+        return False
+    s.rec_bytes += nbytes
+    return True
+
+
 cdef bint grow(State *s, void **buf, int64_t n, int64_t *cap, size_t elem,
                int32_t what) noexcept nogil:
     # make room for element n of a recording buffer (doubling); on failure stop the run with
@@ -21,6 +31,8 @@ cdef bint grow(State *s, void **buf, int64_t n, int64_t *cap, size_t elem,
     cdef void *p
     if n < cap[0]:
         return True
+    if not rec_charge(s, cap[0] * elem, what):
+        return False
     p = realloc(buf[0], 2 * cap[0] * elem)
     if p == NULL:
         fail(s, ERR_NOMEM, what)

@@ -43,6 +43,75 @@ cdef int32_t seen_add(State *s, uint8_t *seen, int32_t gi, uint8_t what) noexcep
     return 0
 
 
+cdef bint select_blocks_forever(State *s, int32_t gi) noexcept nogil:
+    # a G parked in a select none of whose cases can fire (only ctx.Done() cases of a context
+    # without deadline: nil channels) waits on no queue and no timer -- as selectgo parks
+    # with no sudog enqueued when every case's channel is nil (select.go)
+    cdef G *gp = getg(s, gi)
+    cdef int32_t base = gp.pc, n, i
+    if gp.waitreason != waitReasonSelect or base < 0 or base >= s.ncode:
+        return False
+    if s.code[base * INSTR_WIDTH] != OP_SELECT:
+        return False
+    n = s.code[base * INSTR_WIDTH + 1]
+    if n < 1 or base + n >= s.ncode:
+        return False
+    for i in range(n):
+        if (s.code[(base + 1 + i) * INSTR_WIDTH + 1] & 0xF) != SEL_DONE:
+            return False
+    return deadline_of(s, gi) == 0
+
+
+cdef int32_t check_counters(State *s) noexcept nogil:
+    # (60-66) the counters: never negative, and the ones kept twice add up
+    cdef const int64_t *c = <const int64_t *> &s.c
+    cdef int32_t i, k
+    cdef int64_t sums[6]
+    cdef int64_t nhist = 0
+    for i in range(<int32_t> (sizeof(Counters) // sizeof(int64_t))):
+        if c[i] < 0:
+            return 60
+    memset(sums, 0, sizeof(sums))
+    for i in range(s.nprocs):
+        c = <const int64_t *> &s.pstats[i]
+        for k in range(<int32_t> (sizeof(PStats) // sizeof(int64_t))):
+            if c[k] < 0:
+                return 61
+        sums[0] += s.pstats[i].steals
+        sums[1] += s.pstats[i].stolen
+        sums[2] += s.pstats[i].stolen_from
+        sums[3] += s.pstats[i].steal_attempts
+        sums[4] += s.pstats[i].executes
+        sums[5] += s.pstats[i].runqputslow
+    if (sums[0] != s.c.steals or sums[1] != s.c.stolen_gs or sums[2] != s.c.stolen_gs
+            or sums[3] != s.c.steal_attempts or sums[4] != s.c.executes
+            or sums[5] != s.c.runqputslow):
+        return 62
+    for i in range(HIST_BUCKETS):
+        nhist += s.hist[i]
+    if nhist != s.c.lat_count or s.c.goroutines_finished > s.c.goroutines_created:
+        return 63
+    # the stop-the-world phases never overlap; each M is asleep or spinning at most all the
+    # time since it exists (division: the products may not fit an int64)
+    if s.c.stw_stop_cycles + s.c.stw_pause_cycles > s.now:
+        return 64
+    if s.sched.mnext > 0 and (s.c.idle_cycles // s.sched.mnext > s.now or
+                              s.c.spinning_cycles // s.sched.mnext > s.now):
+        return 65
+    for i in range(s.nlocks):
+        if s.locks[i].wait_cycles < 0 or s.locks[i].hold_cycles < 0:
+            return 66
+    for i in range(s.nmutexes):
+        if s.mutexes[i].wait_cycles < 0:
+            return 66
+    for i in range(NLINECLASSES):
+        c = <const int64_t *> &s.cstats[i]
+        for k in range(<int32_t> (sizeof(CacheStats) // sizeof(int64_t))):
+            if c[k] < 0:
+                return 66
+    return 0
+
+
 cdef int32_t check_invariants(State *s) noexcept nogil:
     cdef uint8_t *seen = <uint8_t *> calloc(s.nallg + 1, 1)
     cdef int32_t pi, mi, gi, n, i, j, prev, nspin = 0, nreserved = 0, nrunning = 0
@@ -53,6 +122,9 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
     cdef int32_t st
     if seen == NULL:
         return 0
+    i = check_counters(s)
+    if i != 0:
+        return check_fail(s, seen, i)
     # (4, 13, 14) Ps: ring bounds, idle Ps empty and on the idle list, running Ps owned
     n = 0
     pi = s.sched.pidle
@@ -252,7 +324,8 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
             if seen[gi] != SEEN_CURG:
                 return check_fail(s, seen, 3)
         elif gp.status == _Gwaiting:
-            if seen[gi] != SEEN_WAIT and not (gp.flags & G_FLAG_SYSTEM):
+            if (seen[gi] != SEEN_WAIT and not (gp.flags & G_FLAG_SYSTEM)
+                    and not select_blocks_forever(s, gi)):
                 return check_fail(s, seen, 2)
         elif gp.status == _Gdead:
             if seen[gi] != SEEN_FREE and gi != s.maing:

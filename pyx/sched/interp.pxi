@@ -178,7 +178,7 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
         if op == OP_COMPUTE:
             n = sample_dist(s, a)
             gp.pc += 1
-            s.pstats[mp.p].busy_cycles += n
+            acc_add(s, &s.pstats[mp.p].busy_cycles, n, OVF_BUSY)
             mp.in_compute = 1
             mp.compute_end = s.now + n
             return n
@@ -196,7 +196,9 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
             acc_wg(s, mp, a, ACC_RMW)
             w.counter += b
             gp.pc += 1
-            if w.counter < 0:
+            # waitgroup.go Add: the counter is an int32 (state >> 32), so going past 2^31-1
+            # wraps negative and panics the same way
+            if w.counter < 0 or w.counter > 2147483647:
                 fail(s, ERR_WG_NEGATIVE, a)
                 return -1
             if w.counter == 0 and w.waithead != -1:

@@ -45,7 +45,7 @@ cdef int64_t lock_acquire(State *s, Lock *L, int32_t mi) noexcept nogil:
         L.grant_time = s.now
         L.acquisitions += 1
         if mp.lock_retry:
-            L.wait_cycles += s.now - mp.lock_req
+            acc_add(s, &L.wait_cycles, s.now - mp.lock_req, OVF_LOCK_WAIT)
             mp.lock_retry = 0
         return s.cost.lock
     if not mp.lock_retry:
@@ -86,7 +86,7 @@ cdef inline void lock_granted(State *s, Lock *L, int32_t mi) noexcept nogil:
         L.pending = -1
         L.holder = mi
         L.acquisitions += 1
-        L.wait_cycles += s.now - s.allm[mi].lock_req
+        acc_add(s, &L.wait_cycles, s.now - s.allm[mi].lock_req, OVF_LOCK_WAIT)
         L.grant_time = s.now
         s.allm[mi].lock_retry = 0
 
@@ -95,7 +95,7 @@ cdef void lock_release(State *s, Lock *L, int64_t end) noexcept nogil:
     # The holder's critical section ends at `end` (>= now).
     cdef int32_t w
     cdef M *wp
-    L.hold_cycles += end - L.grant_time
+    acc_add(s, &L.hold_cycles, end - L.grant_time, OVF_LOCK_HOLD)
     L.holder = -1
     w = L.waithead
     if w == -1:

@@ -9,18 +9,22 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
     # strictly earlier than every pending event, it runs at once without touching the heap: the
     # same order the heap would give, at a fraction of the cost.
     cdef int64_t stop_at = s.events + budget
+    # every event popped counts against the chunk, background ones (sysmon ticks, samples,
+    # GC) too: with very long steps (CostModel(execute=10**12)) there are thousands of sysmon
+    # ticks per M step, and a chunk counted in M steps alone took tens of seconds to end
+    cdef int64_t popped = 0
     cdef int64_t cost, t
     cdef int64_t next_check = s.events + check_every if check_every > 0 else INT64_MAX
     cdef Event ev, pend
     cdef bint pending = False       # pend: the M's next event, not yet in the heap (see below)
     cdef int32_t mi
     while s.status == ST_RUNNING:
-        if pending and (s.events >= stop_at or s.events >= s.max_events or
+        if pending and (s.events >= stop_at or popped >= budget or s.events >= s.max_events or
                         s.heap_n <= s.bg_events or s.heap[0].time > s.max_cycles):
             # (a stop, or nothing else in the heap: the checks below need the M's event in)
             heap_insert(s, &pend)
             pending = False
-        if s.events >= stop_at:
+        if s.events >= stop_at or popped >= budget:
             return 0
         if s.heap_n <= s.bg_events:
             # every M parked: all goroutines are asleep -- unless a timer or a network wait is
@@ -42,6 +46,7 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
             pending = False
         else:
             ev = heap_pop(s)
+        popped += 1
         s.now = ev.time
         if ev.kind == EV_SAMPLE:
             s.bg_events -= 1

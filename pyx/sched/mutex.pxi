@@ -35,7 +35,7 @@ cdef int64_t mutex_lock(State *s, M *mp, int32_t mi, int32_t a) noexcept nogil:
         gp.flags &= ~G_FLAG_HANDOFF
         if s.now - gp.wait_start <= s.starve_cycles or m.nwait == 0:
             m.starving = 0                      # leave starvation mode
-        m.wait_cycles += s.now - gp.wait_start
+        acc_add(s, &m.wait_cycles, s.now - gp.wait_start, OVF_MUTEX_WAIT)
         gp.wait_start = 0
         gp.waiting_on = -1
         gp.pc += 1
@@ -46,7 +46,7 @@ cdef int64_t mutex_lock(State *s, M *mp, int32_t mi, int32_t a) noexcept nogil:
         if awoke:
             m.woken = 0
         if gp.wait_start:
-            m.wait_cycles += s.now - gp.wait_start
+            acc_add(s, &m.wait_cycles, s.now - gp.wait_start, OVF_MUTEX_WAIT)
         gp.wait_start = 0
         gp.waiting_on = -1
         gp.pc += 1

@@ -35,7 +35,7 @@ cdef inline void stopSpinning(State *s, M *mp) noexcept nogil:
     acc_sched(s, mp, SF_SPIN, ACC_RMW)
     mp.spinning = 0
     s.sched.nmspinning -= 1
-    s.c.spinning_cycles += s.now - mp.spin_since
+    acc_add(s, &s.c.spinning_cycles, s.now - mp.spin_since, OVF_SPINNING)
 
 
 cdef inline int64_t to_execute(M *mp, int32_t gi, int32_t inherit, int64_t cost) noexcept nogil:
@@ -363,6 +363,7 @@ cdef void startm_wake(State *s, M *mp, int32_t pi, int32_t spinning,
         if nmi < 0:
             return
         delay = s.cost.newm
+        s.allm[nmi].idle_since = when + delay     # a new thread was never asleep
     nmp = &s.allm[nmi]
     nmp.nextp = pi
     nmp.spinning = spinning
@@ -395,7 +396,7 @@ cdef inline int64_t rtlock_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     gp = getg(s, mp.curg)
     k = sample_dist(s, s.code[gp.pc * INSTR_WIDTH + 2])
     gp.pc += 1
-    s.pstats[mp.p].busy_cycles += k
+    acc_add(s, &s.pstats[mp.p].busy_cycles, k, OVF_BUSY)
     mp.state = MS_RUN
     return unlock_id(s, mp, k)
 
@@ -667,7 +668,10 @@ cdef inline int64_t stopm_locked(State *s, M *mp, int32_t mi) noexcept nogil:
 
 cdef inline int64_t mwake(State *s, M *mp, int32_t mi) noexcept nogil:
     # woken by startm (or a new thread's mstart): acquirep(nextp), then findRunnable
-    s.c.idle_cycles += s.now - mp.idle_since
+    # asleep from the end of stopm's unlock (idle_since); a waker that took the M off
+    # midle before that found it awake: no idle time (not a negative one)
+    if s.now > mp.idle_since:
+        acc_add(s, &s.c.idle_cycles, s.now - mp.idle_since, OVF_IDLE)
     acquirep(s, mi, mp.nextp)
     mp.nextp = -1
     if mp.spinning:

@@ -255,9 +255,34 @@ cdef void gc_event(State *s, int32_t id) noexcept nogil:
             stw_begin(s, -1, STW_GC_MARKTERM)
         return
     s.bg_events -= 1
-    # GCEV_CYCLE: a periodic cycle is due
-    if s.heap_n > s.bg_events:                        # only while something else can happen
+    # GCEV_CYCLE: a periodic cycle is due -- only while something else can happen: an M event
+    # pending is not enough, since each cycle's start_the_world wakes a spinner (wakep) that
+    # may still be looking for work when the next cycle is due, and a short gc_period would
+    # then keep a deadlocked program cycling for ever (checkdead never runs)
+    if s.heap_n > s.bg_events and not gc_world_dead(s):
         gc_start(s)
+
+
+cdef bint gc_world_dead(State *s) noexcept nogil:
+    # True when no goroutine can ever run again without another GC cycle: none runnable,
+    # running or in a system call, no timer, no network wait, no arrival to come.  Only
+    # looked at when no G was executed since the previous periodic cycle was due (a G that
+    # runs is executed again after the cycle's stop-the-world), so cheap while the program
+    # makes progress.
+    cdef int32_t gi
+    cdef G *gp
+    if s.c.executes != s.gc_executes:
+        s.gc_executes = s.c.executes
+        return False
+    if next_timer(s) != 0 or s.ntimers[s.netpoll_hp] > 0 or s.netpoll_waiters > 0:
+        return False
+    if s.arr_left > 0:
+        return False
+    for gi in range(s.nallg):
+        gp = getg(s, gi)
+        if gp.status == _Grunnable or gp.status == _Grunning or gp.status == _Gsyscall:
+            return False
+    return True
 
 
 cdef void gc_start(State *s) noexcept nogil:
@@ -307,7 +332,7 @@ cdef int64_t op_alloc(State *s, M *mp, int32_t mi, int64_t nbytes) noexcept nogi
     # mallocgc's GC trigger: an allocation that crosses the heap goal starts a GC cycle
     # (the controller stops the world; the allocating G goes on until preempted); 0 bytes
     # is runtime.GC()'s trigger
-    s.heap_live += nbytes
+    s.heap_live = s.heap_live + nbytes if s.heap_live <= INT64_MAX - nbytes else INT64_MAX
     if (nbytes == 0 or (s.gc_heap_goal > 0 and s.heap_live >= s.gc_heap_goal)) and \
             not s.gc_running:
         s.heap_live = 0                               # (the cycle frees everything)
