@@ -162,6 +162,9 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
         gp.flags &= ~G_FLAG_RESUME               # resume a compute that was preempted
         n = gp.wait_start
         gp.wait_start = 0
+        # the rest of the work runs here, on this P (preemptone took it off the P that
+        # started it: without this, a second preemption made busy_cycles negative)
+        acc_add(s, &s.pstats[mp.p].busy_cycles, n, OVF_BUSY)
         mp.in_compute = 1
         mp.compute_end = s.now + n
         return n
