@@ -809,3 +809,57 @@ def test_runtime_goroutines_run_before_deadlock(strategy, procs):
     assert res.status == "deadlock"
     assert s["executes"] == 1 + 2                  # main, then each runtime goroutine once
     assert s["parks"] == 1 + 2
+
+
+# --- counters add up under extreme costs and sampling (issue 12) ------------------------------
+
+def check_counters_add_up(res: gc.Result):
+    """Every counter is non-negative and the ones kept twice agree (the engine checks the
+    same with check_every: invariants 60-66)."""
+    s, pp = res.summary, res.per_p_records
+    for k, v in s.items():
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            assert v >= 0, k
+    for name in pp.dtype.names:
+        if name not in ("runnext",):
+            assert (pp[name] >= 0).all(), name
+    assert pp["steals"].sum() == s["steals"]
+    assert pp["stolen"].sum() == pp["stolen_from"].sum() == s["stolen_gs"]
+    assert pp["executes"].sum() == s["executes"]
+    assert pp["steal_attempts"].sum() == s["steal_attempts"]
+    assert pp["cas_fail"].sum() == s["cas_failures"]
+    assert res.latency.count == int(res.latency.counts.sum())
+    assert s["goroutines_finished"] <= s["goroutines_created"]
+    assert s["stw_stop_ns_total"] + s["stw_pause_ns_total"] <= s["emulated_ns"] + 1e-6
+    threads = max(s["threads"], 1)
+    assert s["idle_cycles"] <= threads * s["emulated_cycles"]
+    assert s["spinning_cycles"] <= threads * s["emulated_cycles"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(spec=programs(), cfg=configs(),
+       extreme=st.dictionaries(st.sampled_from(list(gc.CostModel.__dataclass_fields__)),
+                               st.sampled_from([0, 1, 10**6, 10**9, 10**12]), max_size=3),
+       sampling=st.sampled_from([{}, {"sample_every_ns": 1}, {"sample_every_ns": 997},
+                                 {"schedtrace_ms": 0.001, "scheddetail": True}]),
+       gc_period=st.sampled_from([0, 1000, 100_000]))
+def test_counters_add_up_under_extreme_costs_and_sampling(spec, cfg, extreme, sampling,
+                                                          gc_period):
+    m = cfg["machine"]
+    machine = gc.Machine(**{**m.__dict__, "gc_period_ns": gc_period})
+    costs = gc.CostModel(**{**cfg["costs"].__dict__, **extreme})
+    if costs.execute >= int(machine.time_slice_ns * machine.clock_ghz):
+        with pytest.raises(ValueError, match="shorter than the time slice"):
+            gc.run(build(spec), procs=cfg["procs"], machine=machine, costs=costs)
+        return
+    try:
+        res = gc.run(build(spec), procs=cfg["procs"], strategy=cfg["strategy"], seed=cfg["seed"],
+                     machine=machine, costs=costs, record=cfg["record"],
+                     max_events=min(cfg["max_events"], 20_000), check_every=13,
+                     max_cycles=cfg["max_cycles"] or 10**11, memory_limit=64 << 20, **sampling)
+    except gc.MemoryLimitError as e:
+        assert "sampl" in str(e) or "scheddetail" in str(e)
+        return
+    assert res.status in ("ok", "max_events", "max_cycles", "deadlock")
+    check_counters_add_up(res)
