@@ -123,6 +123,8 @@ ctypedef struct P:
     int64_t runq_off        # offset of this P's ring in Engine.runq_buf
     int32_t line_base       # cache model: first line of this P's runq lines
     int32_t goidcache       # newproc: goids left in this P's batch (_GoidCacheBatch = 16)
+    int32_t oldm            # p.oldm: the M that last held it (startTheWorld prefers it)
+    int64_t goidnext        # p.goidcache: the next goid of this P's batch
     uint32_t sysmon_schedtick   # p.sysmontick.schedtick: what sysmon saw last
     int64_t sysmon_schedwhen    # p.sysmontick.schedwhen: when it saw it change
     uint32_t sysmon_syscalltick # p.sysmontick.syscalltick
@@ -184,6 +186,7 @@ ctypedef struct M:
     int32_t gbatch_head     # Gs bound for the global queue, put under the next sched.lock
     int32_t gbatch_tail
     int32_t gbatch_n
+    int32_t gbatch_startidle  # injectglist: Ms to start on idle Ps once the batch is put (startIdle)
     int32_t oldp            # the P it had when it entered a syscall (exitsyscall tries it first)
     uint32_t syscalltick    # m.syscalltick: p.syscalltick at syscall entry
     int64_t lock_req        # cycle at which the M asked for the lock it is waiting on

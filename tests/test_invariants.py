@@ -406,10 +406,11 @@ def check_result(res: gc.Result, spec: Spec, cfg: dict):
         return
     assert len(so) == len(set(so)), "a goroutine started twice"
     assert so[0] == 1, "main must run first"
-    user_goids = {1} | set(range(2 + init, init + s["goroutines_created"] + 1))
-    assert set(so) <= user_goids                        # runtime goroutines are not listed
+    # goids come from per-P batches of 16 (newproc1's goidcache): unique, above the runtime's
+    # own, contiguous only while one P creates them all
+    assert all(g == 1 or g >= 2 + init for g in so)     # runtime goroutines are not listed
     if complete:
-        assert set(so) == user_goids
+        assert len(so) == s["goroutines_created"]
     assert len(so) <= s["goroutines_created"]
 
     marks = res.marks
@@ -428,7 +429,9 @@ def check_result(res: gc.Result, spec: Spec, cfg: dict):
         main_marks = marks[marks["goid"] == 1]
         assert (main_marks["parent_goid"] == 0).all() and (main_marks["spawn_index"] == 0).all()
         other = marks[marks["goid"] != 1]
-        assert (other["parent_goid"] < other["goid"]).all()
+        assert (other["parent_goid"] != other["goid"]).all()
+        if procs == 1:                                  # one P's goid batches are in order
+            assert (other["parent_goid"] < other["goid"]).all()
         assert (other["parent_goid"] >= 1).all()
         # main's marks are all labelled f0.*, and so on: a goroutine runs one function
         fn_of = marks["label"].str.split(".").str[0]

@@ -238,8 +238,33 @@ cdef inline int32_t mget(State *s, M *mp) noexcept nogil:
     return mi
 
 
+cdef inline int32_t mgetSpecific(State *s, M *mp, int32_t want) noexcept nogil:
+    # func mgetSpecific: take M `want` off the idle list if it is there (-1: it is not)
+    cdef int32_t mi = s.sched.midle, prev = -1
+    acc_sched(s, mp, SF_MIDLE, ACC_READ)
+    while mi != -1 and mi != want:
+        prev = mi
+        mi = s.allm[mi].schedlink
+    if mi == -1:
+        return -1
+    acc_sched(s, mp, SF_MIDLE, ACC_WRITE)
+    if prev == -1:
+        s.sched.midle = s.allm[mi].schedlink
+    else:
+        s.allm[prev].schedlink = s.allm[mi].schedlink
+    s.allm[mi].schedlink = -1
+    s.sched.nmidle -= 1
+    return mi
+
+
 cdef inline void acquirep(State *s, int32_t mi, int32_t pi) noexcept nogil:
     trace_ev(s, TE_PROC_START, 0, 0, pi, mi, 0)
+    # Core placement: a thread that holds a P runs, so the OS gives it a core of its own while
+    # there are enough (P i's thread on core i mod ncores); the thread that takes over a P is
+    # woken onto the core its previous holder left.  Threads without a P (sysmon, parked or
+    # syscall-blocked Ms) keep the core they last ran on and take no slot from running ones.
+    s.allm[mi].core = pi % s.ncores
+    s.allp[pi].oldm = mi                 # acquirepNoTrace: pp.oldm = the M taking it
     s.allm[mi].p = pi
     s.allp[pi].m = mi
     s.allp[pi].status = _Prunning

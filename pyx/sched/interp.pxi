@@ -4,13 +4,14 @@
 
 cdef enum:
     ZERO_COST_BUDGET = 64    # zero-cost instructions run in one step, at most this many
+    GOID_CACHE_BATCH = 16    # runtime2.go _GoidCacheBatch
 
 
 cdef void ginit(State *s, G *gp, int32_t pc, int64_t parent_goid, int32_t spawn_index,
                 int32_t gopc) noexcept nogil:
     # a G record made _Grunnable for a new goroutine (newproc1; arrivals; the runtime's own at
     # start-up).  cowner is left alone: a recycled G's descriptor is still in some cache.
-    s.sched.goidgen += 1
+    s.sched.goidgen += 1              # (newproc then gives it a goid of its P's batch)
     gp.goid = s.sched.goidgen
     gp.runnable_since = s.now
     gp.parent_goid = parent_goid
@@ -26,6 +27,32 @@ cdef void ginit(State *s, G *gp, int32_t pc, int64_t parent_goid, int32_t spawn_
     gp.flags = 0
     gp.val = 0
     gp.wait_start = 0
+
+
+cdef inline int64_t newgoid(State *s, M *mp, P *pp) noexcept nogil:
+    # newproc1: goids come from per-P batches of _GoidCacheBatch = 16 reserved with one atomic
+    # add on sched.goidgen, so with several Ps the ids of consecutive goroutines interleave
+    # by batches
+    cdef int64_t goid
+    if pp.goidcache <= 0:
+        acc_sched(s, mp, SF_GOID, ACC_RMW)   # sched.goidgen.Add(_GoidCacheBatch)
+        s.sched.goidgen += GOID_CACHE_BATCH
+        pp.goidnext = s.sched.goidgen - GOID_CACHE_BATCH + 1
+        pp.goidcache = GOID_CACHE_BATCH
+    pp.goidcache -= 1
+    goid = pp.goidnext
+    pp.goidnext += 1
+    return goid
+
+
+cdef inline void goid_startup(State *s) noexcept nogil:
+    # main and the runtime's own goroutines took the first goids of P0's first batch (Go's
+    # rt0 newproc on P0); P0 continues that batch
+    cdef P *p0 = &s.allp[0]
+    if s.sched.goidgen < GOID_CACHE_BATCH:
+        p0.goidnext = s.sched.goidgen + 1
+        p0.goidcache = <int32_t> (GOID_CACHE_BATCH - s.sched.goidgen)
+        s.sched.goidgen = GOID_CACHE_BATCH
 
 
 cdef inline int64_t deadline_of(State *s, int32_t gi) noexcept nogil:
@@ -85,13 +112,11 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
     acc_g(s, mp, gi, ACC_WRITE)
     gp = getg(s, gi)
     par = getg(s, parent)
-    if pp.goidcache <= 0:
-        acc_sched(s, mp, SF_GOID, ACC_RMW)   # sched.goidgen.Add(_GoidCacheBatch)
-        pp.goidcache = 16
-    pp.goidcache -= 1
     # the OP_GO being executed is at par.pc - 1 (pc already advanced)
     ginit(s, gp, s.func_entry[fn], par.goid,
           par.loopiter[par.loopdepth - 1] if par.loopdepth > 0 else 0, par.pc - 1)
+    s.sched.goidgen -= 1                     # (ginit's goid is not newproc's)
+    gp.goid = newgoid(s, mp, pp)
     if s.deadlines_cap > 0:
         s.deadlines[gi] = s.deadlines[parent]     # the context is passed to the goroutine
     count_created(s)

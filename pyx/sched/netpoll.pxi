@@ -35,7 +35,9 @@ cdef inline bint netpoll_due(State *s) noexcept nogil:
 
 cdef int32_t netpoll(State *s, M *mp, int32_t *tail, int32_t *n, bint lastpoll) noexcept nogil:
     # netpoll(0): the ready goroutines (at most 128), made _Grunnable, as a list linked through
-    # schedlink in the order their descriptors became ready; returns its head (-1: none)
+    # schedlink; returns its head (-1: none).  netpoll_epoll.go netpoll collects them with
+    # netpollready's toRun.push -- a stack -- so the last descriptor to become ready comes first
+    # (and is the one findRunnable runs).
     cdef int32_t head = -1, gi, k = 0
     tail[0] = -1
     if lastpoll:
@@ -44,10 +46,9 @@ cdef int32_t netpoll(State *s, M *mp, int32_t *tail, int32_t *n, bint lastpoll) 
         gi = timer_pop(s, s.netpoll_hp)
         gwake(s, mp, gi)
         if head == -1:
-            head = gi
-        else:
-            getg(s, tail[0]).schedlink = gi
-        tail[0] = gi
+            tail[0] = gi
+        getg(s, gi).schedlink = head
+        head = gi
         k += 1
     s.netpoll_waiters -= k
     s.c.netpoll_ready += k
@@ -78,9 +79,12 @@ cdef int32_t inject_rest(State *s, M *mp, P *pp, int32_t head, int32_t n) noexce
 cdef int64_t netpoll_findrunnable(State *s, M *mp, int32_t mi) noexcept nogil:
     # findRunnable step 9: run the first ready G, inject the rest; the batch is put under
     # sched.lock by MS_AFTERPUT, whose wakep starts a spinner for it
-    cdef int32_t tail, n
+    cdef int32_t tail, n, k
     cdef int32_t head = netpoll(s, mp, &tail, &n, False)
-    cdef int32_t gi = inject_rest(s, mp, &s.allp[mp.p], head, n)
+    cdef int32_t gi
+    k = s.sched.npidle if s.sched.npidle < n - 1 else n - 1     # Gs for the idle Ps
+    gi = inject_rest(s, mp, &s.allp[mp.p], head, n)
+    mp.gbatch_startidle = k                           # startIdle(k) once they are put
     mp.arg = gi
     mp.arg2 = 0
     ret_push(mp, MS_EXECUTE)
@@ -130,7 +134,10 @@ cdef void sysmon_netpoll(State *s) noexcept nogil:
     # sysmon: "poll network if not polled for more than 10ms"; inject without a P
     cdef int32_t tail, n, head
     cdef M *mp = &s.allm[s.sysmon_m]
-    if s.poller != -1 or s.lastpoll + s.sysmon_max >= s.now or not netpoll_due(s):
+    if s.poller != -1 or s.lastpoll + s.sysmon_max >= s.now:
+        return
+    s.lastpoll = s.now        # sched.lastpoll.CompareAndSwap(lastpoll, now), found Gs or not
+    if not netpoll_due(s):
         return
     head = netpoll(s, mp, &tail, &n, True)
     globrunqputbatch(s, mp, head, tail, n)

@@ -121,7 +121,7 @@ cdef void m_init(State *s, M *mp, int32_t mi) noexcept nogil:
     mp.arg = -1
     mp.steal_victim = -1
     mp.steal_next = -1
-    mp.core = mi % s.ncores            # threads stay on their core (no migration)
+    mp.core = mi % s.ncores            # until it first takes a P (acquirep places it)
     mp.state = MS_PARKED
 
 
@@ -278,6 +278,15 @@ cdef int32_t next_victim(State *s, M *mp) noexcept nogil:
     return -1
 
 
+cdef inline bint victim_in_syscall(State *s, P *victim) noexcept nogil:
+    # runqgrab: "if gp := mp.curg; gp == nil || readgstatus(gp)&^_Gscan != _Gsyscall" sleeps
+    cdef M *vm
+    if victim.m < 0:
+        return False
+    vm = &s.allm[victim.m]
+    return vm.curg >= 0 and getg(s, vm.curg).status == _Gsyscall
+
+
 cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
     # runqgrab's first phase on victim vi: load head and tail, decide how many to take, copy
     # the G pointers.  The CAS that commits the grab is the next step (MS_STEAL_CAS).
@@ -319,8 +328,9 @@ cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
             if victim.runnext != -1:
                 mp.steal_next = victim.runnext
                 mp.state = MS_STEAL_RUNNEXT
-                if victim.status == _Prunning:
-                    # usleep(3): the victim is probably about to run it (see runqgrab)
+                if victim.status == _Prunning and not victim_in_syscall(s, victim):
+                    # usleep(3): the victim is probably about to run it (runqgrab); not when
+                    # the victim's M is in a syscall, whose P cannot schedule runnext soon
                     return s.cost.steal_probe + s.cost.runnext_backoff
                 return s.cost.steal_probe
         mp.state = MS_STEAL_VICTIM
@@ -355,7 +365,12 @@ cdef int64_t checkrunqs(State *s, M *mp, int64_t cost) noexcept nogil:
 cdef void startm_wake(State *s, M *mp, int32_t pi, int32_t spinning,
                       int64_t when) noexcept nogil:
     # startm's second half (sched.lock held): an idle M, or a new thread, gets pi as nextp
-    cdef int32_t nmi = mget(s, mp)
+    startm_wake_m(s, mp, mget(s, mp), pi, spinning, when)
+
+
+cdef void startm_wake_m(State *s, M *mp, int32_t nmi, int32_t pi, int32_t spinning,
+                        int64_t when) noexcept nogil:
+    # wake idle M nmi (or, if -1, a new thread) with pi as nextp
     cdef int64_t delay = s.cost.futex_wake
     cdef M *nmp
     if nmi == -1:
@@ -709,7 +724,7 @@ cdef inline int64_t afterput(State *s, M *mp, int32_t mi) noexcept nogil:
 
 cdef inline int64_t globput_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     # globrunqputbatch under sched.lock
-    cdef int64_t k
+    cdef int64_t k, cost
     lock_granted(s, &s.schedlock, mi)
     k = mp.gbatch_n
     globrunqputbatch(s, mp, mp.gbatch_head, mp.gbatch_tail, mp.gbatch_n)
@@ -717,7 +732,12 @@ cdef inline int64_t globput_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     mp.gbatch_head = -1
     mp.gbatch_tail = -1
     mp.state = MS_AFTERPUT
-    return unlock(s, mp, s.cost.globrunq + k * s.cost.globrunq_per_g)
+    cost = unlock(s, mp, s.cost.globrunq + k * s.cost.globrunq_per_g)
+    if mp.gbatch_startidle > 0:
+        # injectglist's startIdle(n): an M for each idle P, for the Gs just put globally
+        start_idle(s, mp, mp.gbatch_startidle, s.now + s.step_acc + cost)
+        mp.gbatch_startidle = 0
+    return cost
 
 
 cdef inline int64_t wakep_locked(State *s, M *mp, int32_t mi) noexcept nogil:

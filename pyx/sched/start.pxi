@@ -123,6 +123,7 @@ cdef int sched_start(State *s, int32_t gomaxprocs, uint32_t start_schedtick, int
         s.allp[i].m = -1
         s.allp[i].link = -1
         s.allp[i].runnext = -1
+        s.allp[i].oldm = -1
         s.allp[i].gFree = -1
         s.allp[i].runq_off = <int64_t> i * s.strat.ring_cap
     # procresize: P0 runs main; the others go idle in descending id order on the LIFO
@@ -158,6 +159,7 @@ cdef int sched_start(State *s, int32_t gomaxprocs, uint32_t start_schedtick, int
         s.allm[mi].gbatch_head = -1
         s.allm[mi].gbatch_tail = -1
     s.allm[mi].arg = s.maing
+    goid_startup(s)
     s.allm[mi].arg2 = 1                # main starts in the time slice of runtime.main
     s.allm[mi].state = MS_EXECUTE
     m_push(s, 0, mi)

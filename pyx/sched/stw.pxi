@@ -141,6 +141,7 @@ cdef void procresize(State *s, int32_t nprocs, int32_t mi) noexcept nogil:
         pp = &s.allp[i]
         pp.status = _Pgcstop
         pp.m = -1
+        pp.oldm = -1
         pp.link = -1
     s.sched.gomaxprocs = nprocs
     trace_ev(s, TE_PROCS_CHANGE, 0, nprocs, keep, mp.id, 0)
@@ -172,21 +173,39 @@ cdef inline int32_t gcd32(int32_t a, int32_t b) noexcept nogil:
 
 
 cdef void start_the_world(State *s) noexcept nogil:
-    # startTheWorldWithSema: procresize; each stopped P with local work gets an M, the others
-    # go idle (in descending id order, so the lowest is taken first); then wakep
-    cdef int32_t i, mi = s.stw_m, own = -1, pi
+    # startTheWorldWithSema: netpoll, procresize; each stopped P with local work gets an M
+    # (its previous one if idle), the others go idle; then wakep
+    cdef int32_t i, mi = s.stw_m, own = -1, pi, om
+    cdef int32_t idle_ps = -1, need_m = -1, runnable = -1
     cdef M *mp = &s.allm[mi if mi >= 0 else s.gc_m]
     cdef P *pp
     cdef int64_t pause = s.now - s.stw_stopped_at
     cdef int32_t head, tail, n
     if s.netpoll_waiters > 0 and netpoll_due(s):
-        # netpoll(0) + injectglist before procresize (no idle P now: the global queue)
+        # netpoll(0) + injectglist before procresize.  No P is idle while the world is
+        # stopped: a stopper with a P (GOMAXPROCS) takes them on its own ring; the GC
+        # controller, a thread without one here, puts them on the global queue.
         head = netpoll(s, mp, &tail, &n, True)
-        globrunqputbatch(s, mp, head, tail, n)
+        if mi >= 0 and mp.p >= 0:
+            while head != -1:
+                i = getg(s, head).schedlink
+                runqput(s, mp, &s.allp[mp.p], head, PUT_PLAIN)    # (a full ring spills)
+                head = i
+            if mp.gbatch_n > 0:
+                globrunqputbatch(s, mp, mp.gbatch_head, mp.gbatch_tail, mp.gbatch_n)
+                mp.gbatch_n = 0
+                mp.gbatch_head = -1
+                mp.gbatch_tail = -1
+        else:
+            globrunqputbatch(s, mp, head, tail, n)
     if s.stw_kind == STW_GOMAXPROCS:
         procresize(s, s.newprocs, mi)
     if mi >= 0:
         own = s.allm[mi].p
+    # procresize's tail: walking the Ps from the highest id down, Ps without work are
+    # collected (idlePs), Ps with work get their previous M if it is idle (mgetSpecific) or wait
+    # for any idle M (runnablePsNeedM, served after every oldm has been claimed); the truly
+    # idle Ps are then pidleput lowest first, leaving the highest id on top of sched.pidle
     for i in range(s.sched.gomaxprocs - 1, -1, -1):
         pp = &s.allp[i]
         if i == own:
@@ -194,11 +213,36 @@ cdef void start_the_world(State *s) noexcept nogil:
             continue
         if pp.status != _Pgcstop:
             continue
+        pp.status = _Pidle
         if runqempty(s, pp):
-            pidleput(s, mp, i)
-        else:
-            pp.status = _Pidle
-            startm_wake(s, mp, i, 0, s.now)
+            pp.link = idle_ps
+            idle_ps = i
+            continue
+        om = mgetSpecific(s, mp, pp.oldm) if pp.oldm >= 0 else -1
+        if om == -1:
+            pp.link = need_m
+            need_m = i
+            continue
+        pp.m = om                              # (claimed: the wake-up below hands it over)
+        pp.link = runnable
+        runnable = i
+    while need_m != -1:
+        i = need_m
+        need_m = s.allp[i].link
+        s.allp[i].m = mget(s, mp)              # -1: startTheWorld starts a new M for it
+        s.allp[i].link = runnable
+        runnable = i
+    while idle_ps != -1:
+        i = idle_ps
+        idle_ps = s.allp[i].link
+        pidleput(s, mp, i)
+    while runnable != -1:                      # startTheWorldWithSema: notewakeup / newm
+        i = runnable
+        runnable = s.allp[i].link
+        s.allp[i].link = -1
+        om = s.allp[i].m
+        s.allp[i].m = -1
+        startm_wake_m(s, mp, om, i, 0, s.now)
     trace_ev(s, TE_STW_END, 0, 0, own, mi if mi >= 0 else s.gc_m, s.stw_kind)
     s.gcwaiting = 0
     if s.sysmonwait:
