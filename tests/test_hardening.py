@@ -399,6 +399,23 @@ def test_cycle_total_overflow_is_an_error_not_a_wrong_figure():
         gc.run(p, procs=4, machine=gc.Machine(procs=4, sysmon=False))
 
 
+def test_cache_cycles_overflow_is_an_error_not_a_wrong_figure():
+    # cache cycles are derived from the outcome counts (hits * cache_hit + ...): 8 Ps each
+    # touching a shared line 2M times at 10^12 cycles pass 2^63 in sum while the clock is
+    # still below 2^62
+    p = gc.Program()
+    v, wg = p.var("x"), p.waitgroup()
+    p.func("main").wg_add(wg, 8).go("w", times=8).wg_wait(wg)
+    w = p.func("w")
+    with w.loop(2_000_000):
+        w.touch(v, "rmw")
+    w.wg_done(wg)
+    big = 10**12
+    costs = gc.CostModel(cache_hit=big, cache_local=big, cache_remote=big, cache_mem=big)
+    with pytest.raises(OverflowError, match="cache cycles total passed 2\\*\\*63"):
+        gc.run(p, procs=8, machine=gc.Machine(procs=8, sysmon=False), costs=costs)
+
+
 def test_waitgroup_counter_past_int32_panics_as_go():
     p = gc.Program()
     wg = p.waitgroup()
