@@ -71,7 +71,8 @@ class Machine:
                      by SetFinalizer on os.Stdin/Stdout/Stderr).  Each runs once and parks for
                      good ("finalizer wait"); they are not user goroutines.
     max_threads      sched.maxmcount (Go: 10000); more Ms is "thread exhaustion".
-    cores            cores of the machine (default: procs); M i runs on core i % cores.
+    cores            cores of the machine (default: procs); the thread holding P i runs on
+                     core i % cores (cache placement only: not a CPU limit).
     sockets          sockets (cores are split evenly); a line moving between sockets costs
                      CostModel.cache_remote instead of cache_local.
     layout           which scheduler fields share a 64-byte line: "go" (Go's structs: runqhead,

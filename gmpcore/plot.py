@@ -72,7 +72,7 @@ def runqueue_heatmap(res, axes=None, cmap: str = "viridis"):
     if r is None or len(r) == 0:
         raise ValueError("runqueue_heatmap needs samples: run with gmpcore.run(..., "
                          "schedtrace_ms=N) or sample_every_ns=N")
-    ghz = float(res.config.get("clock_ghz", 3.0))
+    ghz = float(res.config["clock_ghz"])
     t_ns = r["time"] / ghz
     div, unit = _time_axis(float(t_ns[-1]) if len(t_ns) else 0.0)
     t = t_ns / div
@@ -240,7 +240,7 @@ def goroutine_timeline(res, ax=None, max_slices: int = 20_000, label_goroutines:
         raise ValueError(f"goroutine_timeline: {len(iv.runs):,} goroutine runs is more than "
                          f"max_slices={max_slices:,}; record a window "
                          f"(run(..., trace_window=(start_ns, end_ns))) or raise max_slices")
-    ghz = float(res.config.get("clock_ghz", 3.0))
+    ghz = float(res.config["clock_ghz"])
     t0, tend = int(rec["time"][0]), int(rec["time"][-1])
     procs = max(int(res.summary.get("procs", 0)),
                 int(iv.runs["p"].max(initial=-1)) + 1, int(iv.steals["victim"].max(initial=-1)) + 1)

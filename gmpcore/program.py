@@ -98,10 +98,11 @@ class Var:
 
     @property
     def kind(self) -> int:
-        return 0 if not self.per_p else (2 if self.padded else 1)
+        return _engine.VAR_KINDS["shared" if not self.per_p else
+                                 ("per_p_padded" if self.padded else "per_p")]
 
 
-ACCESS = {"read": 0, "write": 1, "rmw": 2}
+ACCESS = dict(_engine.ACCESS_KINDS)
 MAX_GOMAXPROCS = 1024
 VALUE_SOURCES = dict(_engine.VALUE_SOURCES)
 SELECT_KINDS = dict(_engine.SELECT_KINDS)

@@ -26,7 +26,12 @@ def _setup(ns):
     import gmpcore
     from gmpcore import scenarios, workloads
     prog = workloads.burst(2000, gmpcore.Exponential(2000))
-    ns.update(gmpcore=gmpcore, scenarios=scenarios, workloads=workloads, prog=prog)
+    ns.update(gmpcore=gmpcore, scenarios=scenarios, workloads=workloads, prog=prog,
+              worker=prog["worker"])
+    # the README's calibration example reads the file `gmpcore calibrate -o calib.toml`
+    # writes: the dev machine's, shipped in docs/data (the cwd is a temporary directory)
+    import shutil
+    shutil.copy(ROOT / "docs" / "data" / "calibration-dev.toml", "calib.toml")
 
 
 @pytest.mark.parametrize("path", [p for p in DOCS if any(b[0] == "python" for b in blocks(p))],

@@ -204,7 +204,7 @@ def g_record_function(funcs: FuncTable, g) -> int:
     return funcs.fn_of_pc(int(g["pc"]))
 
 
-def goroutine_functions(res, funcs: FuncTable | None) -> dict[int, int]:
+def goroutine_functions(res, funcs: FuncTable) -> dict[int, int]:
     """goid -> function index, from everything the run recorded.
 
     Sources, later ones winning: the G records in scheddetail snapshots and at the end of the
@@ -213,8 +213,6 @@ def goroutine_functions(res, funcs: FuncTable | None) -> dict[int, int]:
     snapshot and whose GoCreate carries no function are absent.
     """
     out: dict[int, int] = {}
-    if funcs is None:
-        return out
     if "main" in funcs.names:
         out[1] = funcs.names.index("main")
     sources = [s["goroutines"] for s in (res.sched_snapshots or [])]

@@ -124,7 +124,7 @@ def goroutine_dump(res, snapshot: int | None = None, include_system: bool = Fals
 
 
 def _fileline(funcs, fn, pc) -> str:
-    if funcs is None or fn is None or fn < 0:
+    if fn is None or fn < 0:
         return "\tmain.go:0"
     entry = funcs.entry(fn)
     if pc is None:

@@ -237,7 +237,7 @@ class _Tables:
 
     def stack(self, fn: int) -> int:
         """A one-frame stack for function `fn` (0: no stack)."""
-        if fn is None or fn < 0 or self.funcs is None:
+        if fn is None or fn < 0:
             return 0
         s = self.stack_of_fn.get(fn)
         if s is None:

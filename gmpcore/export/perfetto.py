@@ -70,8 +70,7 @@ def _json_events(res) -> tuple[list[str], dict]:
     ghz = clock_ghz(res)
     us = 1.0 / (ghz * 1000.0)                    # cycles -> microseconds
     funcs = FuncTable.of(res)
-    gfn = {g: funcs.go_name(fn) for g, fn in goroutine_functions(res, funcs).items()} \
-        if funcs is not None else {}
+    gfn = {g: funcs.go_name(fn) for g, fn in goroutine_functions(res, funcs).items()}
     dumps = json.dumps
     rec = trace_records(res)
     iv = intervals(res)
