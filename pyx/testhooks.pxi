@@ -69,7 +69,7 @@ def _test_steal_race(Engine eng, int fn, int k, long long t1, long long t2):
     for i in range(k):
         gi = allocg(s)
         gp = getg(s, gi)
-        ginit(s, gp, s.func_entry[fn], 0, 0, -1)
+        ginit(s, gp, goid_next(s), s.func_entry[fn], 0, 0, -1)
         count_created(s)
         s.runq_buf[p0.runq_off + (p0.runqtail & s.ring_mask)] = gi
         p0.runqtail += 1

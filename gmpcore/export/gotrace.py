@@ -74,8 +74,8 @@ import os
 import numpy as np
 
 from ._common import (KIND, STOP_REASONS, STW_GC_MARKTERM, STW_GOMAXPROCS, FuncTable,
-                      clock_ghz, goroutine_functions, kind, require_trace, stop_reason_name,
-                      stw_kind_name, sysmon_thread, wait_reason_name)
+                      clock_ghz, goroutine_functions, kind, record_columns, require_trace,
+                      stop_reason_name, stw_kind_name, sysmon_thread, wait_reason_name)
 from .intervals import STEAL_OWN, intervals
 
 __all__ = ["write_go_trace", "GoTraceError", "BLOCK_REASONS", "STOP_REASONS", "HEADER"]
@@ -332,13 +332,7 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
     k_stwbegin, k_stwend = kind("STWBegin"), kind("STWEnd")
     k_gcbegin, k_gcend, k_procs = kind("GCBegin"), kind("GCEnd"), kind("ProcsChange")
 
-    times = rec["time"].tolist()
-    kinds = rec["kind"].tolist()
-    goids = rec["goid"].tolist()
-    argv = rec["arg"].tolist()
-    ps = rec["p"].tolist()
-    ms = rec["m"].tolist()
-    reasons = rec["reason"].tolist()
+    times, kinds, goids, argv, ps, ms, reasons = record_columns(rec)
     n = len(times)
 
     p_status: dict[int, int] = {}     # p -> ProcRunning / ProcIdle / ProcSyscall / Abandoned

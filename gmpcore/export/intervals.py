@@ -53,8 +53,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._common import (G_RUNNABLE, G_RUNNING, G_SYSCALL, G_WAITING, KIND, gomaxprocs_at_start,
-                      kind, stop_reason_name, syscall_exits_reacquiring, trace_records,
-                      wait_reason_name)
+                      kind, record_columns, stop_reason_name, syscall_exits_reacquiring,
+                      trace_records, wait_reason_name)
 
 __all__ = ["Intervals", "intervals", "SYSCALL_ENDS", "PROC_STEAL_HOW", "run_end_name"]
 
@@ -150,13 +150,7 @@ def intervals(res, tables=None) -> Intervals:
     if n == 0:
         return out
     closing = itertools.count(4 * n)      # seq of the rows closed at the end
-    times = rec["time"].tolist()
-    kinds = rec["kind"].tolist()
-    goids = rec["goid"].tolist()
-    argv = rec["arg"].tolist()
-    ps = rec["p"].tolist()
-    ms = rec["m"].tolist()
-    reasons = rec["reason"].tolist()
+    times, kinds, goids, argv, ps, ms, reasons = record_columns(rec)
     t0, tend = times[0], times[-1]
 
     k_create, k_start, k_stop = KIND["GoCreate"], KIND["GoStart"], KIND["GoStop"]

@@ -37,7 +37,7 @@ cdef int64_t arrive(State *s, M *mp, int32_t mi) noexcept nogil:
         return -1
     acc_g(s, mp, gi, ACC_WRITE)
     gp = getg(s, gi)
-    ginit(s, gp, s.func_entry[s.arr_fn], 0, <int32_t> (s.c.arrivals & 0x7fffffff), -1)
+    ginit(s, gp, goid_next(s), s.func_entry[s.arr_fn], 0, <int32_t> (s.c.arrivals & 0x7fffffff), -1)
     s.c.arrivals += 1
     count_created(s)
     s.arr_left -= 1

@@ -7,12 +7,17 @@ cdef enum:
     GOID_CACHE_BATCH = 16    # runtime2.go _GoidCacheBatch
 
 
-cdef void ginit(State *s, G *gp, int32_t pc, int64_t parent_goid, int32_t spawn_index,
-                int32_t gopc) noexcept nogil:
+cdef inline int64_t goid_next(State *s) noexcept nogil:
+    # a goid straight from sched.goidgen: main, the runtime's goroutines at start-up, arrivals
+    s.sched.goidgen += 1
+    return s.sched.goidgen
+
+
+cdef void ginit(State *s, G *gp, int64_t goid, int32_t pc, int64_t parent_goid,
+                int32_t spawn_index, int32_t gopc) noexcept nogil:
     # a G record made _Grunnable for a new goroutine (newproc1; arrivals; the runtime's own at
     # start-up).  cowner is left alone: a recycled G's descriptor is still in some cache.
-    s.sched.goidgen += 1              # (newproc then gives it a goid of its P's batch)
-    gp.goid = s.sched.goidgen
+    gp.goid = goid
     gp.runnable_since = s.now
     gp.parent_goid = parent_goid
     gp.schedlink = -1
@@ -113,10 +118,8 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
     gp = getg(s, gi)
     par = getg(s, parent)
     # the OP_GO being executed is at par.pc - 1 (pc already advanced)
-    ginit(s, gp, s.func_entry[fn], par.goid,
+    ginit(s, gp, newgoid(s, mp, pp), s.func_entry[fn], par.goid,
           par.loopiter[par.loopdepth - 1] if par.loopdepth > 0 else 0, par.pc - 1)
-    s.sched.goidgen -= 1                     # (ginit's goid is not newproc's)
-    gp.goid = newgoid(s, mp, pp)
     if s.deadlines_cap > 0:
         s.deadlines[gi] = s.deadlines[parent]     # the context is passed to the goroutine
     count_created(s)

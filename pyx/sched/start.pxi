@@ -139,7 +139,7 @@ cdef int sched_start(State *s, int32_t gomaxprocs, uint32_t start_schedtick, int
     gi = allocg(s)                     # the main goroutine, goid 1
     s.maing = gi
     gp = getg(s, gi)
-    ginit(s, gp, s.func_entry[main_fn], 0, 0, -1)   # goid 1
+    ginit(s, gp, goid_next(s), s.func_entry[main_fn], 0, 0, -1)   # goid 1
     count_created(s)
     # runtime goroutines left runnable by init (e.g. runfinq, started by os's init): they
     # sit in P0's runnext when main.main begins, and park for good when they run
@@ -148,7 +148,7 @@ cdef int sched_start(State *s, int32_t gomaxprocs, uint32_t start_schedtick, int
             raise ValueError("init_goroutines needs the runtime function")
         gi = allocg(s)
         gp = getg(s, gi)
-        ginit(s, gp, s.func_entry[sys_fn], 0, 0, -1)
+        ginit(s, gp, goid_next(s), s.func_entry[sys_fn], 0, 0, -1)
         gp.flags = G_FLAG_SYSTEM                       # not a user goroutine
         runqput(s, &s.allm[mi], &s.allp[0], gi, PUT_NEWPROC)
     if s.allm[mi].gbatch_n > 0:
