@@ -154,10 +154,12 @@ class Trace:
         """goid -> graph.Goroutine (creator, run segments, what ended each)."""
         return self.graph.goroutines
 
-    def replay(self, clock_ghz: float = 3.0, scale: float = 1.0, main: int | None = None):
-        """The recorded program as a gmpcore Program (a graph.Replay; see docs/replay.md)."""
-        from .graph import replay_program
-        return replay_program(self.graph, clock_ghz=clock_ghz, scale=scale, main=main)
+    def replay(self, clock_ghz: float = 3.0, scale: float = 1.0, main: int | None = None,
+               timers: str = "recorded", mutexes: bool = True):
+        """The recorded program as a gmpcore Program (a build.Replay; see docs/replay.md)."""
+        from .build import replay_program
+        return replay_program(self.graph, clock_ghz=clock_ghz, scale=scale, main=main,
+                              timers=timers, mutexes=mutexes)
 
     @property
     def events_per_s(self) -> float:
