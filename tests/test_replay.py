@@ -269,8 +269,13 @@ def test_replay_scale_and_program_shape(tmp_path):
     res = gc.run(_own_program(), procs=2, trace=True, seed=3)
     res.write_go_trace(tmp_path / "t.trace")
     tr = rp.load(tmp_path / "t.trace")
-    a = gc.run(tr.replay(scale=1.0).program, procs=2, seed=0, costs=gc.CostModel.zero())
-    b = gc.run(tr.replay(scale=2.0).program, procs=2, seed=0, costs=gc.CostModel.zero())
+    # (timers="relative": with CostModel.zero() the engine livelocks at the clock's first
+    # timer expiry in this program -- lock acquisitions at one instant -- an engine issue
+    # reported separately; max_events turns a regression of that into a failure, not a hang)
+    kw = dict(procs=2, seed=0, costs=gc.CostModel.zero(), max_events=1_000_000)
+    a = gc.run(tr.replay(scale=1.0, timers="relative").program, **kw)
+    b = gc.run(tr.replay(scale=2.0, timers="relative").program, **kw)
+    assert a.summary["status"] == b.summary["status"] == "ok"
     assert b.summary["emulated_cycles"] > a.summary["emulated_cycles"]
     with pytest.raises(ValueError, match="scale"):
         tr.replay(scale=0)

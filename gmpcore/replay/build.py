@@ -57,6 +57,7 @@ class Replay:
     mutexes: int = 0
     timers: str = "recorded"
     synthetic: tuple = ()
+    dependencies: int = 0         # recorded goroutine-to-goroutine wake-ups replayed as edges
 
     @property
     def goroutines(self) -> int:
@@ -400,6 +401,15 @@ def replay_program(graph, clock_ghz: float = 3.0, scale: float = 1.0,
         else:
             f.sleep(max(c(ts - park), 1))
 
+    # the clock runs only if some wake-up needs it (the same conditions as wait_until below)
+    use_clock = timers == "recorded" and any(
+        (goid != main and g.segments and (
+            (g.first_unblock is not None and g.first_unblock[1] not in running)
+            or (g.first_unblock is None and g.creator is not None and g.creator < 0
+                and g.created > t0)))
+        or any(s.kind == "block" and s.unblocked_by not in running and s.unblock_time >= 0
+               for s in g.segments)
+        for goid, g in gs.items())
     funcs = {goid: prog.func(names[goid]) for goid in gs}
     # action order at one instant: an inferred Lock first; an Unlock before the wake-up it
     # causes (the edge send)
@@ -409,7 +419,7 @@ def replay_program(graph, clock_ghz: float = 3.0, scale: float = 1.0,
         for wg, n in join_adds.get(goid, ()):
             f.wg_add(wg, n)
         if goid == main:
-            if timers == "recorded":
+            if use_clock:
                 f.go(CLOCK_FUNC)
             for child in at_start:
                 f.go(names[child])
@@ -493,7 +503,8 @@ def replay_program(graph, clock_ghz: float = 3.0, scale: float = 1.0,
                 f.unlock(mus[obj])
             ai += 1
     synthetic = ()
-    if timers == "recorded":
+    assert bool(clock) == use_clock
+    if use_clock:
         # the clock: sleeps from one recorded wake-up to the next (times since the first
         # goroutine event) and delivers each on the waiter's edge channel
         synthetic = (CLOCK_FUNC,)
@@ -507,4 +518,5 @@ def replay_program(graph, clock_ghz: float = 3.0, scale: float = 1.0,
     return Replay(program=prog, graph=graph, procs=max(graph.gomaxprocs, 1),
                   clock_ghz=clock_ghz, scale=scale, main_goid=main, functions=names,
                   channels=len(edge_chan), approximations=approx, mutexes=nmut,
-                  timers=timers, synthetic=synthetic)
+                  timers=timers, synthetic=synthetic,
+                  dependencies=sum(len(v) for v in sends.values()))
