@@ -975,3 +975,4 @@ ctypedef struct State:
     int32_t *g_loophi        # loop counters past G_LOOPS_INLINE, MAX_LOOP_DEPTH -
                              # G_LOOPS_INLINE per G
     int64_t gside_cap        # G slots the allocated side tables hold (0: none allocated)
+    uint8_t core_socket[MAX_CORES]  # socket of each core (socket_of without a division)
