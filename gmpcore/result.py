@@ -369,13 +369,19 @@ class Result:
     @property
     def channels(self):
         """Per channel: capacity, values buffered at the end (len), sends, receives, sends and
-        receives that had to park (a select counts once per channel it waited on)."""
+        receives that had to park (a select counts once per channel it waited on), and its
+        ``hchan.lock``: acquisitions, contended ones, wait and hold (ns, summed over Ms)."""
         import pandas as pd
         names = self.names.channels
+        clock = self.config["clock_ghz"]
         return pd.DataFrame([{"chan": n, "cap": r["dataqsiz"], "len": r["qcount"],
                               "sends": r["sends"],
                               "recvs": r["recvs"], "blocked_sends": r["blocked_sends"],
-                              "blocked_recvs": r["blocked_recvs"], "closed": bool(r["closed"])}
+                              "blocked_recvs": r["blocked_recvs"], "closed": bool(r["closed"]),
+                              "lock_acquisitions": r.get("lock_acquisitions", 0),
+                              "lock_contended": r.get("lock_contended", 0),
+                              "lock_wait_ns": r.get("lock_wait_cycles", 0) / clock,
+                              "lock_hold_ns": r.get("lock_hold_cycles", 0) / clock}
                              for n, r in zip(names, self.chan_records)])
 
     @property

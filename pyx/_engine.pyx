@@ -289,7 +289,12 @@ cdef class Engine:
             c = &self.s.chans[i]
             out.append({"dataqsiz": c.dataqsiz, "qcount": c.qcount, "sends": c.sends,
                         "recvs": c.recvs, "blocked_sends": c.blocked_sends,
-                        "blocked_recvs": c.blocked_recvs, "closed": c.closed})
+                        "blocked_recvs": c.blocked_recvs, "closed": c.closed,
+                        # hchan.lock (a modelled runtime mutex)
+                        "lock_acquisitions": self.s.locks[c.lock_id].acquisitions,
+                        "lock_contended": self.s.locks[c.lock_id].contended,
+                        "lock_wait_cycles": self.s.locks[c.lock_id].wait_cycles,
+                        "lock_hold_cycles": self.s.locks[c.lock_id].hold_cycles})
         return out
 
     def cache_stats(self):

@@ -650,6 +650,8 @@ ctypedef struct Counters:
     # emulated time, <= 2^62, so a sum of them does not fit an int64): the total is
     # lat_sum_hi * 2^62 + lat_sum (Engine.counters() returns it as one Python int)
     int64_t lat_sum_hi
+    int64_t steal_gcwaiting  # stealWork walks that stopped at a victim because gcwaiting was set
+    int64_t wake_netpoller   # wakeNetPoller calls: a new timer was the earliest of its P's heap
 
 cdef enum:
     HIST_SUB_BITS = 5
