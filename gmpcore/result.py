@@ -485,11 +485,13 @@ class Result:
 
     # --- observability (gmpcore.export, gmpcore.plot; docs/observability.md) -----------------
 
-    def schedtrace(self, detailed: bool | None = None, go_version: str = "1.25") -> str:
+    def schedtrace(self, detailed: bool | None = None, go_version: str = "1.25",
+                   metrics: bool = False) -> str:
         """What GODEBUG=schedtrace=N (with scheddetail: the P, M and G lines too) would print
-        for this run.  Needs run(..., schedtrace_ms=N [, scheddetail=True])."""
+        for this run.  Needs run(..., schedtrace_ms=N [, scheddetail=True]).  metrics=True
+        appends the seed article's 4.2 metrics to each line (gmpcore's, not Go's)."""
         from .export.schedtrace import schedtrace
-        return schedtrace(self, detailed=detailed, go_version=go_version)
+        return schedtrace(self, detailed=detailed, go_version=go_version, metrics=metrics)
 
     def write_go_trace(self, path, **kw) -> dict:
         """Write a Go execution trace (Go 1.22+ format) that `go tool trace` opens.  Needs
@@ -570,9 +572,10 @@ def _article_metrics(c: dict, unpark: LatencyHistogram, ns) -> dict:
         "m_idle_frac": c["m_idle_cycles_now"] / mc if mc else 0.0,
         "m_spinning_frac": c["m_spinning_cycles_now"] / mc if mc else 0.0,
         "p_unparks": c["p_unparks"],
-        "p_unpark_ns_mean": unpark.mean(),
-        "p_unpark_ns_p99": unpark.percentile(99),
-        "p_unpark_ns_max": unpark.max(),
+        # (0 with no unparks, not NaN: summaries compare equal)
+        "p_unpark_ns_mean": unpark.mean() if unpark.count else 0.0,
+        "p_unpark_ns_p99": unpark.percentile(99) if unpark.count else 0.0,
+        "p_unpark_ns_max": unpark.max() if unpark.count else 0.0,
         "g_runnable_ns_total": ns(runnable),
         "g_wait_p_ns_total": ns(waitp),
         "g_wait_p_ns_mean": ns(waitp) / execs if execs else 0.0,

@@ -707,6 +707,11 @@ ctypedef struct Counters:
     int64_t gc_pause_last
     int64_t gomaxprocs_policy_calls    # calls of the controller's kernel
     int64_t gomaxprocs_policy_changes  # GOMAXPROCS changes it asked for and got
+    # g_runnable_cycles and g_wait_p_cycles are kept below 2^62 and these count their carries,
+    # as lat_sum_hi does (they equal the latency sum, which can pass 2^63): the totals are
+    # hi * 2^62 + lo, and Engine.counters() returns the totals under the lo names
+    int64_t g_runnable_hi
+    int64_t g_wait_p_hi
 
 cdef enum:
     HIST_SUB_BITS = 5
@@ -745,7 +750,7 @@ cdef enum:  # which cycle total overflowed (ERR_OVERFLOW's err_arg; gmpcore.runn
     OVF_MUTEX_WAIT = 5
     OVF_CACHE = 6
     OVF_BUSY = 7
-    OVF_RUNNABLE = 8     # g_runnable_cycles / g_wait_p_cycles / p_unpark_cycles
+    OVF_RUNNABLE = 8     # p_unpark_cycles or gc_pause_cycles (core/observe.pxi)
 
 # ---------------------------------------------------------------------------------------------
 # Cache model.  Every piece of shared scheduler state sits on a modelled 64-byte line; a

@@ -159,7 +159,7 @@ OVERFLOW_NAMES = {OVF_IDLE: "idle_cycles", OVF_SPINNING: "spinning_cycles",
                   OVF_LOCK_WAIT: "lock wait cycles", OVF_LOCK_HOLD: "lock hold cycles",
                   OVF_MUTEX_WAIT: "sync.Mutex wait cycles", OVF_CACHE: "cache cycles",
                   OVF_BUSY: "per-P busy_cycles",
-                  OVF_RUNNABLE: "runnable G-time (g_runnable_cycles) or P unpark"}
+                  OVF_RUNNABLE: "P unpark latency or GC pause cycles"}
 #: ERR_MEMLIMIT's (and ERR_NOMEM's) err_arg: the recording buffer that grew (grow's `what`)
 RECORDING_BUFFERS = {4: "start order", 5: "marks", 6: "steals", 7: "samples"}
 M_STATES = {v: k for k, v in ENUMS.items() if k.startswith("MS_")}

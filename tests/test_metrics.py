@@ -35,7 +35,7 @@ def test_one_p_three_goroutines_wait_for_the_p_in_turn():
     assert s["g_wait_p_ns_mean"] == pytest.approx(1000.0 / 5)
     # one thread, busy for the whole 3000 cycles; P0 never idle
     assert (c["m_cycles"], c["m_idle_cycles_now"], c["p_unparks"]) == (3000, 0, 0)
-    assert s["m_idle_frac"] == 0.0 and np.isnan(s["p_unpark_ns_mean"])
+    assert s["m_idle_frac"] == 0.0 and s["p_unpark_ns_mean"] == 0.0
 
 
 def test_two_ps_unpark_latency_and_idle_m_by_hand():
@@ -190,3 +190,38 @@ def test_summary_keys_and_units():
     # the raw counters are there too, in cycles, brought up to the end of the run
     assert s["g_runnable_cycles"] == c["g_runnable_cycles"]
     assert s["p_unpark_cycles"] == c["p_unpark_cycles"]
+
+
+def test_schedtrace_lines_carry_the_metrics_and_parse_back():
+    from gmpcore.export import SCHEDTRACE_RE, parse_schedtrace
+    res = gc.run(workloads.burst(20_000, gc.Exponential(4000)), procs=4, seed=1,
+                 schedtrace_ms=1)
+    plain, with_m = res.schedtrace(), res.schedtrace(metrics=True)
+    # Go's part of each line is unchanged; gmpcore's metrics follow " | "
+    assert [ln.split(" | ")[0] for ln in with_m.splitlines()] == plain.splitlines()
+    assert all(SCHEDTRACE_RE.match(ln) for ln in with_m.splitlines())
+    recs = parse_schedtrace(with_m)
+    assert all(r["metrics"] is None for r in parse_schedtrace(plain))
+    ts = res.timeseries
+    assert [r["metrics"]["runnable"] for r in recs] == list(ts["runnable"])
+    for r, (_, row) in zip(recs, ts.iterrows()):
+        m = r["metrics"]
+        assert m["midle"] == pytest.approx(row["m_idle_frac"], abs=5e-4)
+        assert m["punparks"] == row["p_unparks"]
+        assert m["gwait_ms"] == pytest.approx(row["g_runnable_ns"] / 1e6, abs=0.05)
+        assert m["gwaitp_ms"] == pytest.approx(row["g_wait_p_ns"] / 1e6, abs=0.05)
+        if m["punpark_us"] is None:
+            assert row["p_unparks"] == 0
+        else:
+            assert m["punpark_us"] == pytest.approx(row["p_unpark_ns_mean"] / 1e3, abs=0.05)
+
+
+def test_runnable_time_past_int64_stays_exact():
+    # FIFO on one P: goroutine i waits i * W; with W = 4e15 the total (~2e21 cycles) is far
+    # past 2^63, as the latency sum is (tests/test_hardening.py): both are exact Python ints
+    res = gc.run(workloads.burst(1000, work=4 * 10**15), procs=1, record=False,
+                 machine=gc.Machine(procs=1, sysmon=False))
+    c = _c(res)
+    assert c["g_runnable_cycles"] == res.latency.total_cycles > 2**63
+    assert c["g_wait_p_cycles"] == c["g_runnable_cycles"]        # the one P is never idle
+    assert res.summary["g_wait_p_frac"] == 1.0

@@ -98,22 +98,34 @@ cdef extern from *:
     bint __builtin_smulll_overflow(long long, long long, long long *) nogil
 
 
+cdef enum:
+    CARRY_BITS = 62          # the runnable integrals' low words stay below 2^62
+
+
+cdef inline void acc_area(int64_t *lo, int64_t *hi, int64_t dt, int64_t n) noexcept nogil:
+    # (hi, lo) += dt * n exactly, for 0 <= dt < 2^62 and 0 <= n < 2^31: the product may pass
+    # 2^63, so it is added in two parts of at most 2^62 each
+    cdef int64_t q = (dt >> 31) * n                  # < 2^62: the part in units of 2^31
+    cdef int64_t lomask = ((<int64_t> 1) << CARRY_BITS) - 1
+    hi[0] += q >> 31
+    lo[0] += (q & 0x7fffffff) << 31
+    lo[0] += (dt & 0x7fffffff) * n
+    hi[0] += lo[0] >> CARRY_BITS                     # lo < 3 * 2^62 before: no overflow
+    lo[0] &= lomask
+
+
 cdef inline void runnable_flush(State *s) noexcept nogil:
     # integrate the runnable count up to now (before it or npidle changes).  Time only moves
     # forward here: a step whose effects are dated earlier than the last flush adds nothing.
     cdef int64_t dt = s.now - s.runnable_at
-    cdef long long area
     if dt <= 0:
         return
     s.runnable_at = s.now
     if s.nrunnable <= 0:
         return
-    if __builtin_smulll_overflow(dt, s.nrunnable, &area):
-        fail(s, ERR_OVERFLOW, OVF_RUNNABLE)
-        return
-    acc_add(s, &s.c.g_runnable_cycles, area, OVF_RUNNABLE)
+    acc_area(&s.c.g_runnable_cycles, &s.c.g_runnable_hi, dt, s.nrunnable)
     if s.sched.npidle == 0:
-        acc_add(s, &s.c.g_wait_p_cycles, area, OVF_RUNNABLE)
+        acc_area(&s.c.g_wait_p_cycles, &s.c.g_wait_p_hi, dt, s.nrunnable)
 
 
 cdef inline void runnable_delta(State *s, int32_t d) noexcept nogil:
@@ -157,16 +169,25 @@ cdef void m_time_now(State *s, int64_t *idle, int64_t *total) noexcept nogil:
     total[0] = t
 
 
+cdef inline int64_t sat_total(int64_t lo, int64_t hi) noexcept nogil:
+    # hi * 2^62 + lo, or INT64_MAX past it (samples and the controller's metrics are int64)
+    if hi >= 2 or (hi == 1 and lo >= ((<int64_t> 1) << CARRY_BITS)):
+        return INT64_MAX
+    return hi * ((<int64_t> 1) << CARRY_BITS) + lo
+
+
 cdef void runnable_now(State *s, int64_t *runnable, int64_t *waitp) noexcept nogil:
     # g_runnable_cycles and g_wait_p_cycles integrated up to now, without changing the state
+    # (saturating at INT64_MAX: ~97 years of G-time at 3 GHz)
     cdef int64_t dt = s.now - s.runnable_at
-    cdef long long area = 0
-    runnable[0] = s.c.g_runnable_cycles
-    waitp[0] = s.c.g_wait_p_cycles
-    if dt > 0 and s.nrunnable > 0 and not __builtin_smulll_overflow(dt, s.nrunnable, &area):
-        if not __builtin_saddll_overflow(runnable[0], area, <long long *> runnable):
-            if s.sched.npidle == 0:
-                __builtin_saddll_overflow(waitp[0], area, <long long *> waitp)
+    cdef int64_t rlo = s.c.g_runnable_cycles, rhi = s.c.g_runnable_hi
+    cdef int64_t wlo = s.c.g_wait_p_cycles, whi = s.c.g_wait_p_hi
+    if dt > 0 and s.nrunnable > 0:
+        acc_area(&rlo, &rhi, dt, s.nrunnable)
+        if s.sched.npidle == 0:
+            acc_area(&wlo, &whi, dt, s.nrunnable)
+    runnable[0] = sat_total(rlo, rhi)
+    waitp[0] = sat_total(wlo, whi)
 
 
 cdef void sample_metrics(State *s, SampleRec *r) noexcept nogil:
@@ -179,13 +200,18 @@ cdef void sample_metrics(State *s, SampleRec *r) noexcept nogil:
 
 cdef dict metrics_counters(State *s):
     # Engine.counters()'s share: the figures above, brought up to now
-    cdef int64_t idle, total, runnable, waitp, spin = s.c.spinning_cycles
+    # (exact Python ints: the runnable integrals may pass 2^63, as the latency sum may)
+    cdef int64_t idle, total, dt = s.now - s.runnable_at
     cdef int32_t mi
     m_time_now(s, &idle, &total)
-    runnable_now(s, &runnable, &waitp)
+    spin = s.c.spinning_cycles
     for mi in range(s.sched.mnext):
         if s.allm[mi].spinning and s.allm[mi].p >= 0 and s.now > s.allm[mi].spin_since:
             spin += s.now - s.allm[mi].spin_since
+    pending = (<object> dt) * (<object> s.nrunnable) if dt > 0 else 0
+    runnable = ((<object> s.c.g_runnable_hi) << 62) + s.c.g_runnable_cycles + pending
+    waitp = ((<object> s.c.g_wait_p_hi) << 62) + s.c.g_wait_p_cycles + (
+        pending if s.sched.npidle == 0 else 0)
     return {"m_idle_cycles_now": idle, "m_cycles": total, "m_spinning_cycles_now": spin,
             "g_runnable_cycles": runnable, "g_wait_p_cycles": waitp,
             "nrunnable": s.nrunnable}
