@@ -168,3 +168,53 @@ def test_article_rule_beats_fixed_gomaxprocs_on_bursts():
     assert ref["latency_mean_us"] < adaptive["latency_mean_us"]
     # the 4.2 metrics tell the same story: far less G-time waiting for a P
     assert adaptive["g_wait_p_ms"] * 5 < fixed["g_wait_p_ms"]
+
+
+@gc.kernel("gomaxprocs")
+def jumpy(m):
+    # a new GOMAXPROCS at almost every call, from the time: shrink and grow in any order
+    return (m.now_ns // 100_000 * 7 + 3) % m.max_procs + 1
+
+
+def _busy_program():
+    # everything that interacts with a stop-the-world: GC cycles (heap goal), the program's
+    # own runtime.GOMAXPROCS calls, system calls, network waits, timers, channels, a mutex
+    p = gc.Program()
+    wg = p.waitgroup()
+    ch = p.chan("c", cap=3)
+    mu = p.mutex("mu")
+    m = p.func("main")
+    m.wg_add(wg, 120).go("w", times=60).gomaxprocs(3).go("w", times=60)
+    with m.loop(30):
+        m.recv(ch)
+    m.wg_wait(wg)
+    w = p.func("w")
+    w.compute(gc.Exponential(20_000)).alloc(8192).syscall(gc.Exponential(40_000))
+    w.net_wait(gc.Exponential(30_000)).lock(mu).compute(2_000).unlock(mu)
+    w.sleep(gc.Exponential(50_000))
+    with w.select() as sel:
+        with sel.send(ch, 1):
+            w.mark("sent")
+        with sel.default():
+            w.mark("full")
+    w.compute(gc.Exponential(60_000)).wg_done(wg)
+    return p
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("strategy", ["go", "global"])
+def test_controller_changes_under_load_keep_every_invariant(seed, strategy):
+    pol = gc.GomaxprocsPolicy(jumpy, every_ms=0.1, max_procs=5)
+    m = gc.Machine(gc_heap_goal_bytes=150_000, gc_mark_ns=80_000)
+    res = gc.run(_busy_program(), procs=2, strategy=strategy, seed=seed, machine=m,
+                 gomaxprocs_policy=pol, check_every=7)
+    s = res.summary
+    assert s["status"] == "ok" and s["goroutines_finished"] == 121     # (main too)
+    assert s["gomaxprocs_policy_changes"] > 5 and s["gc_cycles"] > 0
+    # stops: two per GC cycle, one per change (the controller's and the program's one)
+    assert s["stw_count"] == 2 * s["gc_cycles"] + s["gomaxprocs_policy_changes"] + 1
+    # the same inputs give the same run, bit for bit
+    again = gc.run(_busy_program(), procs=2, strategy=strategy, seed=seed, machine=m,
+                   gomaxprocs_policy=pol)
+    assert {k: v for k, v in again.summary.items() if k not in ("wall_s", "events_per_s")} == \
+        {k: v for k, v in s.items() if k not in ("wall_s", "events_per_s")}
