@@ -1,10 +1,13 @@
 """The adaptive GOMAXPROCS controller (gmpcore.adapt, pyx/sched/adapt.pxi): when it runs, what
 it sees, how its changes are made (a real stop-the-world procresize), how bad kernels stop the
 run, and the article's rule against a fixed GOMAXPROCS (the scenario's direction and size)."""
+import re
+
 import pytest
 
 import gmpcore as gc
 from gmpcore import _engine, adapt, scenarios, workloads
+from test_export import go_tool, go_tool_trace  # noqa: F401 (a fixture)
 
 pytest.importorskip("numba")
 
@@ -218,3 +221,47 @@ def test_controller_changes_under_load_keep_every_invariant(seed, strategy):
                    gomaxprocs_policy=pol)
     assert {k: v for k, v in again.summary.items() if k not in ("wall_s", "events_per_s")} == \
         {k: v for k, v in s.items() if k not in ("wall_s", "events_per_s")}
+
+
+@gc.kernel("gomaxprocs")
+def up_down_up(m):
+    return 4 if m.gomaxprocs == 2 else (2 if m.changes == 1 and m.now_ns > 2_000_000 else 0)
+
+
+def _traced_controller_run():
+    pol = gc.GomaxprocsPolicy(up_down_up, every_ms=1, max_procs=4)
+    m = gc.Machine(gc_period_ns=700_000, gc_mark_ns=100_000)
+    return gc.run(workloads.burst(8000, gc.Exponential(9000)), procs=2, machine=m,
+                  gomaxprocs_policy=pol, trace=True, seed=1)
+
+
+def test_the_controllers_stops_in_the_exports(tmp_path):
+    # the controller stops the world from the GC controller's thread: the Go trace shows
+    # those stops, as the GC's, on the stand-in runtime goroutine; Perfetto and the interval
+    # tables list every stop and GOMAXPROCS change
+    from gmpcore.export import intervals
+    res = _traced_controller_run()
+    s = res.summary
+    assert s["gomaxprocs_policy_changes"] == 3 and s["gc_cycles"] > 3
+    info = res.write_go_trace(tmp_path / "run.trace")
+    assert info["skipped"] == {"stw_end": 0, "gc_end": 0}
+    tr = gc.replay.load(tmp_path / "run.trace")
+    assert len(tr.goroutines) >= 8000
+    pf = res.write_perfetto(tmp_path / "run.json")
+    assert pf["gomaxprocs_changes"] == 3 and pf["stw_slices"] == s["stw_count"]
+    iv = intervals(res)
+    assert list(iv.frame("procs_changes")["procs"]) == [4, 2, 4]
+    kinds = iv.frame("stw")["kind"]
+    assert (kinds == _engine.ENUMS["STW_GOMAXPROCS"]).sum() == 3
+    assert len(kinds) == s["stw_count"]
+
+
+@pytest.mark.go
+def test_go_tool_trace_reads_the_controllers_stops(go_tool, tmp_path):
+    res = _traced_controller_run()
+    res.write_go_trace(tmp_path / "run.trace")
+    p = go_tool_trace(go_tool, tmp_path / "run.trace")
+    assert p.returncode == 0, p.stderr[-3000:]
+    stw = re.findall(r'RangeBegin .*?Name="stop-the-world \(([^)]*)\)"', p.stdout)
+    assert stw.count("GOMAXPROCS") == 3
+    assert len(stw) == res.summary["stw_count"]
