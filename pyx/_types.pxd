@@ -524,6 +524,12 @@ ctypedef struct Costs:
     int64_t exitsyscall      # exitsyscall fast path (+ the kernel exit)
     int64_t netpoll          # one netpoll(0) call (epoll_wait with a zero timeout)
     int64_t touch            # one user-variable access (plus its cache-model cycles)
+    # goroutine footprint (sched/footprint.pxi): newproc1's malg path and cold reuses
+    int64_t malg             # a fresh G: malg + stackalloc + first touch of its stack pages
+    int64_t gfget_cold       # a reused G whose descriptor and stack left the caches
+    int64_t gcache           # Gs (descriptor + stack top) the caches hold (a count)
+    # CPU time-sharing (sched/cpu.pxi)
+    int64_t ctx_switch       # the OS switching a core to a waiting thread
 
 # The queue strategy as flat parameters (gmpcore.Strategy fills this).
 ctypedef struct Strategy:
@@ -650,6 +656,11 @@ ctypedef struct Counters:
     # emulated time, <= 2^62, so a sum of them does not fit an int64): the total is
     # lat_sum_hi * 2^62 + lat_sum (Engine.counters() returns it as one Python int)
     int64_t lat_sum_hi
+    int64_t g_fresh          # Gs newproc / arrivals allocated fresh (malg: no free G)
+    int64_t g_cold_reuse     # reuses charged gfget_cold (more G records than gcache)
+    int64_t cpu_switches     # a core handed to a thread waiting for it (sched/cpu.pxi)
+    int64_t cpu_slice_ends   # a thread lost its core at the end of its OS time slice
+    int64_t cpu_wait_cycles  # total cycles threads waited for a core
 
 cdef enum:
     HIST_SUB_BITS = 5
@@ -688,6 +699,7 @@ cdef enum:  # which cycle total overflowed (ERR_OVERFLOW's err_arg; gmpcore.runn
     OVF_MUTEX_WAIT = 5
     OVF_CACHE = 6
     OVF_BUSY = 7
+    OVF_CPU_WAIT = 8         # Counters.cpu_wait_cycles (sched/cpu.pxi)
 
 # ---------------------------------------------------------------------------------------------
 # Cache model.  Every piece of shared scheduler state sits on a modelled 64-byte line; a
@@ -777,6 +789,7 @@ ctypedef struct RunConfig:
     int64_t stw_retry        # preemptall retry period while the world stops
     Costs cost
     Strategy strat
+    int64_t os_slice         # OS time slice of a thread on a shared core (0: no time-sharing)
 
 # The whole engine state.  Python owns it through the Engine class; native code sees only this.
 cdef enum:
@@ -962,3 +975,17 @@ ctypedef struct State:
     int64_t rec_bytes
     int64_t rec_limit
     int64_t gc_executes      # executes when the last periodic GC cycle was due (stw.pxi)
+    # CPU time-sharing (sched/cpu.pxi): Ms holding Ps beyond the cores queue for them.
+    # Per-core and per-M side tables, allocated only when cpu_on (procs > cores)
+    int32_t cpu_on
+    int32_t cpu_sleep        # the step just run blocks its thread in the kernel (syscall, usleep)
+    int64_t os_slice         # cycles a thread keeps a shared core while others wait
+    int32_t *core_owner      # per core: the thread running on it (-1: none)
+    int32_t *core_qhead      # per core: FIFO of threads waiting for it (through m_cpu_next)
+    int32_t *core_qtail
+    int32_t *core_qlen
+    int64_t *core_slice_end  # per core: when its owner's slice ends
+    int32_t *m_core          # per M: the core it owns (-1: none)
+    int32_t *m_cpu_next
+    int64_t *m_cpu_owed      # per M: CPU cycles of its current step still to run
+    int64_t *m_cpu_since     # per M: when it started waiting for a core

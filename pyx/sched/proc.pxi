@@ -331,6 +331,7 @@ cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
                 if victim.status == _Prunning and not victim_in_syscall(s, victim):
                     # usleep(3): the victim is probably about to run it (runqgrab); not when
                     # the victim's M is in a syscall, whose P cannot schedule runnext soon
+                    s.cpu_sleep = 1             # (a nanosleep: off its core, cpu.pxi)
                     return s.cost.steal_probe + s.cost.runnext_backoff
                 return s.cost.steal_probe
         mp.state = MS_STEAL_VICTIM
