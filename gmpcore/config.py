@@ -262,8 +262,8 @@ class CostModel:
     # allocates one with its stack (malg).  0 by default (newproc is then an average);
     # `gmpcore calibrate` fits them to Go's bursts of 2,000 and 200,000 goroutines
     malg: int = 0               # a fresh G: malg + stackalloc + first-touch page faults
-    gfget_cold: int = 0         # a reused G whose descriptor and stack left the caches, times
-                                # max(0, 1 - gcache / G records allocated)
+    g_cold: int = 0             # a touch of a G (reuse, run) whose lines left the caches:
+                                # more than gcache other G touches since its last one
     gcache: int = 0             # Gs (descriptor + stack top) the caches hold (a count)
     # CPU time-sharing (Machine.procs > Machine.cores)
     ctx_switch: int = 3000      # the OS putting a waiting thread on a core (~1 us)

@@ -167,6 +167,7 @@ cdef class Engine:
     def __dealloc__(self):
         state_free(&self.s)
         cpu_free(&self.s)
+        free(self.s.g_touched_at)
 
     def run(self, long long chunk=1 << 22, long long check_every=0, bint pause_on_sample=False):
         """Run up to `chunk` events (then return, so Python can honour Ctrl-C and report

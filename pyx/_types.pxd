@@ -526,7 +526,7 @@ ctypedef struct Costs:
     int64_t touch            # one user-variable access (plus its cache-model cycles)
     # goroutine footprint (sched/footprint.pxi): newproc1's malg path and cold reuses
     int64_t malg             # a fresh G: malg + stackalloc + first touch of its stack pages
-    int64_t gfget_cold       # a reused G whose descriptor and stack left the caches
+    int64_t g_cold           # a touch of a G whose descriptor and stack left the caches
     int64_t gcache           # Gs (descriptor + stack top) the caches hold (a count)
     # CPU time-sharing (sched/cpu.pxi)
     int64_t ctx_switch       # the OS switching a core to a waiting thread
@@ -657,7 +657,7 @@ ctypedef struct Counters:
     # lat_sum_hi * 2^62 + lat_sum (Engine.counters() returns it as one Python int)
     int64_t lat_sum_hi
     int64_t g_fresh          # Gs newproc / arrivals allocated fresh (malg: no free G)
-    int64_t g_cold_reuse     # reuses charged gfget_cold (more G records than gcache)
+    int64_t g_cold           # G touches charged CostModel.g_cold (footprint.pxi)
     int64_t cpu_switches     # a core handed to a thread waiting for it (sched/cpu.pxi)
     int64_t cpu_slice_ends   # a thread lost its core at the end of its OS time slice
     int64_t cpu_wait_cycles  # total cycles threads waited for a core
@@ -989,3 +989,8 @@ ctypedef struct State:
     int32_t *m_cpu_next
     int64_t *m_cpu_owed      # per M: CPU cycles of its current step still to run
     int64_t *m_cpu_since     # per M: when it started waiting for a core
+    # the goroutine footprint (sched/footprint.pxi): G touches so far, and per G index the
+    # count at its last touch (allocated on use, only when CostModel.g_cold > 0)
+    int64_t g_touches
+    int64_t *g_touched_at
+    int32_t g_touched_cap

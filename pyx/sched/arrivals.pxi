@@ -25,11 +25,11 @@ cdef int32_t gfget_global(State *s) noexcept nogil:
         s.sched.gFree = getg(s, gi).schedlink
         s.sched.gFreeCount -= 1
         s.c.gfree_reuse += 1
-        s.step_acc += g_footprint(s, False)    # (footprint.pxi)
+        s.step_acc += g_created(s, False, gi)    # (footprint.pxi)
         return gi
     gi = allocg(s)
     if gi >= 0:
-        s.step_acc += g_footprint(s, True)
+        s.step_acc += g_created(s, True, gi)
     return gi
 
 

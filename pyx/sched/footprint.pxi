@@ -8,26 +8,51 @@
 # its stack are still in the caches; once the Gs cycling through the free lists outnumber what
 # the caches hold (a burst of 200,000 Gs is 1.6 GB of 8 KiB stacks), a reuse misses them.
 #
-# The engine charges, on top of CostModel.newproc:
-#   fresh G (gfget found none)  CostModel.malg
-#   reused G                    CostModel.gfget_cold * max(0, 1 - gcache / allg)
-# where allg is the number of G records allocated so far (Go's allglen): the fraction of a
-# uniform pick among allg stacks that misses a cache holding gcache of them.  Both are 0 by
-# default (CostModel.newproc is then an average); `gmpcore calibrate` fits them to Go's
-# create+run+exit cost in bursts of 2,000 and 200,000 (docs/calibration.md).
+# The engine charges, on top of the CostModel fields of each path:
+#   newproc of a fresh G (gfget found none)     CostModel.malg
+#   a touch of a G whose lines left the caches  CostModel.g_cold
+# A G is touched when newproc creates or reuses it, when execute runs it, and when goexit
+# frees it (gfput).  A touch is cold when more than CostModel.gcache other G touches happened
+# since this G's last one: the caches hold the lines of the last gcache Gs touched (LRU).
+# Go's free lists are LIFO, so a G freed a moment ago is reused hot, and a G that a burst
+# leaves runnable behind tens of thousands of others is cold when it finally runs.  Both
+# costs are 0 by default (CostModel.newproc and execute are then averages); `gmpcore
+# calibrate` fits them to Go's create+run+exit cost in a fresh burst and in bursts of 2,000
+# and 200,000 recycled goroutines (docs/calibration.md).
 
 
-cdef inline int64_t g_footprint(State *s, bint fresh) noexcept nogil:
-    # the cycles to add to the step that created a G (fresh: it came from allocg, not gfget)
-    cdef int64_t n
+cdef int64_t g_touch(State *s, int32_t gi, bint check) noexcept nogil:
+    # G gi is touched now: the cycles of the touch (CostModel.g_cold when `check` and its lines
+    # left the caches).  The stamps are a side table by G index, grown on use.
+    cdef int64_t *t
+    cdef int64_t last
+    cdef int32_t cap
+    if gi >= s.g_touched_cap:
+        cap = s.g_touched_cap * 2 if s.g_touched_cap > 0 else 1024
+        while cap <= gi:
+            cap *= 2
+        t = <int64_t *> realloc(s.g_touched_at, cap * sizeof(int64_t))
+        if t == NULL:
+            fail(s, ERR_NOMEM, 12)
+            return 0
+        memset(t + s.g_touched_cap, 0, (cap - s.g_touched_cap) * sizeof(int64_t))
+        s.g_touched_at = t
+        s.g_touched_cap = cap
+    last = s.g_touched_at[gi]
+    s.g_touches += 1
+    s.g_touched_at[gi] = s.g_touches
+    if check and last > 0 and s.g_touches - last > s.cost.gcache:
+        s.c.g_cold += 1
+        return s.cost.g_cold
+    return 0
+
+
+cdef inline int64_t g_created(State *s, bint fresh, int32_t gi) noexcept nogil:
+    # newproc1 / an arrival made G gi: fresh from malg, or reused from a free list
+    cdef int64_t cost = 0
     if fresh:
         s.c.g_fresh += 1
-        return s.cost.malg
-    if s.cost.gfget_cold == 0:
-        return 0
-    n = s.nallg
-    if n <= s.cost.gcache:
-        return 0
-    s.c.g_cold_reuse += 1
-    # gfget_cold * (n - gcache) / n without overflow (both <= 10**12, n < 2**31)
-    return <int64_t> ((<double> s.cost.gfget_cold) * (n - s.cost.gcache) / n)
+        cost = s.cost.malg
+    if s.cost.g_cold:
+        cost += g_touch(s, gi, not fresh)
+    return cost

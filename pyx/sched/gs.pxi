@@ -48,6 +48,8 @@ cdef void gfput(State *s, P *pp, int32_t gi) noexcept nogil:
     # func gfput: push on the P's list; at 64, move Gs to the global cache until fewer than 32.
     cdef G *gp = getg(s, gi)
     cdef int32_t x
+    if s.cost.g_cold:
+        g_touch(s, gi, False)            # goexit touched it last (footprint.pxi)
     gp.status = _Gdead
     gp.schedlink = pp.gFree
     pp.gFree = gi

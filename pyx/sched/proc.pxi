@@ -793,4 +793,6 @@ cdef int64_t execute(State *s, M *mp, int32_t mi) noexcept nogil:
         if s.record and not (gp.flags & G_FLAG_SYSTEM):
             record_start(s, gp.goid)
     mp.state = MS_RUN
+    if s.cost.g_cold:
+        s.step_acc += g_touch(s, gi, True)    # its lines, cold after a long wait (footprint.pxi)
     return s.cost.execute

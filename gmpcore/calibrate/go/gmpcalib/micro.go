@@ -66,6 +66,10 @@ var micros = map[string]micro{
 	// goroutine create + run + exit in a burst: `for i := range n { go f() }; wg.Wait()` on
 	// one P, after one warm-up burst so the Gs (and their stacks) come from the free lists
 	"spawn": {"ns/goroutine", 2000, spawnBurst},
+	// the same burst in a process that has created no goroutine yet: every G comes from malg
+	// (newproc1's gfget finds no dead G), with a stack that has never been touched.  Only the
+	// first sample of a process is fresh: calibrate runs it once per process.
+	"spawn_fresh": {"ns/goroutine", 200_000, spawnFresh},
 	// runtime.Gosched by a lone goroutine: through the global queue and back
 	"gosched": {"ns/op", 1_000_000, func(n int) float64 {
 		runtime.GOMAXPROCS(1)
@@ -244,5 +248,19 @@ func spawnBurst(n int) float64 {
 	}
 	t := time.Now()
 	burst()
+	return perOp(t, n)
+}
+
+// spawnFresh: one burst of n goroutines that cannot recycle any (the first burst of the
+// process, as a program that starts n goroutines pays)
+func spawnFresh(n int) float64 {
+	runtime.GOMAXPROCS(1)
+	var wg sync.WaitGroup
+	wg.Add(n)
+	t := time.Now()
+	for i := 0; i < n; i++ {
+		go func() { wg.Done() }()
+	}
+	wg.Wait()
 	return perOp(t, n)
 }
