@@ -265,6 +265,8 @@ class CostModel:
     g_cold: int = 0             # a touch of a G (reuse, run) whose lines left the caches:
                                 # more than gcache other G touches since its last one
     gcache: int = 0             # Gs (descriptor + stack top) the caches hold (a count)
+    g_move: int = 0             # a G touched on another core than its last: the lines of its
+                                # g struct and stack top beyond the one the cache model keeps
     # CPU time-sharing (Machine.procs > Machine.cores)
     ctx_switch: int = 3000      # the OS putting a waiting thread on a core (~1 us)
 

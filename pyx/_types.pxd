@@ -530,6 +530,8 @@ ctypedef struct Costs:
     int64_t gcache           # Gs (descriptor + stack top) the caches hold (a count)
     # CPU time-sharing (sched/cpu.pxi)
     int64_t ctx_switch       # the OS switching a core to a waiting thread
+    int64_t g_move           # a G touched on another core: its lines the cache model does not
+                             # keep (the g struct beyond one line, its stack top) move too
 
 # The queue strategy as flat parameters (gmpcore.Strategy fills this).
 ctypedef struct Strategy:
@@ -661,6 +663,7 @@ ctypedef struct Counters:
     int64_t cpu_switches     # a core handed to a thread waiting for it (sched/cpu.pxi)
     int64_t cpu_slice_ends   # a thread lost its core at the end of its OS time slice
     int64_t cpu_wait_cycles  # total cycles threads waited for a core
+    int64_t g_moves          # G touches on another core than its last (footprint.pxi)
 
 cdef enum:
     HIST_SUB_BITS = 5
@@ -989,7 +992,7 @@ ctypedef struct State:
     int32_t *m_cpu_next
     int64_t *m_cpu_owed      # per M: CPU cycles of its current step still to run
     int64_t *m_cpu_since     # per M: when it started waiting for a core
-    # the goroutine footprint (sched/footprint.pxi): G touches so far, and per G index the
+    # the goroutine footprint (sched/footprint.pxi): Gs created so far, and per G index that
     # count at its last touch (allocated on use, only when CostModel.g_cold > 0)
     int64_t g_touches
     int64_t *g_touched_at

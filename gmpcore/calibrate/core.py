@@ -120,6 +120,7 @@ BENCHMARKS = {
     "spawn": ((2_000, 41), (2_000, 5)),
     "spawn_200k": ((200_000, 4), (20_000, 3)),
     "spawn_fresh": ((200_000, 3), (20_000, 2)),     # reps = processes (one fresh burst each)
+    "spawn_p2": ((2_000, 41), (2_000, 5)),
     "gosched": ((20_000, 25), (10_000, 3)),
     "newm": ((100, 9), (30, 3)),
     "syscall": ((50_000, 25), (20_000, 3)),
@@ -139,7 +140,7 @@ MEASURED_FIELDS = ("cache_local", "cache_remote", "cache_mem", "runqget", "runqp
                    "steal_cas", "wg", "lock", "mutex", "lock_handoff", "chan", "park", "ready",
                    "schedule", "execute", "newproc", "goexit", "gosched", "futex_wake", "newm",
                    "entersyscall", "exitsyscall", "runnext_backoff", "malg", "g_cold",
-                   "gcache")
+                   "gcache", "g_move")
 
 
 class CalibrationWarning(UserWarning):
@@ -363,6 +364,11 @@ def derive(meas: dict, info: dict) -> tuple[CostModel, dict]:
     # its stack) one core's L2 holds: an estimate from the cache size, not a measurement.
     # malg and g_cold are fitted (fit_footprint)
     v["gcache"] = max(1, l2_bytes() // G_HOT_BYTES)
+    # a G that moves to another core takes its hot lines with it; the cache model charges one
+    # (LC_G), g_move the others.  Fitted to spawn_p2 (fit_footprint); on one core, where it
+    # cannot be measured, an estimate from sizes: G_HOT_BYTES / 64 - 1 lines, each at the
+    # measured one-line transfer
+    v["g_move"] = (G_HOT_BYTES // 64 - 1) * v["cache_local"]
     costs = replace(d, **v)
     derived = {
         "work_ns_per_iter": med["work"],
@@ -460,14 +466,14 @@ def _bursts(n: int, k: int):
     return prog
 
 
-def _per_g(costs, machine, n, recycled):
-    """Emulated ns per goroutine of a burst of n at procs=1: the first burst of a program
-    (fresh Gs), or a burst that recycles the Gs of the one before."""
+def _per_g(costs, machine, n, recycled, procs=1):
+    """Emulated ns per goroutine of a burst of n: the first burst of a program (fresh Gs), or
+    a burst that recycles the Gs of the one before."""
     from ..runner import run
-    m = replace(machine, procs=1)
+    m = replace(machine, procs=procs)
 
     def ns(k):
-        return run(_bursts(n, k), procs=1, costs=costs, machine=m, seed=1,
+        return run(_bursts(n, k), procs=procs, costs=costs, machine=m, seed=1,
                    record=False).summary["emulated_ns"]
     return (ns(2) - ns(1)) / n if recycled else ns(1) / n
 
@@ -481,34 +487,38 @@ def _per_g(costs, machine, n, recycled):
 #                when reused and when run: g_cold = x
 #   spawn_fresh  the first burst of a process, its Gs from malg (until the first ones exit
 #                and are reused): malg = x
+#   spawn_p2     the 2,000 recycled burst at procs=2: most Gs cross to the other core and
+#                back, g_move = x (only on a machine with 2 cores or more)
 FOOTPRINT_FIT = (
-    ("spawn", True, lambda x: {"newproc": max(1, round(3 * x)), "goexit": max(1, round(x))}),
-    ("spawn_200k", True, lambda x: {"g_cold": max(0, round(x))}),
-    ("spawn_fresh", False, lambda x: {"malg": max(0, round(x))}),
+    ("spawn", True, 1, lambda x: {"newproc": max(1, round(3 * x)),
+                                  "goexit": max(1, round(x))}),
+    ("spawn_200k", True, 1, lambda x: {"g_cold": max(0, round(x))}),
+    ("spawn_fresh", False, 1, lambda x: {"malg": max(0, round(x))}),
+    ("spawn_p2", True, 2, lambda x: {"g_move": max(0, round(x))}),
 )
 
 
-def fit_footprint(costs: CostModel, meas: dict, machine: Machine):
+def fit_footprint(costs: CostModel, meas: dict, machine: Machine, passes: int = 2):
     """Fit newproc/goexit, malg and g_cold to the spawn benchmarks (FOOTPRINT_FIT).
     Returns (CostModel, {benchmark: emulated / measured after the fit})."""
     c = machine.clock_ghz
     ratios = {}
-    for bench, recycled, fields_of in FOOTPRINT_FIT:
-        if bench not in meas:
+    for bench, recycled, procs, fields_of in [f for _ in range(passes) for f in FOOTPRINT_FIT]:
+        if bench not in meas or procs > machine.ncores:
             continue
         n = int(meas[bench]["n"])
         target = meas[bench]["median_ns"]
         # secant steps: affine but for sysmon's preemption of a long-running main, which
         # moves with the cost (a few steps settle it)
         x0, x1 = 0.0, target * c / 2
-        y0 = _per_g(replace(costs, **fields_of(x0)), machine, n, recycled)
-        y1 = _per_g(replace(costs, **fields_of(x1)), machine, n, recycled)
+        y0 = _per_g(replace(costs, **fields_of(x0)), machine, n, recycled, procs)
+        y1 = _per_g(replace(costs, **fields_of(x1)), machine, n, recycled, procs)
         for _ in range(4):
             if y1 == y0 or abs(y1 - target) <= 0.005 * target:
                 break
             x2 = max(0.0, x1 + (target - y1) * (x1 - x0) / (y1 - y0))
             x0, y0 = x1, y1
-            x1, y1 = x2, _per_g(replace(costs, **fields_of(x2)), machine, n, recycled)
+            x1, y1 = x2, _per_g(replace(costs, **fields_of(x2)), machine, n, recycled, procs)
         costs = replace(costs, **fields_of(x1))
         ratios[bench] = y1 / target
     return costs, ratios

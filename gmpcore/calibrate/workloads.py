@@ -251,11 +251,12 @@ def _micro_twin(name: str, n: int) -> tuple[Program, int, int]:
     raise ValueError(f"no DSL twin for microbenchmark {name!r}")
 
 
-SELFCHECK = ("spawn", "spawn_200k", "spawn_fresh", "chan_buffered", "chan_unbuffered",
-             "gosched", "mutex_uncontended", "mutex_contended")
+SELFCHECK = ("spawn", "spawn_200k", "spawn_fresh", "spawn_p2", "chan_buffered",
+             "chan_unbuffered", "gosched", "mutex_uncontended", "mutex_contended")
 # the spawn benchmarks: (recycled?) -- gmpcalib's spawn times a burst after one that filled
 # the free lists; spawn_fresh is the first burst of a process
-_SPAWN = {"spawn": True, "spawn_200k": True, "spawn_fresh": False}
+_SPAWN = {"spawn": (True, 1), "spawn_200k": (True, 1), "spawn_fresh": (False, 1),
+          "spawn_p2": (True, 2)}
 
 
 def selfcheck(cal, benchmarks=SELFCHECK, seed: int = 1):
@@ -274,7 +275,8 @@ def selfcheck(cal, benchmarks=SELFCHECK, seed: int = 1):
         n = int(m["n"])
         if name in _SPAWN:
             from .core import _per_g
-            procs, pred = 1, _per_g(cal.costs, cal.machine, n, _SPAWN[name])
+            recycled, procs = _SPAWN[name]
+            pred = _per_g(cal.costs, cal.machine, n, recycled, procs)
         else:
             prog, procs, ops = _micro_twin(name, n)
             res = run(prog, procs=procs, costs=cal.costs, machine=cal.machine_for(procs),

@@ -70,6 +70,10 @@ var micros = map[string]micro{
 	// (newproc1's gfget finds no dead G), with a stack that has never been touched.  Only the
 	// first sample of a process is fresh: calibrate runs it once per process.
 	"spawn_fresh": {"ns/goroutine", 200_000, spawnFresh},
+	// the recycled burst of "spawn" at GOMAXPROCS=2: the idle P steals half of main's queue,
+	// so most goroutines run on the other core and come back to main's P through the free
+	// lists (gfput -> sched.gFree -> gfget): each crossing moves the G's lines between cores
+	"spawn_p2": {"ns/goroutine", 2000, func(n int) float64 { return spawnBurstP(n, 2) }},
 	// runtime.Gosched by a lone goroutine: through the global queue and back
 	"gosched": {"ns/op", 1_000_000, func(n int) float64 {
 		runtime.GOMAXPROCS(1)
@@ -230,10 +234,13 @@ func handoff(n int, locked bool) float64 {
 	return <-done
 }
 
-var spawnWarm = map[int]bool{}
 
-func spawnBurst(n int) float64 {
-	runtime.GOMAXPROCS(1)
+func spawnBurst(n int) float64 { return spawnBurstP(n, 1) }
+
+var spawnWarmP = map[[2]int]bool{}
+
+func spawnBurstP(n, procs int) float64 {
+	runtime.GOMAXPROCS(procs)
 	var wg sync.WaitGroup
 	burst := func() {
 		wg.Add(n)
@@ -242,9 +249,9 @@ func spawnBurst(n int) float64 {
 		}
 		wg.Wait()
 	}
-	if !spawnWarm[n] {
+	if !spawnWarmP[[2]int{n, procs}] {
 		burst() // fill the free lists: later bursts recycle Gs and stacks
-		spawnWarm[n] = true
+		spawnWarmP[[2]int{n, procs}] = true
 	}
 	t := time.Now()
 	burst()
