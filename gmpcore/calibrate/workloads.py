@@ -10,6 +10,8 @@ go_workloads) and as a gmpcore Program (twin).  The unit of user work is gmpcali
     pool   4 workers `for v := range ch` over a channel of capacity 64; main sends n values
     mutex  8 goroutines share one sync.Mutex, n critical sections in all: `work` inside the
            lock and `work` outside it per iteration
+    pipeline  three stages joined by unbuffered channels, each doing `work` per value; main
+           feeds n values, a sink goroutine drains the last stage
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from . import _go
 
 __all__ = ["WORKLOADS", "twin", "go_workloads", "emulate", "predicted_vs_real", "selfcheck"]
 
-WORKLOADS = ("flat", "tree", "pool", "mutex")
+WORKLOADS = ("flat", "tree", "pool", "mutex", "pipeline")
 _ALL = WORKLOADS
 
 
@@ -55,6 +57,23 @@ def twin(name: str, n: int, work_cycles: float, exp: bool = False) -> Program:
         with worker.range(ch):
             worker.compute(w)
         worker.wg_done(wg)
+        return prog
+    if name == "pipeline":
+        chans = [prog.chan(f"c{i}") for i in range(4)]
+        done = prog.chan("done")
+        main.go("stage1").go("stage2").go("stage3").go("sink")
+        with main.loop(n):
+            main.send(chans[0], "iter")
+        main.close(chans[0]).recv(done)
+        for i in (1, 2, 3):
+            st = prog.func(f"stage{i}")
+            with st.range(chans[i - 1]):
+                st.compute(w).send(chans[i], "val")
+            st.close(chans[i])
+        sink = prog.func("sink")
+        with sink.range(chans[3]):
+            pass
+        sink.close(done)
         return prog
     # mutex: Go's `for i := g; i < n; i += 8` gives each of the 8 goroutines n/8 iterations
     if n % 8:
