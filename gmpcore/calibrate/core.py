@@ -99,8 +99,8 @@ from pathlib import Path
 from ..config import CostModel, Machine
 from . import _go
 
-__all__ = ["calibrate", "load_calibration", "Calibration", "CalibrationWarning", "BENCHMARKS",
-           "MEASURED_FIELDS", "machine_info", "FORMAT"]
+__all__ = ["calibrate", "load_calibration", "refit", "Calibration", "CalibrationWarning",
+           "BENCHMARKS", "MEASURED_FIELDS", "machine_info", "FORMAT"]
 
 FORMAT = 1
 
@@ -365,10 +365,9 @@ def derive(meas: dict, info: dict) -> tuple[CostModel, dict]:
     # malg and g_cold are fitted (fit_footprint)
     v["gcache"] = max(1, l2_bytes() // G_HOT_BYTES)
     # a G that moves to another core takes its hot lines with it; the cache model charges one
-    # (LC_G), g_move the others.  Fitted to spawn_p2 (fit_footprint); on one core, where it
-    # cannot be measured, an estimate from sizes: G_HOT_BYTES / 64 - 1 lines, each at the
-    # measured one-line transfer
-    v["g_move"] = (G_HOT_BYTES // 64 - 1) * v["cache_local"]
+    # (LC_G), g_move the others.  Fitted to spawn_p2 (fit_footprint); 0 where it is not
+    # measured (one core, or a file from before spawn_p2)
+    v["g_move"] = 0
     costs = replace(d, **v)
     derived = {
         "work_ns_per_iter": med["work"],
@@ -579,6 +578,27 @@ def calibrate(path=None, *, quick: bool = False, progress=None) -> Calibration:
     if path is not None:
         cal.save(path)
     return cal
+
+
+def refit(cal: Calibration) -> Calibration:
+    """The CostModel of `cal` derived again from its recorded measurements with this version's
+    mapping and fits (derive, fit, fit_footprint): for a file written by an older gmpcore, or
+    after the engine changed.  Nothing is measured; benchmarks the file lacks keep their
+    fields at the derived defaults (e.g. g_move without spawn_p2)."""
+    meas = {k: dict(v) for k, v in cal.measurements.items()}
+    if "spawn_200k_fresh" in meas and "spawn_200k_first" not in meas:
+        # older files called it spawn_200k_fresh, but the first timed burst follows a warm-up, it is not fresh
+        meas["spawn_200k_first"] = meas.pop("spawn_200k_fresh")
+    info = {"clock_ghz": cal.machine.clock_ghz, "sockets": cal.machine.sockets}
+    costs, derived = derive(meas, info)
+    costs, ratios = fit(costs, meas, cal.machine)
+    costs, fp_ratios = fit_footprint(costs, meas, cal.machine)
+    ratios.update(fp_ratios)
+    derived = {**cal.derived, **derived, **{f"fit_{k}": round(v, 4) for k, v in ratios.items()}}
+    info = {**cal.info, "refit_gmpcore_version": __import__("gmpcore").__version__,
+            "refit_date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return Calibration(costs=costs, machine=cal.machine, info=info, measurements=meas,
+                       derived=derived)
 
 
 def check_foreign(info: dict, where="") -> bool:
