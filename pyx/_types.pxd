@@ -195,6 +195,8 @@ ctypedef struct M:
     int64_t lock_req        # cycle at which the M asked for the lock it is waiting on
     int64_t idle_since      # cycle at which the M parked
     int64_t spin_since      # cycle at which the M started spinning
+    int64_t lock_spin_end   # lock2: cycle this M's spin on a lock word ends (then it sleeps)
+    int32_t lock_attail     # lock2's atTail: woken from the bottom of the sleep stack (may spin)
 
 # A modelled lock (sched.lock now; channel locks and mutexes reuse it).  FIFO waiters; a holder's
 # critical section ends at held_until; a waiter lined up for hand-off is `pending`.
@@ -210,6 +212,16 @@ ctypedef struct Lock:
     int64_t hold_cycles
     int64_t grant_time      # cycle the current holder got it
     int32_t line            # cache line of the lock word
+    # the spin-bit mutex (lock_spinbit.go); the sleeping Ms are a LIFO stack from waithead
+    # (linked through M.schedlink; waittail is unused)
+    int32_t spinner         # M holding mutexSpinning (-1: none)
+    int32_t spinhead        # Ms spinning on the lock word, in the order they started, through
+    int32_t spintail        #   M.schedlink (the spin-bit holder, atTail Ms; on sched.lock, all)
+    int64_t sleeps          # times an M went to sleep on the lock (semasleep)
+    int64_t wakes           # Ms woken by unlock2Wake
+    int64_t tail_wakes      # ... of which the oldest sleeper (the 1-in-16 anti-starvation wake)
+    int64_t spin_acquires   # releases taken by a waiter still spinning (no futex round trip)
+    int32_t unlock_ev       # an EV_UNLOCK event for busy_until is in the heap
 
 # The global scheduler state (type schedt).
 ctypedef struct Sched:
@@ -390,6 +402,8 @@ cdef enum EventKind:
     EV_SAMPLE = 1        # the sampler (schedtrace / time series)
     EV_SYSMON = 2        # sysmon's next tick
     EV_GC = 3            # the GC controller (id: GCEV_*, see sched/stw.pxi)
+    EV_UNLOCK = 4        # a contended runtime mutex is released (id: lock id, 0 = sched.lock;
+                         # sched/lock.pxi lock_unlock_event)
     # an EV_M event carries the M's ev_gen in kind >> 4: a bumped generation (async
     # preemption interrupting a compute step) makes the pending event stale
 
@@ -661,6 +675,8 @@ ctypedef struct Counters:
     # emulated time, <= 2^62, so a sum of them does not fit an int64): the total is
     # lat_sum_hi * 2^62 + lat_sum (Engine.counters() returns it as one Python int)
     int64_t lat_sum_hi
+    int64_t steal_gcwaiting  # stealWork walks that stopped at a victim because gcwaiting was set
+    int64_t wake_netpoller   # wakeNetPoller calls: a new timer was the earliest of its P's heap
     int64_t g_fresh          # Gs newproc / arrivals allocated fresh (malg: no free G)
     int64_t g_cold           # G touches charged CostModel.g_cold (footprint.pxi)
     int64_t cpu_switches     # a core handed to a thread waiting for it (sched/cpu.pxi)
