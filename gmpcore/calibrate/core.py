@@ -587,7 +587,8 @@ def refit(cal: Calibration) -> Calibration:
     fields at the derived defaults (e.g. g_move without spawn_p2)."""
     meas = {k: dict(v) for k, v in cal.measurements.items()}
     if "spawn_200k_fresh" in meas and "spawn_200k_first" not in meas:
-        # older files called it spawn_200k_fresh, but the first timed burst follows a warm-up, it is not fresh
+        # older files called it spawn_200k_fresh, but the first timed burst follows a
+        # warm-up burst: it is not fresh
         meas["spawn_200k_first"] = meas.pop("spawn_200k_fresh")
     info = {"clock_ghz": cal.machine.clock_ghz, "sockets": cal.machine.sockets}
     costs, derived = derive(meas, info)
