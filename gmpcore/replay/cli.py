@@ -32,6 +32,9 @@ def add_parser(sub) -> None:
                         "their recorded blocked durations from the replayed park")
     r.add_argument("--no-mutexes", action="store_true",
                    help="replay parked sync.Mutex Locks as wake-up edges only")
+    r.add_argument("--cores", type=int, default=None,
+                   help="cores of the replayed machine (default: the calibration's, else one "
+                        "per P); Ps beyond it time-share the cores")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--json", action="store_true", help="machine-readable output")
     r.set_defaults(func=cmd_replay)
@@ -46,6 +49,8 @@ def cmd_replay(args) -> int:
     for p in args.replay_procs or []:
         if not 1 <= p <= 1024:
             raise ValueError(f"--procs must be between 1 and 1024, got {p}")
+    if args.cores is not None and not 1 <= args.cores <= 256:
+        raise ValueError(f"--cores must be between 1 and 256, got {args.cores}")
     if args.scale <= 0:
         raise ValueError(f"--scale must be > 0, got {args.scale}")
     try:
@@ -58,7 +63,7 @@ def cmd_replay(args) -> int:
         raise ValueError(f"no such calibration file: {args.costs}")
     df = compare(tr, strategies=args.strategy or ["go"], procs=args.replay_procs, seed=args.seed,
                  scale=args.scale, clock_ghz=args.clock_ghz, calibration=args.costs,
-                 timers=args.timers, mutexes=not args.no_mutexes)
+                 timers=args.timers, mutexes=not args.no_mutexes, cores=args.cores)
     if args.json:
         print(df.to_json(orient="records", indent=2))
         return 0

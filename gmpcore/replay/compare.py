@@ -15,13 +15,16 @@ def _calibration(calibration):
 
 def compare(trace, strategies=("go",), procs=None, seed: int = 0, scale: float = 1.0,
             clock_ghz: float | None = None, costs=None, calibration=None,
-            timers: str = "recorded", mutexes: bool = True, measure: bool = True, **run_kw):
+            timers: str = "recorded", mutexes: bool = True, measure: bool = True,
+            cores: int | None = None, **run_kw):
     """Replay `trace` (a Trace or a path) under every strategy x P count and return a
     DataFrame: the first row is the recorded program, then one row per replay.
 
     `calibration`: a `gmpcore calibrate` file (or Calibration) whose costs, clock and cores
     the replays use (recommended: the machine the trace was recorded on); `costs`/`clock_ghz`
-    override it (default clock 3.0 GHz).  With `measure` (default) each replay runs with
+    override it (default clock 3.0 GHz).  `cores`: the replays' Machine.cores (default: the
+    calibration's, else one per P); with more Ps than cores the Ps' threads time-share the
+    cores, as they did in a recording with GOMAXPROCS > cores.  With `measure` (default) each replay runs with
     trace=True and its latency is measured from its own Go trace exactly as the recording's
     is (Replay.measure); without, from the run's latency histogram.
 
@@ -44,9 +47,10 @@ def compare(trace, strategies=("go",), procs=None, seed: int = 0, scale: float =
     for strat in strategies:
         for p in (procs or [rp.procs]):
             if cal is not None:
-                m = cal.machine_for(p, clock_ghz=clock_ghz)
+                m = cal.machine_for(p, clock_ghz=clock_ghz,
+                                    **({"cores": cores} if cores is not None else {}))
             else:
-                m = Machine(procs=p, clock_ghz=clock_ghz)
+                m = Machine(procs=p, clock_ghz=clock_ghz, cores=cores)
             kw = dict(machine=m, strategy=strat, seed=seed, **run_kw)
             if costs is not None:
                 kw["costs"] = costs
