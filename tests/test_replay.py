@@ -346,6 +346,16 @@ def test_cli_replay(tmp_path, good_bytes, capsys):
                  "--procs", "2", "--procs", "4"]) == 0
     out = capsys.readouterr().out
     assert "recorded" in out and out.count("replayed") == 4
+    cal = Path(__file__).resolve().parents[1] / "docs" / "data" / "calibration-dev.toml"
+    assert main(["replay", str(path), "--costs", str(cal), "--timers", "relative",
+                 "--cores", "2", "--procs", "2", "--json"]) == 0
+    import json
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["run"] for r in rows] == ["recorded", "replayed"]
+    assert rows[1]["status"] == "ok" and rows[1]["goroutines"] == rows[0]["goroutines"]
+    assert rows[0]["wall_ratio"] == 1.0 and rows[1]["wall_ratio"] > 0
+    assert main(["replay", str(path), "--cores", "0"]) == 2
+    capsys.readouterr()
     bad = tmp_path / "bad.trace"
     bad.write_bytes(b"go 1.22 trace\x00\x00\x00\x07")
     assert main(["replay", str(bad)]) == 2              # a one-line error, exit status 2

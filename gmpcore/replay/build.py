@@ -503,7 +503,8 @@ def replay_program(graph, clock_ghz: float = 3.0, scale: float = 1.0,
                 f.unlock(mus[obj])
             ai += 1
     synthetic = ()
-    assert bool(clock) == use_clock
+    if bool(clock) != use_clock:          # the two conditions above must agree
+        raise RuntimeError("replay: clock wake-ups and use_clock disagree (a bug)")
     if use_clock:
         # the clock: sleeps from one recorded wake-up to the next (times since the first
         # goroutine event) and delivers each on the waiter's edge channel
