@@ -47,6 +47,10 @@ def _ns(x: float) -> str:
     return f"{x:.3g} ns"
 
 
+def _ms(x: float) -> str:
+    return f"{x:,.0f} ms" if x >= 100 else f"{x:.3g} ms"
+
+
 def _latency_reason(row, other, op_ns: float) -> str:
     p50 = float(row["latency_p50_ns"])
     mean = float(row["latency_mean_ns"])
@@ -58,7 +62,7 @@ def _latency_reason(row, other, op_ns: float) -> str:
     lower = mean < float(other["latency_mean_ns"])
     return (f"one FIFO drained by {int(row['procs'])} Ps in spawn order: a G waits for the "
             f"queue ahead of it ({busy:.0%} of sched.lock acquisitions contended, "
-            f"{float(row['lock_wait_ms']):.3g} ms of M-time waiting)" +
+            f"{_ms(float(row['lock_wait_ms']))} of M-time waiting)" +
             ("; lower than per-P rings, the reverse of the article" if lower else ""))
 
 
