@@ -269,6 +269,9 @@ class Result:
             "iteration": r["iteration"],
             "p": r["p"],
             "value": r["value"],
+            # a mark with values (Function.mark(label, a, b, c)): a is `value`, then these
+            "value2": r["value2"],
+            "value3": r["value3"],
         })
 
     def mark_tuples(self) -> list[tuple]:

@@ -18,6 +18,8 @@ per event happens here, without the GIL.  Layout of this extension:
     sched/lock.pxi      the modelled lock (sched.lock)
     sched/runq.pxi      per-P rings: runqput, runqputslow, steal copy
     sched/interp.pxi    goroutine bytecode: compute, go, WaitGroup, mark, loops, Gosched, exit
+    sched/expr.pxi      the DSL's values: expressions, locals, go with arguments, if,
+                        marks with values, channels made at run time
     sched/proc.pxi      Ms' micro-steps: schedule, findRunnable, stealWork, wakep, startm, stopm
     sched/loop.pxi      the event loop and m_step, the dispatch of a micro-step by M state
     sched/check.pxi     the scheduler invariants, checked on demand
@@ -69,6 +71,7 @@ include "sched/gs.pxi"
 include "sched/lock.pxi"
 include "sched/runq.pxi"
 include "sched/interp.pxi"
+include "sched/expr.pxi"
 include "sched/proc.pxi"
 include "sched/loop.pxi"
 include "sched/check.pxi"

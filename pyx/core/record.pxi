@@ -62,6 +62,8 @@ cdef bint record_mark(State *s, G *gp, int32_t label, int32_t p) noexcept nogil:
     r.iteration = gp.loopiter[gp.loopdepth - 1] if gp.loopdepth > 0 else 0
     r.p = p
     r.value = gp.val
+    r.value2 = 0
+    r.value3 = 0
     return True
 
 

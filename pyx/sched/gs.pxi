@@ -37,6 +37,8 @@ cdef int32_t allocg(State *s) noexcept nogil:
         memset(dl + s.deadlines_cap, 0, s.deadlines_cap * sizeof(int64_t))
         s.deadlines = dl
         s.deadlines_cap *= 2
+    if s.nlocals > 0 and not locals_grow(s, i):   # the DSL's frame of locals (sched/expr.pxi)
+        return -1
     s.nallg += 1
     memset(getg(s, i), 0, sizeof(G))
     getg(s, i).status = _Gdead

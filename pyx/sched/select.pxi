@@ -26,8 +26,12 @@ cdef inline const int32_t *sel_case(State *s, int32_t base, int32_t i) noexcept 
     return &s.code[(base + 1 + i) * INSTR_WIDTH]
 
 
-cdef inline int64_t sel_value(G *gp, const int32_t *ins) noexcept nogil:
+cdef inline int64_t sel_value(State *s, int32_t gi, G *gp, const int32_t *ins) noexcept nogil:
     cdef int32_t src = ins[1] >> 4
+    cdef int64_t v = 0
+    if src == VAL_EXPR:
+        expr_eval(s, gi, gp, ins[3], &v)        # (a panic has called fail: the run stops)
+        return v
     if src == VAL_SPAWN:
         return gp.spawn_index
     if src == VAL_ITER:
@@ -156,10 +160,10 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
                 c.sends += 1
                 c.recvs += 1
                 w = sudog_claim(s, sgi)
-                getg(s, w).val = sel_value(gp, ins)
+                getg(s, w).val = sel_value(s, gi, gp, ins)
                 won = i
                 break
-            if buf_send(c, sel_value(gp, ins)):
+            if buf_send(c, sel_value(s, gi, gp, ins)):
                 c.sends += 1
                 won = i
                 break
@@ -183,7 +187,7 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
             continue
         c = &s.chans[ins[2]]
         sgi = sudog_alloc(s, gi, ins[2], i, kind == SEL_SEND,
-                          sel_value(gp, ins) if kind == SEL_SEND else 0)
+                          sel_value(s, gi, gp, ins) if kind == SEL_SEND else 0)
         if sgi < 0:
             return -1
         sq_enqueue(s, c, sgi)
