@@ -292,7 +292,8 @@ cdef class Engine:
             c = &self.s.chans[i]
             out.append({"dataqsiz": c.dataqsiz, "qcount": c.qcount, "sends": c.sends,
                         "recvs": c.recvs, "blocked_sends": c.blocked_sends,
-                        "blocked_recvs": c.blocked_recvs, "closed": c.closed})
+                        "blocked_recvs": c.blocked_recvs, "closed": c.closed,
+                        "site": c.site})
         return out
 
     def cache_stats(self):
