@@ -108,6 +108,7 @@ ACCESS = dict(_engine.ACCESS_KINDS)
 MAX_GOMAXPROCS = 1024
 VALUE_SOURCES = dict(_engine.VALUE_SOURCES)
 SELECT_KINDS = dict(_engine.SELECT_KINDS)
+SELCASE_CHANVAL = _engine.ENUMS["SELCASE_CHANVAL"]
 MAX_SELECT_CASES = _engine.MAXSELECTCASES
 
 
@@ -172,24 +173,24 @@ class Select:
     def recv(self, ch: "Chan"):
         """`case v := <-ch:` (v lands in the goroutine's register; a closed channel gives 0).
         `with sel.recv(ch) as v:` names the value received for the case's body."""
-        self._fn._check_static_chan(ch, "a select case")
+        ch = self._fn._case_chan(ch, "case <-ch")
         var = Received(self._fn, None, "v")
         var.scope = var
         return self._recv_case(ch, var)
 
     @contextlib.contextmanager
     def _recv_case(self, ch, var):
-        with self._case("recv", ch.index, var=var):
+        with self._case("recv", ch, var=var):
             with self._fn._scope(var):
                 yield var
 
     def send(self, ch: "Chan", value="spawn"):
         """`case ch <- v:` (value as in Function.send, evaluated when the select starts)."""
-        self._fn._check_static_chan(ch, "a select case")
+        ch = self._fn._case_chan(ch, "case ch <- v")
         src, const = _send_value(value)
         if isinstance(const, Expr):
             self._fn._use(const)
-        return self._case("send", ch.index, src, const)
+        return self._case("send", ch, src, const)
 
     def after(self, duration=None, **unit):
         """`case <-time.After(d):` -- or `<-ctx.Done()` for a context whose deadline is d
@@ -623,11 +624,12 @@ class Function:
             raise TypeError(f"{what}: {c} is {_type_name(c.type)}, not a channel")
         return c
 
-    def _check_static_chan(self, ch, what):
+    def _case_chan(self, ch, what):
+        """A select case's channel: its index (a Program.chan()) or a channel Expr."""
         if isinstance(ch, Expr):
-            raise TypeError(f"{what} takes a channel declared with Program.chan(); channel "
-                            f"values (parameters, make_chan()) are not supported in select")
+            return self._chan_value(ch, what)
         self._check_obj(ch, Chan, "chan")
+        return ch.index
 
 
 def _type_name(t) -> str:
@@ -898,12 +900,15 @@ class Program:
                                          f"channel or timeout case")
                     code.append([OP["SELECT"], n, 0, 0])
                     for ckind, obj, src, const in sel.cases:
+                        flag = 0
                         if ckind == "after":
                             obj = dist_index(obj)
+                        elif isinstance(obj, Expr):      # a channel value
+                            obj, flag = ex(obj), SELCASE_CHANVAL
                         if isinstance(const, Expr):
                             const = ex(const)
-                        code.append([OP["SELCASE"], SELECT_KINDS[ckind] | (src << 4), obj,
-                                     const])
+                        code.append([OP["SELCASE"], SELECT_KINDS[ckind] | (src << 4) | flag,
+                                     obj, const])
                     sel_stack.append([sel, len(code), [], False])
                     for _ in range(n):
                         code.append([OP["JMP"], -1, 0, 0])
@@ -1127,10 +1132,11 @@ def validate_compiled(c: CompiledProgram, nrtlocks: int, nrwmutexes: int) -> Non
             if name != "SELCASE":
                 raise bad("a select is missing its cases")
             kind = sel_kinds.get(a & 0xF)
-            if kind is None or (a >> 4) not in VALUE_SOURCES.values():
+            if kind is None or ((a >> 4) & 0xF) not in VALUE_SOURCES.values() or \
+                    a & ~(0xFF | SELCASE_CHANVAL):
                 raise bad("unknown select case kind or value source")
             n = nchans if kind in ("recv", "send") else ndists if kind == "after" else 1
-            if not 0 <= b < n:
+            if not a & SELCASE_CHANVAL and not 0 <= b < n:
                 raise bad(f"case operand {b} out of range")
             continue
         if name == "SELCASE":

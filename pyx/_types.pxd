@@ -389,6 +389,9 @@ cdef enum:
     SEL_DEFAULT = 3
     SEL_DONE = 4         # case <-ctx.Done(): fires at the goroutine's deadline (none: never)
     MAX_SELECT_CASES = 64
+    SELCASE_CHANVAL = 256    # a flag of a recv/send case's word a: b is a channel expression
+                             # (DSL channel values, sched/expr.pxi); the value source is then
+                             # (a >> 4) & 0xF
 
 cdef enum:
     VAL_CONST = 0        # the constant c

@@ -339,14 +339,21 @@ cdef object load_program(State *s, program, const RunConfig *c):
                     raise ValueError(f"gmpcore: bad program: {L.where(pc)}: word {k} of its "
                                      f"case table is not a SELCASE")
                 kind = cv[k * INSTR_WIDTH + 1] & 0xF
-                src = cv[k * INSTR_WIDTH + 1] >> 4
+                src = (cv[k * INSTR_WIDTH + 1] >> 4) & 0xF
+                if cv[k * INSTR_WIDTH + 1] & ~(0xFF | SELCASE_CHANVAL) or (
+                        cv[k * INSTR_WIDTH + 1] & SELCASE_CHANVAL and
+                        kind != SEL_RECV and kind != SEL_SEND):
+                    raise ValueError(f"gmpcore: bad program: {L.where(pc)}: case {i} has "
+                                     f"unknown flags {cv[k * INSTR_WIDTH + 1]:#x}")
                 if kind not in (SEL_RECV, SEL_SEND, SEL_AFTER, SEL_DEFAULT, SEL_DONE) or \
                         src not in (VAL_CONST, VAL_SPAWN, VAL_ITER, VAL_REG, VAL_EXPR):
                     raise ValueError(f"gmpcore: bad program: {L.where(pc)}: case {i} has an "
                                      f"unknown kind {kind} or value source {src}")
                 if src == VAL_EXPR:
                     L.expr(pc, cv[k * INSTR_WIDTH + 3], estarts, 1, 1, f"case {i}'s value")
-                if kind == SEL_RECV or kind == SEL_SEND:
+                if cv[k * INSTR_WIDTH + 1] & SELCASE_CHANVAL:
+                    L.expr(pc, cv[k * INSTR_WIDTH + 2], estarts, 1, 1, f"case {i}'s channel")
+                elif kind == SEL_RECV or kind == SEL_SEND:
                     L.index(pc, cv[k * INSTR_WIDTH + 2], nchans, f"case {i}'s channel")
                 elif kind == SEL_AFTER:
                     L.index(pc, cv[k * INSTR_WIDTH + 2], ndists, f"case {i}'s timeout "

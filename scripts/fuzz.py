@@ -169,7 +169,8 @@ def program(r: random.Random) -> gc.Program:
                             continue            # (at most one after/done/default case)
                         if True:
                             if kind == "recv":
-                                cm = sel.recv(r.choice(chans))
+                                cm = sel.recv(f.params[1] if f.params and r.random() < 0.4
+                                              else r.choice(chans))
                             elif kind == "send":
                                 cm = sel.send(r.choice(chans), "spawn")
                             elif kind == "after":

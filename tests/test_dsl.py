@@ -193,6 +193,52 @@ def test_range_and_close_on_a_channel_value_and_static_channels_as_values():
     assert res.channels.set_index("chan").loc[["a#0", "b#0"], "closed"].tolist() == [True, True]
 
 
+def test_select_on_channel_values_and_a_nil_case():
+    """select over channels made at run time; a nil channel's case is never ready."""
+    prog = gc.Program()
+    prod = prog.func("prod", "out chan")
+    out, = prod.params
+    with prod.loop(3) as i:
+        prod.send(out, i + 1)
+    sink = prog.func("sink", "in chan", "done chan")
+    in_, done = sink.params
+    with sink.range(in_) as v:
+        sink.mark("sink", v)
+    sink.send(done, 0)
+    main = prog.func("main")
+    a = main.make_chan("a")
+    b = main.make_chan("b", cap=1)
+    done = main.make_chan("done")
+    with main.if_(main.spawn == 1):
+        nilc = main.make_chan("never")            # not taken: nilc stays nil
+    main.go(prod, a)
+    main.go(sink, b, done)
+    with main.loop(4):
+        with main.select() as sel:
+            with sel.recv(a) as v:
+                main.mark("a", v)
+                with main.select() as sel2:       # case b <- v*10 (b has room)
+                    with sel2.send(b, v * 10):
+                        pass
+                    with sel2.recv(nilc):
+                        main.mark("nil")
+            with sel.recv(nilc) as w:
+                main.mark("nil", w)
+            with sel.after(us=50):
+                main.mark("timeout")
+    main.close(b)
+    main.recv(done)
+    res = run(prog, procs=2)
+    assert res.status == "ok"
+    m = res.marks
+    assert m.loc[m["label"].isin(["a", "timeout"]), "label"].tolist() == ["a"] * 3 + ["timeout"]
+    assert m.loc[m["label"] == "a", "value"].tolist() == [1, 2, 3]
+    assert m.loc[m["label"] == "sink", "value"].tolist() == [10, 20, 30]
+    ch = res.channels.set_index("chan")
+    assert ch.loc["a#0", "recvs"] == 3 and ch.loc["b#0", "recvs"] == 3
+    assert "never#0" not in ch.index
+
+
 def test_nil_channel_blocks_forever_and_close_of_nil_panics():
     """A channel local never assigned is nil: a receive parks for good ("chan receive (nil
     chan)", then the deadlock), close panics (chan.go)."""
@@ -339,9 +385,9 @@ def test_build_errors_name_the_problem():
             pass
     with pytest.raises(ValueError, match="bad parameter 'x float'"):
         prog.func("h", "x float")
-    with pytest.raises(TypeError, match="not supported in select"):
+    with pytest.raises(TypeError, match="case <-ch: n is an int, not a channel"):
         with f.select() as sel:
-            sel.recv(c)
+            sel.recv(n)
     with pytest.raises(TypeError, match="set\\(n, c\\): n is an int, the value a channel"):
         f.set(n, c)
     k = prog.func("k")
