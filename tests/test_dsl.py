@@ -515,3 +515,46 @@ def test_existing_programs_compile_to_the_same_code():
     ops = set(c.code.reshape(-1, _engine.INSTR)[:, 0].tolist())
     assert not ops & {_engine.OPCODES[k] for k in ("SET", "IF", "GOX", "MARKX", "MAKECHAN",
                                                    "CSEND", "CRECV", "CCLOSE")}
+
+
+def test_channels_made_without_end_stop_at_the_memory_budget():
+    prog = gc.Program()
+    main = prog.func("main")
+    with main.loop(2**31 - 1):
+        main.make_chan("c", cap=1 << 20)             # 8 MiB each, never freed
+    with pytest.raises(gc.MemoryLimitError, match="channels made by the program"):
+        gc.run(prog, procs=1, memory_limit=64 << 20)
+
+
+def test_invariants_hold_with_values_if_and_channel_values():
+    """The pingpong twin's shape on 4 Ps with every scheduler invariant checked at every
+    micro-step."""
+    prog = gc.Program()
+    wg = prog.waitgroup("wg")
+    pinger = prog.func("pinger", "i", "ping chan", "pong chan")
+    i, ping, pong = pinger.params
+    with pinger.loop(20) as it:
+        pinger.send(ping, it)
+        pinger.mark("a", i, it, pinger.recv(pong, into="v"))
+    pinger.wg_done(wg)
+    ponger = prog.func("ponger", "i", "ping chan", "pong chan")
+    i, ping, pong = ponger.params
+    with ponger.range(ping) as v:
+        with ponger.if_(v % 2 == 0):
+            ponger.send(pong, v)
+        with ponger.else_():
+            ponger.compute(ns=200).send(pong, -v)
+    main = prog.func("main")
+    main.wg_add(wg, 30)
+    with main.loop(30) as i:
+        a, b = main.make_chan("ping"), main.make_chan("pong", cap=1)
+        main.go(pinger, i, a, b)
+        main.go(ponger, i, a, b)
+    main.wg_wait(wg)
+    res = gc.run(prog, procs=4, seed=3, check_every=1)
+    assert res.status == "ok"
+    m = res.marks
+    assert len(m) == 600
+    assert (m["value3"] == np.where(m["value2"] % 2 == 0, m["value2"], -m["value2"])).all()
+    assert len(res.channels) == 60 and res.channels["recvs"].sum() == 1200
+    assert sorted(res.blocked["wait_reason"]) == ["chan receive"] * 30   # the pongers
