@@ -283,7 +283,9 @@ cdef class Engine:
                      contended=self.s.locks[i].contended,
                      wait_cycles=self.s.locks[i].wait_cycles,
                      hold_cycles=self.s.locks[i].hold_cycles)
-                for i in range(self.s.rtlock0, self.s.nlocks)]
+                # (the locks of channels made at run time follow the runtime locks)
+                for i in range(self.s.rtlock0,
+                               self.s.nlocks - (self.s.nchans - self.s.nchans_static))]
 
     def chan_stats(self):
         cdef Chan *c

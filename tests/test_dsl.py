@@ -247,9 +247,21 @@ def test_nil_channel_blocks_forever_and_close_of_nil_panics():
     with main.if_(main.spawn == 1):               # not taken: d stays the nil channel
         d = main.make_chan("d")
     main.recv(d)
-    res = run(prog)
+    res = run(prog, check_every=1)
     assert res.status == "deadlock"
     assert res.blocked["wait_reason"].tolist() == ["chan receive (nil chan)"]
+    # a select whose every channel is nil blocks forever too (no sudog, no timer)
+    prog = gc.Program()
+    main = prog.func("main")
+    with main.if_(main.spawn == 1):
+        d = main.make_chan("d")
+    with main.select() as sel:
+        with sel.recv(d):
+            main.mark("never")
+        with sel.send(d, 1):
+            main.mark("never")
+    res = run(prog, check_every=1)
+    assert res.status == "deadlock" and res.blocked["wait_reason"].tolist() == ["select"]
     prog = gc.Program()
     main = prog.func("main")
     with main.if_(main.spawn == 1):

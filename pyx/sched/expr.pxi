@@ -13,6 +13,7 @@
 
 cdef enum:
     DSL_CONTINUE = -2        # dsl_exec: a zero-cost instruction, the interpreter goes on
+    MAX_RUNTIME_CHANS = 1 << 24  # channels a run may make (OP_MAKECHAN); past it, ERR_NOMEM
 
 
 cdef inline int64_t *frame(State *s, int32_t gi) noexcept nogil:
@@ -148,8 +149,9 @@ cdef int32_t chan_make(State *s, int64_t cap, int32_t site) noexcept nogil:
     cdef Lock *lk
     cdef Line *ln
     cdef void *t
-    if ci >= 2147483647 // 2 or not rec_charge(s, sizeof(Chan) + sizeof(Lock) + sizeof(Line)
-                                                  + cap * sizeof(int64_t), 8):
+    # (at most 2^24 of them: every capacity below stays far from int32's range)
+    if ci - s.nchans_static >= MAX_RUNTIME_CHANS or not rec_charge(
+            s, sizeof(Chan) + sizeof(Lock) + sizeof(Line) + cap * sizeof(int64_t), 8):
         if s.status == ST_RUNNING:
             fail(s, ERR_NOMEM, 8)
         return -1

@@ -385,7 +385,8 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
             gopark(s, mp, gp, waitReasonFinalizerWait, -1)
             return s.cost.park
 
-        elif op >= OP_SET and op <= OP_CCLOSE:
+        elif (op == OP_SET or op == OP_IF or op == OP_GOX or op == OP_MARKX or
+              op == OP_MAKECHAN or op == OP_CSEND or op == OP_CRECV or op == OP_CCLOSE):
             # the DSL's values, `if`, go with arguments, marks with values, channel values
             # (sched/expr.pxi)
             n = dsl_exec(s, mp, mi, gi, gp, ins)

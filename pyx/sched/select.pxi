@@ -236,6 +236,8 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
         gp.wait_start = when
         if s.poller != -1 and when < s.poll_until:
             poller_rearm(s, when)
+    else:
+        gp.wait_start = 0                             # no timer (check.pxi reads it)
     cost = sel_unlock_all(s, mp, gp, base, cost)
     gopark(s, mp, gp, waitReasonSelect, head)
     return cost + s.cost.park
