@@ -373,25 +373,36 @@ class Result:
     @property
     def runtime_locks(self):
         """Per runtime lock (Program.runtime_lock): acquisitions, contended, wait and hold
-        (ns, summed over Ms)."""
+        (ns, summed over Ms); and the spin-bit mutex's events: Ms that went to sleep, Ms
+        woken by an unlock, of which the oldest sleeper (the 1-in-16 anti-starvation wake),
+        and releases taken over by a still-spinning waiter."""
         import pandas as pd
         clock = self.config["clock_ghz"]
         names = self.names.runtime_locks
         return pd.DataFrame([{"lock": n, "acquisitions": r["acquisitions"],
                               "contended": r["contended"], "wait_ns": r["wait_cycles"] / clock,
-                              "hold_ns": r["hold_cycles"] / clock}
+                              "hold_ns": r["hold_cycles"] / clock,
+                              "sleeps": r.get("sleeps", 0), "wakes": r.get("wakes", 0),
+                              "tail_wakes": r.get("tail_wakes", 0),
+                              "spin_acquires": r.get("spin_acquires", 0)}
                              for n, r in zip(names, self.rtlock_records)])
 
     @property
     def channels(self):
         """Per channel: capacity, values buffered at the end (len), sends, receives, sends and
-        receives that had to park (a select counts once per channel it waited on)."""
+        receives that had to park (a select counts once per channel it waited on), and its
+        ``hchan.lock``: acquisitions, contended ones, wait and hold (ns, summed over Ms)."""
         import pandas as pd
         names = self.names.channels
+        clock = self.config["clock_ghz"]
         return pd.DataFrame([{"chan": n, "cap": r["dataqsiz"], "len": r["qcount"],
                               "sends": r["sends"],
                               "recvs": r["recvs"], "blocked_sends": r["blocked_sends"],
-                              "blocked_recvs": r["blocked_recvs"], "closed": bool(r["closed"])}
+                              "blocked_recvs": r["blocked_recvs"], "closed": bool(r["closed"]),
+                              "lock_acquisitions": r.get("lock_acquisitions", 0),
+                              "lock_contended": r.get("lock_contended", 0),
+                              "lock_wait_ns": r.get("lock_wait_cycles", 0) / clock,
+                              "lock_hold_ns": r.get("lock_hold_cycles", 0) / clock}
                              for n, r in zip(names, self.chan_records)])
 
     @property
@@ -551,11 +562,24 @@ _SUMMARISED = {"lat_count", "lat_sum", "lat_sum_hi", "lat_max", "max_live", "stw
                "stw_stop_max", "stw_pause_cycles", "stw_pause_max"}
 # scheduler state the engine reports beside its Counters struct (Engine.counters)
 _ENGINE_EXTRAS = ("threads", "g_records", "lock_acquisitions", "lock_contended",
-                  "lock_wait_cycles", "lock_hold_cycles", "gomaxprocs")
+                  "lock_wait_cycles", "lock_hold_cycles", "gomaxprocs",
+                  # sched.lock as a spin-bit mutex (lock_spinbit.go)
+                  "lock_sleeps", "lock_wakes", "lock_tail_wakes", "lock_spin_acquires")
+
+
+def _concat_fields(*arrays: np.ndarray) -> np.ndarray:
+    """One structured array with every field of `arrays` (same length), in order: what
+    numpy.lib.recfunctions.merge_arrays(flatten=True, usemask=False) gives, without its
+    import of numpy.ma (most of a fresh process's first-run cost)."""
+    descr = [(name, a.dtype.fields[name][0]) for a in arrays for name in a.dtype.names]
+    out = np.empty(len(arrays[0]), dtype=descr)
+    for a in arrays:
+        for name in a.dtype.names:
+            out[name] = a[name]
+    return out
 
 
 def _per_p(eng) -> np.ndarray:
-    import numpy.lib.recfunctions as rfn
     st = eng.pstats()
     ps = eng.procs()
     extra = np.zeros(len(ps), dtype=[("p", np.int32), ("status", np.int32),
@@ -566,17 +590,19 @@ def _per_p(eng) -> np.ndarray:
     extra["schedtick"] = ps["schedtick"]
     extra["runqsize"] = (ps["runqtail"].astype(np.int64) - ps["runqhead"]) % 2**32
     extra["runnext"] = ps["runnext"]
-    return rfn.merge_arrays([extra, st], flatten=True, usemask=False)
+    return _concat_fields(extra, st)
 
 
 def _with_go_fields(g: np.ndarray, compiled) -> np.ndarray:
     """Add Go's g.startpc (the entry of the function the G runs, from its creating `go`)
     and g.waitsince (when a waiting G parked) to the G records."""
-    import numpy.lib.recfunctions as rfn
     code = compiled.code.reshape(-1, _engine.INSTR)
     entry = compiled.func_entry
     startpc = np.full(len(g), -1, dtype=np.int32)
     has = g["gopc"] >= 0
     startpc[has] = entry[code[g["gopc"][has], 1]]
     waitsince = np.where(g["status"] == _engine._Gwaiting, g["runnable_since"], 0).astype(np.int64)
-    return rfn.append_fields(g, ["startpc", "waitsince"], [startpc, waitsince], usemask=False)
+    extra = np.empty(len(g), dtype=[("startpc", np.int32), ("waitsince", np.int64)])
+    extra["startpc"] = startpc
+    extra["waitsince"] = waitsince
+    return _concat_fields(g, extra)

@@ -223,6 +223,10 @@ cdef class Engine:
         d["lock_contended"] = self.s.schedlock.contended
         d["lock_wait_cycles"] = self.s.schedlock.wait_cycles
         d["lock_hold_cycles"] = self.s.schedlock.hold_cycles
+        d["lock_sleeps"] = self.s.schedlock.sleeps          # the spin-bit mutex (lock.pxi)
+        d["lock_wakes"] = self.s.schedlock.wakes
+        d["lock_tail_wakes"] = self.s.schedlock.tail_wakes
+        d["lock_spin_acquires"] = self.s.schedlock.spin_acquires
         d["globrunq_len"] = self.s.sched.runqsize
         d["npidle"] = self.s.sched.npidle
         d["nmspinning"] = self.s.sched.nmspinning
@@ -282,7 +286,10 @@ cdef class Engine:
         return [dict(acquisitions=self.s.locks[i].acquisitions,
                      contended=self.s.locks[i].contended,
                      wait_cycles=self.s.locks[i].wait_cycles,
-                     hold_cycles=self.s.locks[i].hold_cycles)
+                     hold_cycles=self.s.locks[i].hold_cycles,
+                     sleeps=self.s.locks[i].sleeps, wakes=self.s.locks[i].wakes,
+                     tail_wakes=self.s.locks[i].tail_wakes,
+                     spin_acquires=self.s.locks[i].spin_acquires)
                 # (the locks of channels made at run time follow the runtime locks)
                 for i in range(self.s.rtlock0,
                                self.s.nlocks - (self.s.nchans - self.s.nchans_static))]
@@ -295,6 +302,11 @@ cdef class Engine:
             out.append({"dataqsiz": c.dataqsiz, "qcount": c.qcount, "sends": c.sends,
                         "recvs": c.recvs, "blocked_sends": c.blocked_sends,
                         "blocked_recvs": c.blocked_recvs, "closed": c.closed,
+                        # hchan.lock (a modelled runtime mutex)
+                        "lock_acquisitions": self.s.locks[c.lock_id].acquisitions,
+                        "lock_contended": self.s.locks[c.lock_id].contended,
+                        "lock_wait_cycles": self.s.locks[c.lock_id].wait_cycles,
+                        "lock_hold_cycles": self.s.locks[c.lock_id].hold_cycles,
                         "site": c.site})
         return out
 

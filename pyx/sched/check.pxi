@@ -58,7 +58,7 @@ cdef bint select_blocks_forever(State *s, int32_t gi) noexcept nogil:
     n = s.code[base * INSTR_WIDTH + 1]
     if n < 1 or base + n >= s.ncode:
         return False
-    if gp.waiting_on == -1 and gp.wait_start == 0:
+    if gp.waiting_on == -1 and g_wait(s, gi) == 0:
         return True                       # no sudog, no timer: every channel case is nil
     for i in range(n):
         if (s.code[(base + 1 + i) * INSTR_WIDTH + 1] & 0xF) != SEL_DONE:

@@ -31,7 +31,7 @@ cdef bint locals_grow(State *s, int32_t gi) noexcept nogil:
         cap *= 2
     t = <int64_t *> realloc(s.locals, cap * s.nlocals * sizeof(int64_t))
     if t == NULL:
-        fail(s, ERR_NOMEM, 12)
+        fail(s, ERR_NOMEM, 20)
         return False
     memset(t + <int64_t> s.locals_cap * s.nlocals, 0,
            (cap - s.locals_cap) * s.nlocals * sizeof(int64_t))
@@ -57,6 +57,7 @@ cdef int32_t expr_eval(State *s, int32_t gi, G *gp, int32_t e, int64_t *out) noe
     cdef int64_t st[EXPR_STACK]
     cdef int32_t sp = 0, op, arg, i
     cdef int64_t x, y
+    cdef int32_t *it
     cdef const int32_t *w = &s.exprs[2 * <int64_t> e]
     while True:
         op = w[0]
@@ -77,10 +78,11 @@ cdef int32_t expr_eval(State *s, int32_t gi, G *gp, int32_t e, int64_t *out) noe
             sp += 1
         elif op == X_ITER:
             # (the compiler only lets a loop's variable be used inside that loop)
-            st[sp] = gp.loopiter[arg] if arg < gp.loopdepth else 0
+            it = loopiter_at(s, gi, gp, arg) if arg < gp.loopdepth else NULL
+            st[sp] = it[0] if it != NULL else 0
             sp += 1
         elif op == X_RECV:
-            st[sp] = gp.val
+            st[sp] = g_val(s, gi)
             sp += 1
         elif op == X_NEG:
             st[sp - 1] = <int64_t> (0 - <uint64_t> st[sp - 1])
@@ -266,7 +268,7 @@ cdef int64_t dsl_exec(State *s, M *mp, int32_t mi, int32_t gi, G *gp,
             return -1
         gp.pc += 1
         if s.record:
-            if not record_mark(s, gp, ins[1], mp.p):
+            if not record_mark(s, gi, gp, ins[1], mp.p):
                 return -1
             s.marks[s.nmarks - 1].value = vals[0]
             s.marks[s.nmarks - 1].value2 = vals[1] if n > 1 else 0

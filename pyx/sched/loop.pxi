@@ -66,6 +66,9 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
         if ev.kind == EV_GC:
             gc_event(s, ev.id)
             continue
+        if ev.kind == EV_UNLOCK:
+            lock_unlock_event(s, ev.id)          # sched/lock.pxi: unlock2 of a contended lock
+            continue
         mi = ev.id
         if (ev.kind >> 4) != s.allm[mi].ev_gen:
             continue                            # superseded (the M was preempted)

@@ -260,7 +260,9 @@ cdef int32_t next_victim(State *s, M *mp) noexcept nogil:
             vi = <int32_t> (cheaprand(s) % <uint32_t> nprocs)
         else:
             vi = mp.steal_pos
-            mp.steal_pos = (mp.steal_pos + mp.steal_inc) % nprocs
+            mp.steal_pos += mp.steal_inc             # (steal_pos + steal_inc) % nprocs
+            while mp.steal_pos >= nprocs:            # without a division (both are below
+                mp.steal_pos -= nprocs               # nprocs but after a procresize)
             if s.strat.victim == VICTIM_SAME_SOCKET:
                 if mp.steal_i == nprocs - 1:
                     mp.steal_pos = <int32_t> (mp.steal_r % <uint32_t> nprocs)  # restart
@@ -498,11 +500,9 @@ cdef inline int64_t fr_spin(State *s, M *mp, int32_t mi) noexcept nogil:
 
 
 cdef inline int64_t stealwork_pass(State *s, M *mp, int32_t mi) noexcept nogil:
-    # stealWork: start of a pass (stealOrder.start(cheaprand()))
+    # stealWork: start of a pass (stealOrder.start(cheaprand())); gcwaiting is checked per
+    # victim, in stealwork_victim, as Go checks it inside the enum loop
     cdef uint32_t r
-    if s.gcwaiting:
-        mp.state = MS_FR_TOP                # stealWork: "if sched.gcwaiting: return"
-        return 0
     if mp.steal_pass >= s.strat.steal_passes:
         return take_lock(s, mp, mi, MS_FR_IDLE_LOCKED)
     # stealOrder.start(cheaprand()): a random start and a random stride coprime to nprocs
@@ -526,6 +526,13 @@ cdef inline int64_t stealwork_pass(State *s, M *mp, int32_t mi) noexcept nogil:
 cdef inline int64_t stealwork_victim(State *s, M *mp, int32_t mi) noexcept nogil:
     # stealWork: the next victim of the pass, probed by runqgrab
     cdef int32_t pi
+    if s.gcwaiting and mp.steal_i < s.sched.gomaxprocs:
+        # proc.go stealWork: "if sched.gcwaiting.Load() { return ... newWork=true }" at every
+        # position of the stealOrder walk (not once per pass): a stop-the-world that begins
+        # while this M walks the Ps stops its stealing at the next victim
+        s.c.steal_gcwaiting += 1
+        mp.state = MS_FR_TOP
+        return 0
     pi = next_victim(s, mp)
     if pi < 0:
         mp.steal_pass += 1
