@@ -15,12 +15,14 @@ per event happens here, without the GIL.  Layout of this extension:
     cache/coherence.pxi coherence directory over modelled 64-byte lines (hit/transfer/memory)
     cache/layout.pxi    which fields share a line (Machine.layout), the user objects' lines
     sched/gs.pxi        G records, gFree caches, global queue, pidle/midle lists
+    sched/footprint.pxi what creating a G costs beyond newproc: malg, cold reuses
     sched/lock.pxi      the modelled lock (sched.lock)
     sched/runq.pxi      per-P rings: runqput, runqputslow, steal copy
     sched/interp.pxi    goroutine bytecode: compute, go, WaitGroup, mark, loops, Gosched, exit
     sched/expr.pxi      the DSL's values: expressions, locals, go with arguments, if,
                         marks with values, channels made at run time
     sched/proc.pxi      Ms' micro-steps: schedule, findRunnable, stealWork, wakep, startm, stopm
+    sched/cpu.pxi       Ms beyond the cores time-share them (per-core FIFO, OS time slice)
     sched/loop.pxi      the event loop and m_step, the dispatch of a micro-step by M state
     sched/check.pxi     the scheduler invariants, checked on demand
     sched/arrivals.pxi  open arrivals: goroutines injected from outside the Ps
@@ -69,11 +71,13 @@ include "core/observe.pxi"
 include "cache/coherence.pxi"
 include "cache/layout.pxi"
 include "sched/gs.pxi"
+include "sched/footprint.pxi"
 include "sched/lock.pxi"
 include "sched/runq.pxi"
 include "sched/interp.pxi"
 include "sched/expr.pxi"
 include "sched/proc.pxi"
+include "sched/cpu.pxi"
 include "sched/loop.pxi"
 include "sched/check.pxi"
 include "sched/arrivals.pxi"
@@ -167,10 +171,14 @@ cdef class Engine:
             s.adapt_every = c.adapt_every
             s.clock_ghz = c.clock_ghz
             adapt_init(s)
+        if c.os_slice > 0 and s.nprocs > s.ncores:
+            cpu_alloc(s, c.os_slice)           # Ms beyond the cores time-share them (cpu.pxi)
         s.cache_on = c.cache               # (set last: setup itself is not modelled traffic)
 
     def __dealloc__(self):
         state_free(&self.s)
+        cpu_free(&self.s)
+        free(self.s.g_touched_at)
 
     def run(self, long long chunk=1 << 22, long long check_every=0, bint pause_on_sample=False):
         """Run up to `chunk` events (then return, so Python can honour Ctrl-C and report

@@ -611,6 +611,14 @@ ctypedef struct Costs:
     int64_t exitsyscall      # exitsyscall fast path (+ the kernel exit)
     int64_t netpoll          # one netpoll(0) call (epoll_wait with a zero timeout)
     int64_t touch            # one user-variable access (plus its cache-model cycles)
+    # goroutine footprint (sched/footprint.pxi): newproc1's malg path and cold reuses
+    int64_t malg             # a fresh G: malg + stackalloc + first touch of its stack pages
+    int64_t g_cold           # a touch of a G whose descriptor and stack left the caches
+    int64_t gcache           # Gs (descriptor + stack top) the caches hold (a count)
+    # CPU time-sharing (sched/cpu.pxi)
+    int64_t ctx_switch       # the OS switching a core to a waiting thread
+    int64_t g_move           # a G touched on another core: its lines the cache model does not
+                             # keep (the g struct beyond one line, its stack top) move too
 
 # The queue strategy as flat parameters (gmpcore.Strategy fills this).
 ctypedef struct Strategy:
@@ -787,6 +795,12 @@ ctypedef struct Counters:
     # hi * 2^62 + lo, and Engine.counters() returns the totals under the lo names
     int64_t g_runnable_hi
     int64_t g_wait_p_hi
+    int64_t g_fresh          # Gs newproc / arrivals allocated fresh (malg: no free G)
+    int64_t g_cold           # G touches charged CostModel.g_cold (footprint.pxi)
+    int64_t cpu_switches     # a core handed to a thread waiting for it (sched/cpu.pxi)
+    int64_t cpu_slice_ends   # a thread lost its core at the end of its OS time slice
+    int64_t cpu_wait_cycles  # total cycles threads waited for a core
+    int64_t g_moves          # G touches on another core than its last (footprint.pxi)
 
 cdef enum:
     HIST_SUB_BITS = 5
@@ -830,6 +844,7 @@ cdef enum:  # which cycle total overflowed (ERR_OVERFLOW's err_arg; gmpcore.runn
     OVF_CACHE = 6
     OVF_BUSY = 7
     OVF_RUNNABLE = 8     # p_unpark_cycles or gc_pause_cycles (core/observe.pxi)
+    OVF_CPU_WAIT = 9         # Counters.cpu_wait_cycles (sched/cpu.pxi)
 
 # ---------------------------------------------------------------------------------------------
 # Cache model.  Every piece of shared scheduler state sits on a modelled 64-byte line; a
@@ -921,6 +936,7 @@ ctypedef struct RunConfig:
     Strategy strat
     int64_t adapt_every      # the GOMAXPROCS controller's period (0: no controller)
     double clock_ghz         # Machine.clock_ghz: the controller reads ns
+    int64_t os_slice         # OS time slice of a thread on a shared core (0: no time-sharing)
 
 # The whole engine state.  Python owns it through the Engine class; native code sees only this.
 cdef enum:
@@ -1136,6 +1152,25 @@ ctypedef struct State:
     int64_t adapt_prev_runnable
     int64_t adapt_prev_waitp
     int64_t gc_pause_acc     # this GC cycle's stop-the-world time so far (work.pauseNS)
+    # CPU time-sharing (sched/cpu.pxi): Ms holding Ps beyond the cores queue for them.
+    # Per-core and per-M side tables, allocated only when cpu_on (procs > cores)
+    int32_t cpu_on
+    int32_t cpu_sleep        # the step just run blocks its thread in the kernel (syscall, usleep)
+    int64_t os_slice         # cycles a thread keeps a shared core while others wait
+    int32_t *core_owner      # per core: the thread running on it (-1: none)
+    int32_t *core_qhead      # per core: FIFO of threads waiting for it (through m_cpu_next)
+    int32_t *core_qtail
+    int32_t *core_qlen
+    int64_t *core_slice_end  # per core: when its owner's slice ends
+    int32_t *m_core          # per M: the core it owns (-1: none)
+    int32_t *m_cpu_next
+    int64_t *m_cpu_owed      # per M: CPU cycles of its current step still to run
+    int64_t *m_cpu_since     # per M: when it started waiting for a core
+    # the goroutine footprint (sched/footprint.pxi): Gs created so far, and per G index that
+    # count at its last touch (allocated on use, only when CostModel.g_cold > 0)
+    int64_t g_touches
+    int64_t *g_touched_at
+    int32_t g_touched_cap
     # DSL values (pyx/sched/expr.pxi): the expression words, and each G's frame of `nlocals`
     # int64 locals in a side table by G index (only for programs with locals: it keeps the G
     # record small for everyone else); channels made at run time (OP_MAKECHAN) grow chans,

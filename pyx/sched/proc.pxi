@@ -334,6 +334,7 @@ cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
                 if victim.status == _Prunning and not victim_in_syscall(s, victim):
                     # usleep(3): the victim is probably about to run it (runqgrab); not when
                     # the victim's M is in a syscall, whose P cannot schedule runnext soon
+                    s.cpu_sleep = 1             # (a nanosleep: off its core, cpu.pxi)
                     return s.cost.steal_probe + s.cost.runnext_backoff
                 return s.cost.steal_probe
         mp.state = MS_STEAL_VICTIM
@@ -801,4 +802,6 @@ cdef int64_t execute(State *s, M *mp, int32_t mi) noexcept nogil:
         if s.record and not (gp.flags & G_FLAG_SYSTEM):
             record_start(s, gp.goid)
     mp.state = MS_RUN
+    if s.cost.g_cold:
+        s.step_acc += g_touch(s, gi, True)    # its lines, cold after a long wait (footprint.pxi)
     return s.cost.execute
