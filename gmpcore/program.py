@@ -721,7 +721,19 @@ class CompiledProgram:
             if pc in entries:
                 out.append(f"{entries[pc]}:")
             op, a, b, c = self.code[pc * INSTR:(pc + 1) * INSTR]
-            out.append(f"  {pc:4d}  {names[int(op)]:<8} {a} {b}")
+            out.append(f"  {pc:4d}  {names[int(op)]:<8} {a} {b}" + (f" {c}" if c else ""))
+        if self.exprs is not None and len(self.exprs):
+            # the DSL's expressions: each a stack program, by its start (gmpcore/expr.py)
+            xn = {v: k for k, v in _engine.EXPR_OPS.items()}
+            out.append("expressions:")
+            words, start = self.exprs.reshape(-1, 2).tolist(), 0
+            for k, (op, arg) in enumerate(words):
+                if op == _engine.EXPR_OPS["END"]:
+                    body = " ".join(f"{xn.get(o, o)}" + (f"({g})" if xn.get(o) in
+                                                        ("CONST", "LOCAL", "ITER") else "")
+                                    for o, g in words[start:k])
+                    out.append(f"  {start:4d}  {body} -> {arg} value(s)")
+                    start = k + 1
         return "\n".join(out)
 
 

@@ -570,3 +570,16 @@ def test_invariants_hold_with_values_if_and_channel_values():
     assert (m["value3"] == np.where(m["value2"] % 2 == 0, m["value2"], -m["value2"])).all()
     assert len(res.channels) == 60 and res.channels["recvs"].sum() == 1200
     assert sorted(res.blocked["wait_reason"]) == ["chan receive"] * 30   # the pongers
+
+
+def test_disassemble_shows_the_expressions():
+    prog = gc.Program()
+    node = prog.func("node", "depth")
+    d, = node.params
+    with node.if_(d > 0):
+        node.go(node, d - 1)
+    prog.func("main").go(node, 2)
+    text = prog.compile().disassemble()
+    assert "IF       0 2" in text and "GOX      0 4 1" in text
+    assert "LOCAL(0) CONST(0) GT -> 1 value(s)" in text
+    assert "LOCAL(0) CONST(1) SUB -> 1 value(s)" in text
