@@ -168,6 +168,33 @@ cdef int32_t sq_park(State *s, Chan *c, int32_t gi, int32_t ci, int32_t is_send,
     return 0
 
 
+cdef int64_t closechan_ready(State *s, M *mp, Chan *c) noexcept nogil:
+    # closechan's wake-up of the parked receivers (c.closed is set): all get the zero value;
+    # closechan collects them on a gList (a stack), then readies them popping it: the last
+    # parked receiver first.  Returns how many were readied.  (Also context cancel: ctx.pxi.)
+    cdef int64_t k = 0
+    cdef int32_t w, target, rlist = -1
+    cdef G *wp
+    while c.recvq_head != -1:
+        w = sudog_claim(s, sq_dequeue(s, c, False))
+        wp = getg(s, w)
+        wp.val = 0
+        if not (wp.flags & G_FLAG_SELWOKE):
+            target = s.code[(wp.pc - 1) * INSTR_WIDTH + 2]   # its receive's `range` exit
+            if target >= 0:
+                wp.pc = target
+        wp.schedlink = rlist
+        rlist = w
+    while rlist != -1:
+        w = rlist
+        wp = getg(s, w)
+        rlist = wp.schedlink
+        wp.schedlink = -1
+        goready1(s, mp, w)
+        k += 1
+    return k
+
+
 cdef int64_t chan_begin(State *s, M *mp, int32_t mi, int32_t ci) noexcept nogil:
     # lock(&c.lock); the operation itself is the next step
     mp.arg = ci
@@ -177,13 +204,11 @@ cdef int64_t chan_begin(State *s, M *mp, int32_t mi, int32_t ci) noexcept nogil:
 
 
 cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
-    cdef int32_t ci = mp.arg, gi = mp.curg, w, target
+    cdef int32_t ci = mp.arg, gi = mp.curg, w
     cdef Chan *c = &s.chans[ci]
     cdef G *gp = getg(s, gi)
-    cdef G *wp
     cdef const int32_t *ins = &s.code[gp.pc * INSTR_WIDTH]
     cdef int64_t v, cost = s.cost.chan, k
-    cdef int32_t rlist = -1
     lock_granted(s, &s.locks[mp.lock_id], mi)
     mp.arg = -1
     gp.pc += 1
@@ -247,26 +272,7 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         if c.sendq_head != -1:
             fail(s, ERR_SEND_CLOSED, ci)         # a parked sender panics when it resumes
             return -1
-        # all receivers get the zero value; closechan collects them on a gList (a stack),
-        # then readies them popping it: the last parked receiver first
-        k = 0
-        while c.recvq_head != -1:
-            w = sudog_claim(s, sq_dequeue(s, c, False))
-            wp = getg(s, w)
-            wp.val = 0
-            if not (wp.flags & G_FLAG_SELWOKE):
-                target = s.code[(wp.pc - 1) * INSTR_WIDTH + 2]   # its receive's `range` exit
-                if target >= 0:
-                    wp.pc = target
-            wp.schedlink = rlist
-            rlist = w
-        while rlist != -1:
-            w = rlist
-            wp = getg(s, w)
-            rlist = wp.schedlink
-            wp.schedlink = -1
-            goready1(s, mp, w)
-            k += 1
+        k = closechan_ready(s, mp, c)
         cost = unlock_id(s, mp, cost + k * s.cost.ready)
         if k:
             ret_push(mp, MS_RUN)

@@ -37,6 +37,9 @@ cdef int32_t allocg(State *s) noexcept nogil:
         memset(dl + s.deadlines_cap, 0, s.deadlines_cap * sizeof(int64_t))
         s.deadlines = dl
         s.deadlines_cap *= 2
+    if gsync_grow(s, i) != 0:                 # (Cond tickets, LockOSThread: lockos.pxi)
+        fail(s, ERR_NOMEM, 11)
+        return -1
     s.nallg += 1
     memset(getg(s, i), 0, sizeof(G))
     getg(s, i).status = _Gdead
