@@ -361,8 +361,8 @@ class Result:
         invalidations) -- false sharing shows as transfers."""
         import pandas as pd
         cols = ["pool", "gets", "puts", "private_hits", "shared_hits", "steals", "victim_hits",
-                "news", "nil_gets", "cleanups", "line_hits", "line_transfers", "line_mem",
-                "line_invalidations"]
+                "news", "nil_gets", "cleanups", "line_hits", "line_transfers",
+                "line_transfers_remote", "line_mem", "line_invalidations"]
         return pd.DataFrame([{"pool": r["name"], **{k: r[k] for k in cols[1:]}}
                              for r in self.pool_records], columns=cols)
 

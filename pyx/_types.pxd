@@ -322,7 +322,8 @@ ctypedef struct Pool:
     int64_t nil_gets        # Get returned nil (no New)
     int64_t cleanups        # poolCleanup passes that moved a non-empty local to victim
     int64_t line_hits       # cache model: accesses to the pool's lines that hit,
-    int64_t line_transfers  #   came from another core (a coherence miss),
+    int64_t line_transfers  #   came from another core (a coherence miss; of which remote:
+    int64_t line_transfers_remote   # from another socket),
     int64_t line_mem        #   came from memory,
     int64_t line_invalidations  # and copies they invalidated
 

@@ -31,17 +31,19 @@ cdef enum:
 cdef inline void pool_access(State *s, M *mp, Pool *pl, int32_t li, int32_t kind) noexcept nogil:
     # one access to a pool line through the coherence model, counted on the pool too
     cdef CacheStats *st
-    cdef int64_t h, x, m, inv
+    cdef int64_t h, x, r, m, inv
     if not s.cache_on:
         return
     st = &s.cstats[s.lines[li].cls]
     h = st.hits
-    x = st.transfers_local + st.transfers_remote
+    x = st.transfers_local
+    r = st.transfers_remote
     m = st.mem
     inv = st.invalidations
     line_access(s, mp.core, li, kind)
     pl.line_hits += st.hits - h
-    pl.line_transfers += st.transfers_local + st.transfers_remote - x
+    pl.line_transfers += st.transfers_local - x + st.transfers_remote - r
+    pl.line_transfers_remote += st.transfers_remote - r
     pl.line_mem += st.mem - m
     pl.line_invalidations += st.invalidations - inv
 
@@ -321,4 +323,5 @@ cdef dict pool_stats_of(Pool *pl):
             "shared_hits": pl.shared_hits, "steals": pl.steals, "victim_hits": pl.victim_hits,
             "news": pl.news, "nil_gets": pl.nil_gets, "cleanups": pl.cleanups,
             "line_hits": pl.line_hits, "line_transfers": pl.line_transfers,
+            "line_transfers_remote": pl.line_transfers_remote,
             "line_mem": pl.line_mem, "line_invalidations": pl.line_invalidations}
