@@ -301,6 +301,8 @@ SCENARIOS = {
     "per-p-counters": ("per_p_counters", "shared vs per-P vs padded per-P counters (false "
                        "sharing)"),
     "gc-stw": ("gc_stw_tail", "GC stop-the-world pauses under per-P and global queues"),
+    "pool-false-sharing": ("pool_false_sharing", "sync.Pool's poolLocal with and without its "
+                           "128-byte pad (false sharing between Ps)"),
 }
 
 
