@@ -17,7 +17,14 @@ Cases (the Go semantics each one exercises):
                 (popHead), then getSlow's victim (private, then the chain's tail); Put fills
                 l.private first; runtime.GC's poolCleanup moves the primary cache to the victim
                 and drops the old victim; New when everything is empty.  The values each
-                goroutine gets are part of the order compared.
+                goroutine gets are part of the order compared;
+* lockedgosched -- runtime.LockOSThread: a locked goroutine that parks in a receive and
+                yields with Gosched, among workers that yield: each time it stops its thread
+                gives the P away (stoplockedm) and whoever schedules it hands the P back
+                (startlockedm).  On one P the hand-offs keep the run queues' order, so Go's
+                order is the one the same program has without the lock (the emulator gives
+                it both ways: this checks that the hand-offs lose or reorder nothing, and the
+                test counts them).
 """
 from __future__ import annotations
 
@@ -29,7 +36,7 @@ from helpers import MS
 
 pytestmark = pytest.mark.go
 
-PROGRAMS = ("condwake", "cancelwake", "poolorder")
+PROGRAMS = ("condwake", "cancelwake", "poolorder", "lockedgosched")
 
 
 @pytest.fixture(scope="session")
@@ -158,3 +165,45 @@ def test_pool_get_put_victim(go_cmd_binaries, record_property, k, n, rounds):
         got = [int(s.split("=")[1]) for s in order if s.startswith("g")]
         assert all(1 <= v <= k or v >= 100 for v in got)
         assert len(got) == n * rounds
+
+
+# -- runtime.LockOSThread ---------------------------------------------------------------------------
+def lockedgosched_program(n, k):
+    prog = gc.Program()
+    wg, ch = prog.waitgroup("wg"), prog.chan("ch")
+    main = prog.func("main")
+    main.wg_add(wg, n + 1).go("locked")
+    if n:
+        main.go("worker", times=n)
+    with main.loop(k):
+        main.send(ch, "iter").mark("m")
+    main.wg_wait(wg)
+    lk = prog.func("locked")
+    lk.lock_os_thread()
+    with lk.loop(k):
+        lk.recv(ch).mark("L").gosched()
+    lk.wg_done(wg)
+    w = prog.func("worker")
+    with w.loop(k):
+        w.mark("w").gosched()
+    w.wg_done(wg)
+    return prog
+
+
+def lockedgosched_strings(res):
+    out = []
+    for label, si, it, v in marks(res):
+        out.append({"L": f"L{it}.{v}", "w": f"w{si}.{it}", "m": f"m{it}"}[label])
+    return out
+
+
+@pytest.mark.parametrize("n, k", [(0, 3), (3, 4), (10, 10), (40, 5)])
+def test_locked_goroutine_hand_offs(go_cmd_binaries, record_property, n, k):
+    prog = lockedgosched_program(n, k)
+    check_against_go(f"lockedgosched N={n} K={k}", go_cmd_binaries["lockedgosched"], [n, k],
+                     prog, lockedgosched_strings, record_property)
+    res = gc.run(prog, machine=gc.Machine(procs=1, init_goroutines=1), memory_limit=False)
+    # every stop of the locked goroutine (k receives that park or not, k Goscheds) is
+    # followed by a hand-off of the P to its thread
+    assert k <= res.sync_counters["lockedm_handoffs"] <= 2 * k
+    assert res.sync_counters["lockedm_exits"] == 1
