@@ -346,3 +346,70 @@ def test_dsl_refuses_foreign_and_bad_objects():
         p.pool(new=0)
     with pytest.raises(ValueError, match="belongs to another Program"):
         p.cond(q.mutex())
+
+
+# -- random programs mixing them keep every invariant ----------------------------------------------
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+SYNC_OPS = ["get", "put", "compute", "gosched", "signal", "wait", "lock_os", "unlock_os",
+            "syscall_block", "sleep", "done", "gc"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(workers=st.lists(st.lists(st.sampled_from(SYNC_OPS), max_size=12), min_size=1,
+                        max_size=6),
+       procs=st.integers(1, 4), padded=st.booleans(), cache=st.booleans(),
+       seed=st.integers(0, 50), gc_period=st.sampled_from([0, 0, 40_000]))
+def test_random_sync_programs_keep_invariants(workers, procs, padded, cache, seed, gc_period):
+    p = gc.Program()
+    pool = p.pool("pool", padded=padded, new=1)
+    mu = p.mutex("mu")
+    cv = p.cond(mu, "cv")
+    root = p.with_cancel(name="root")
+    child = p.with_cancel(root, name="child")
+    m = p.func("main")
+    for i, ops in enumerate(workers):
+        f = p.func(f"w{i}")
+        for op in ops:
+            if op == "get":
+                f.pool_get(pool)
+            elif op == "put":
+                f.pool_put(pool, "val")
+            elif op == "compute":
+                f.compute(gc.Exponential(3_000))
+            elif op == "gosched":
+                f.gosched()
+            elif op == "signal":
+                f.lock(mu).cond_signal(cv).unlock(mu)
+            elif op == "wait":
+                f.lock(mu).cond_wait(cv).unlock(mu)
+            elif op == "lock_os":
+                f.lock_os_thread()
+            elif op == "unlock_os":
+                f.unlock_os_thread()
+            elif op == "syscall_block":
+                f.syscall_block(gc.Exponential(20_000))
+            elif op == "sleep":
+                f.sleep(gc.Exponential(10_000))
+            elif op == "done":
+                with f.select() as sel:
+                    with sel.recv(child.done):
+                        f.mark("canceled")
+                    with sel.after(50_000):
+                        f.mark("timeout")
+            else:
+                f.gc()
+        f.mark("end")
+        m.go(f"w{i}", times=2)
+    with m.loop(5):
+        m.sleep(30_000).lock(mu).cond_broadcast(cv).unlock(mu)
+    m.cancel(root).sleep(3 * MS)
+    machine = gc.Machine(procs=procs, cache=cache, gc_period_ns=gc_period)
+    res = run(p, machine=machine, seed=seed, max_events=400_000)
+    assert res.status in ("ok", "max_events")
+    r = res.pools.iloc[0]
+    assert r["private_hits"] + r["shared_hits"] + r["steals"] + r["victim_hits"] + r["news"] \
+        == r["gets"]
+    c = res.conds.iloc[0]
+    assert c["wakeups"] + c["waiting"] <= c["waits"]
+    assert res.contexts["canceled"].all() or res.status == "max_events"
