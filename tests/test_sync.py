@@ -413,3 +413,16 @@ def test_random_sync_programs_keep_invariants(workers, procs, padded, cache, see
     c = res.conds.iloc[0]
     assert c["wakeups"] + c["waiting"] <= c["waits"]
     assert res.contexts["canceled"].all() or res.status == "max_events"
+
+
+def test_scheddetail_shows_locked_threads_and_goroutines():
+    p = gc.Program()
+    p.func("main").go("ui").sleep(2 * MS)
+    p.func("ui").lock_os_thread().sleep(10 * MS)
+    res = gc.run(p, procs=2, schedtrace_ms=1, scheddetail=True)
+    text = res.schedtrace()
+    goid = 2                                       # main is 1; ui is the next goroutine
+    m_lines = [ln for ln in text.splitlines() if f"lockedg={goid}" in ln]
+    g_lines = [ln for ln in text.splitlines() if ln.startswith(f"  G{goid}:")]
+    assert m_lines and all(ln.startswith("  M0:") for ln in m_lines)
+    assert g_lines and all(ln.endswith("lockedm=0") for ln in g_lines)
