@@ -36,6 +36,10 @@ from helpers import MS
 
 pytestmark = pytest.mark.go
 
+#: a run in which main needed more than one 1 ms sleep for its goroutines to park was slowed
+#: by the machine (the DSL twins sleep once)
+ONE_SLEEP = lambda meta: meta.get("sleeps") == 1          # noqa: E731
+
 PROGRAMS = ("condwake", "cancelwake", "poolorder", "lockedgosched")
 
 
@@ -50,7 +54,8 @@ def condwake_program(n, signals):
     wg, mu = prog.waitgroup("wg"), prog.mutex("mu")
     c = prog.cond(mu, "c")
     main = prog.func("main")
-    main.wg_add(wg, n).go("waiter", times=n).sleep(MS)
+    # main sleeps until every waiter holds a ticket: one 1 ms sleep in an undisturbed run
+    main.wg_add(wg, n).go("waiter", times=n).lock(mu).unlock(mu).sleep(MS).lock(mu).unlock(mu)
     with main.loop(signals):
         main.lock(mu).cond_signal(c).mark("s").unlock(mu)
     main.lock(mu).cond_broadcast(c).mark("b").unlock(mu)
@@ -69,7 +74,7 @@ def condwake_strings(res):
 def test_cond_signal_broadcast(go_cmd_binaries, record_property, n, signals):
     fits = check_against_go(f"condwake N={n} S={signals}", go_cmd_binaries["condwake"],
                             [n, signals], condwake_program(n, signals), condwake_strings,
-                            record_property)
+                            record_property, valid=ONE_SLEEP)
     for f in fits:
         order = list(f.go_order)
         waited = [s[1:] for s in order if s[0] == "w"]
@@ -109,7 +114,8 @@ def cancelwake_strings(res):
 @pytest.mark.parametrize("n", [1, 3, 10, 100])
 def test_cancel_wakes_done_waiters(go_cmd_binaries, record_property, n):
     fits = check_against_go(f"cancelwake N={n}", go_cmd_binaries["cancelwake"], [n],
-                            cancelwake_program(n), cancelwake_strings, record_property)
+                            cancelwake_program(n), cancelwake_strings, record_property,
+                            valid=ONE_SLEEP)
     for f in fits:
         order = list(f.go_order)
         assert order.index("c") == 2 * n                  # all parked before the cancel

@@ -25,7 +25,8 @@
 # The pool's own counters record what those accesses did (line_hits / line_transfers / ...).
 
 cdef enum:
-    POOL_MAX_CAP = 1 << 30      # values one poolLocal's chain may hold (dequeueLimit-ish bound)
+    POOL_MAX_CAP = 1 << 26      # values one poolLocal's chain may hold (512 MiB); a Put past it
+                                # stops the run with ERR_NOMEM (Go's chain has no bound but memory)
 
 
 cdef inline void pool_access(State *s, M *mp, Pool *pl, int32_t li, int32_t kind) noexcept nogil:

@@ -1,5 +1,7 @@
 // sync.Cond: main starts N waiters, each of which locks mu, records "w<i>" and waits on the
-// Cond (notifyListAdd, Unlock, notifyListWait).  After 1 ms (all of them parked) main signals
+// Cond (notifyListAdd, Unlock, notifyListWait).  Main sleeps 1 ms at a time until all of them
+// hold a ticket (counted under mu; "#sleeps" says how many sleeps that took: more than one
+// means the machine delayed the waiters, a disturbed run).  Then main signals
 // S times (each Signal readies the waiter with the oldest ticket into runnext, under mu),
 // recording "s<j>", then broadcasts the rest ("b").  A woken waiter re-locks mu, records
 // "r<i>" and unlocks.
@@ -18,14 +20,16 @@ import (
 )
 
 var (
-	wg sync.WaitGroup
-	mu sync.Mutex
-	c  = sync.NewCond(&mu)
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	c      = sync.NewCond(&mu)
+	parked int
 )
 
 func waiter(i int) {
 	mu.Lock()
 	recorder.Add('w', int64(i), 0, 0)
+	parked++
 	c.Wait()
 	recorder.Add('r', int64(i), 0, 0)
 	mu.Unlock()
@@ -41,7 +45,16 @@ func main() {
 	for i := 0; i < n; i++ {
 		go waiter(i)
 	}
-	time.Sleep(time.Millisecond)
+	sleeps := 0
+	mu.Lock()
+	for parked < n {
+		mu.Unlock()
+		time.Sleep(time.Millisecond)
+		sleeps++
+		mu.Lock()
+	}
+	mu.Unlock()
+	recorder.Meta("sleeps", int64(sleeps))
 	for j := 0; j < s; j++ {
 		mu.Lock()
 		c.Signal()
