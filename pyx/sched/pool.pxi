@@ -14,7 +14,8 @@
 #            change re-allocates it and the old contents are lost, as pinSlow says).
 #
 # The poolChain (a list of poolDequeues of doubling size) is kept as one deque: the values
-# come out in the same order.  Values are int64s (0 is nil); Get's value lands in G.val.
+# come out in the same order.  Values are int64s (0 is nil); Get's value lands in the G's
+# value register (gs.pxi g_val).
 #
 # Cache model: each poolLocal sits on a line (p.local[i]: 32 bytes of poolLocalInternal, so
 # without Go's 128-byte pad P i and P i^1 share a line; with it each has its own), each P's
@@ -144,7 +145,7 @@ cdef int64_t pool_put(State *s, M *mp, int32_t mi, int32_t a) noexcept nogil:
     cdef G *gp = getg(s, mp.curg)
     cdef Pool *pl = &s.pools[a]
     cdef PoolLocal *l
-    cdef int64_t x = chan_value(gp, &s.code[gp.pc * INSTR_WIDTH])
+    cdef int64_t x = chan_value(s, mp.curg, gp, &s.code[gp.pc * INSTR_WIDTH])
     gp.pc += 1
     if x == 0:
         return s.cost.touch                          # Put(nil): return
@@ -192,7 +193,7 @@ cdef int64_t pool_get(State *s, M *mp, int32_t mi, int32_t a) noexcept nogil:
             pl.news += 1
         else:
             pl.nil_gets += 1
-    gp.val = x
+    g_val_set(s, mp.curg, x)                         # (G.val: gs.pxi side table)
     return s.cost.touch
 
 
