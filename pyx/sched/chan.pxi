@@ -168,11 +168,10 @@ cdef int32_t sq_park(State *s, Chan *c, int32_t gi, int32_t ci, int32_t is_send,
     return 0
 
 
-cdef int64_t closechan_ready(State *s, M *mp, Chan *c) noexcept nogil:
-    # closechan's wake-up of the parked receivers (c.closed is set): all get the zero value;
-    # closechan collects them on a gList (a stack), then readies them popping it: the last
-    # parked receiver first.  Returns how many were readied.  (Also context cancel: ctx.pxi.)
-    cdef int64_t k = 0
+cdef int32_t closechan_collect(State *s, Chan *c) noexcept nogil:
+    # closechan, under the lock (c.closed is set): every parked receiver gets the zero value
+    # and goes on a gList (a stack, linked through schedlink); returns its head.  (Also
+    # context cancel: ctx.pxi.)
     cdef int32_t w, target, rlist = -1
     cdef G *wp
     while c.recvq_head != -1:
@@ -185,6 +184,15 @@ cdef int64_t closechan_ready(State *s, M *mp, Chan *c) noexcept nogil:
                 wp.pc = target
         wp.schedlink = rlist
         rlist = w
+    return rlist
+
+
+cdef int64_t closechan_ready(State *s, M *mp, int32_t rlist) noexcept nogil:
+    # closechan, after the unlock: "Ready all Gs now that we've dropped the channel lock",
+    # popping the gList -- the last parked receiver first.  Returns how many were readied.
+    cdef int64_t k = 0
+    cdef int32_t w
+    cdef G *wp
     while rlist != -1:
         w = rlist
         wp = getg(s, w)
@@ -204,7 +212,7 @@ cdef int64_t chan_begin(State *s, M *mp, int32_t mi, int32_t ci) noexcept nogil:
 
 
 cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
-    cdef int32_t ci = mp.arg, gi = mp.curg, w
+    cdef int32_t ci = mp.arg, gi = mp.curg, w, rlist
     cdef Chan *c = &s.chans[ci]
     cdef G *gp = getg(s, gi)
     cdef const int32_t *ins = &s.code[gp.pc * INSTR_WIDTH]
@@ -224,11 +232,13 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
             w = sudog_claim(s, w)
             g_val_set(s, w, v)
             c.recvs += 1
+            # chan.go send: sendDirect, then unlockf() (unlock(&c.lock)), then goready: the
+            # readying (and its cache accesses) is outside the channel's critical section
+            cost = unlock_id(s, mp, cost)
             goready1(s, mp, w)
-            cost = unlock_id(s, mp, cost + s.cost.ready)
             ret_push(mp, MS_RUN)
             mp.state = MS_AFTERPUT
-            return cost
+            return cost + s.cost.ready
         if buf_send(c, v):
             mp.state = MS_RUN
             return unlock_id(s, mp, cost)
@@ -250,11 +260,12 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         if w != -1:
             recv_from(s, c, w, gi)
             w = sudog_claim(s, w)
+            # chan.go recv: the copy under the lock, then unlockf(), then goready(gp)
+            cost = unlock_id(s, mp, cost)
             goready1(s, mp, w)
-            cost = unlock_id(s, mp, cost + s.cost.ready)
             ret_push(mp, MS_RUN)
             mp.state = MS_AFTERPUT
-            return cost
+            return cost + s.cost.ready
         if buf_recv(s, c, gi):
             mp.state = MS_RUN
             return unlock_id(s, mp, cost)
@@ -272,8 +283,12 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         if c.sendq_head != -1:
             fail(s, ERR_SEND_CLOSED, ci)         # a parked sender panics when it resumes
             return -1
-        k = closechan_ready(s, mp, c)
-        cost = unlock_id(s, mp, cost + k * s.cost.ready)
+        # chan.go closechan: "unlock(&c.lock)" and only then "Ready all Gs now that we've
+        # dropped the channel lock": the k goready calls are outside the critical section
+        rlist = closechan_collect(s, c)
+        cost = unlock_id(s, mp, cost)
+        k = closechan_ready(s, mp, rlist)
+        cost += k * s.cost.ready
         if k:
             ret_push(mp, MS_RUN)
             mp.state = MS_AFTERPUT

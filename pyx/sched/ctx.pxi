@@ -7,8 +7,8 @@
 #
 # so the context's Done is closed first, then its children's, depth first.  Go walks
 # c.children, a map, in a random order; here children go in the order they were made.  Each
-# close wakes the Done channel's parked receivers as closechan does (closechan_ready: the last
-# parked first, each into this P's runnext).  The contexts are the program's objects, made
+# close wakes the Done channel's parked receivers as closechan does (closechan_collect, then
+# closechan_ready: the last parked first, each into this P's runnext).  The contexts are the program's objects, made
 # before main starts (propagateCancel at creation never finds a canceled parent).  The
 # cancel's cost is c.mu's Lock/Unlock (Costs.mutex) plus a channel operation (Costs.chan) per
 # context canceled; the channel's lock word is accessed, its lock is not queued on.
@@ -43,7 +43,7 @@ cdef int64_t ctx_cancel(State *s, M *mp, int32_t mi, int32_t a) noexcept nogil:
             free(stack)
             fail(s, ERR_SEND_CLOSED, x.done)          # (the DSL never sends on a Done channel)
             return -1
-        k += closechan_ready(s, mp, c)
+        k += closechan_ready(s, mp, closechan_collect(s, c))
         # the children, first-made on top of the stack (every child's index is above its
         # parent's: the program made the parent first)
         for j in range(s.nctxs - 1, i, -1):
