@@ -426,3 +426,17 @@ def test_scheddetail_shows_locked_threads_and_goroutines():
     g_lines = [ln for ln in text.splitlines() if ln.startswith(f"  G{goid}:")]
     assert m_lines and all(ln.startswith("  M0:") for ln in m_lines)
     assert g_lines and all(ln.endswith("lockedm=0") for ln in g_lines)
+
+
+def test_pool_put_takes_an_expression_of_the_goroutines_arguments():
+    p = gc.Program()
+    pool = p.pool("pool")
+    w = p.func("w", "i")
+    (i,) = w.params
+    w.pool_put(pool, i * 10 + 1).pool_get(pool).mark("got")
+    m = p.func("main")
+    with m.loop(3) as k:
+        m.go(w, k)
+    m.sleep(MS)
+    res = run(p, procs=1)
+    assert sorted(values(res, "got")) == [1, 11, 21]
