@@ -86,11 +86,13 @@ def _spawn_bound(c: CompiledProgram) -> tuple[float, float]:
 def _side_table_bytes(c: CompiledProgram) -> int:
     """Bytes per G slot of the side tables the engine may allocate for this program (gs.pxi):
     G.val for channel operations, G.wait_start for mutexes, selects and preempted computes,
-    the counters of loops nested deeper than the G record holds, context deadlines."""
+    the counters of loops nested deeper than the G record holds, context deadlines, and the
+    GSync table of sync.Cond tickets and LockOSThread links (pyx/sched/lockos.pxi)."""
     code = c.code.reshape(-1, INSTR)
     ops = set(int(o) for o in code[:, 0]) if len(code) else set()
     per_g = 0
-    if ops & {OP["CHAN_SEND"], OP["CHAN_RECV"], OP["CHAN_CLOSE"], OP["SELECT"]}:
+    if ops & {OP["CHAN_SEND"], OP["CHAN_RECV"], OP["CHAN_CLOSE"], OP["SELECT"],
+              OP["POOL_GET"], OP["POOL_PUT"]}:
         per_g += 8
     if ops & {OP["LOCK"], OP["SELECT"], OP["COMPUTE"]}:
         per_g += 8
@@ -105,6 +107,9 @@ def _side_table_bytes(c: CompiledProgram) -> int:
         per_g += 4 * (_engine.MAXLOOPDEPTH - _engine.ENUMS["G_LOOPS_INLINE"])
     if c.uses_deadlines:
         per_g += 8
+    if ops & {OP[k] for k in ("COND_ADD", "COND_WAIT", "COND_SIGNAL", "COND_BROADCAST",
+                              "LOCKOSTHREAD", "UNLOCKOSTHREAD")}:
+        per_g += 8                                    # struct GSync
     return per_g
 
 

@@ -28,7 +28,7 @@ from .expr import (BOOL, CHAN, INT, MAX_LOCALS, ChanConst, Expr, Iter, Local, Re
                    as_expr, compile_values)
 
 __all__ = ["Program", "Function", "Select", "WaitGroup", "Chan", "Mutex", "RWMutex", "RuntimeLock",
-           "Var",
+           "Var", "Pool", "Cond", "Context",
            "CompiledProgram", "OP"]
 
 OP = dict(_engine.OPCODES)
@@ -102,6 +102,43 @@ class Var:
     def kind(self) -> int:
         return _engine.VAR_KINDS["shared" if not self.per_p else
                                  ("per_p_padded" if self.padded else "per_p")]
+
+
+# -- sync.Pool, sync.Cond, context cancellation (the sync block; builders: Function.pool_get ...
+@dataclass(frozen=True)
+class Pool:
+    """A sync.Pool of int64 values (0 is nil): Function.pool_put / pool_get.  padded: Go's
+    layout, each P's poolLocal padded to 128 bytes; padded=False packs two to a 64-byte line
+    (the false sharing Go's pad prevents).  new_base: the pool has a New function returning
+    new_base, new_base + 1, ... on successive calls (None: no New, an empty Get gives 0)."""
+    index: int
+    name: str
+    padded: bool
+    new_base: object
+    owner: object = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Cond:
+    """A sync.Cond with its Locker L (a Mutex, or an RWMutex's writer lock):
+    Function.cond_wait / cond_signal / cond_broadcast."""
+    index: int
+    name: str
+    L: object
+    owner: object = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Context:
+    """A context made by context.WithCancel(parent) (parent None: context.Background()).
+    `done` is its Done() channel: receive on it (Function.recv, Select.recv) to wait for the
+    cancel; Function.cancel(ctx) is its CancelFunc, which also cancels every context made
+    from it."""
+    index: int
+    name: str
+    parent: object
+    done: Chan
+    owner: object = field(default=None, repr=False, compare=False)
 
 
 ACCESS = dict(_engine.ACCESS_KINDS)
@@ -444,6 +481,77 @@ class Function:
         self._ops.append(("ALLOC", 0))
         return self
 
+    # -- sync.Pool, sync.Cond, context cancellation, LockOSThread (the sync block) ---------
+    def pool_put(self, pool: "Pool", value="val") -> "Function":
+        """pool.Put(v) on the current P's poolLocal (private slot, else the head of its shared
+        chain).  value: an int or an expression, or "spawn", "iter", "val" as in send(); 0 is
+        nil (Put(nil) does nothing)."""
+        self._check_obj(pool, Pool, "pool")
+        src, const = _send_value(value)
+        if isinstance(const, Expr):
+            self._use(const)
+        self._ops.append(("POOL_PUT", pool.index, src, const))
+        return self
+
+    def pool_get(self, pool: "Pool") -> "Function":
+        """v := pool.Get(): this P's private slot, else its shared chain's head, else the
+        tail of another P's chain (getSlow), else the victim cache, else New() (or 0).  The
+        value lands in the goroutine's register (marks record it; send/pool_put("val")
+        forward it)."""
+        self._check_obj(pool, Pool, "pool")
+        self._ops.append(("POOL_GET", pool.index))
+        return self
+
+    def cond_wait(self, cond: "Cond") -> "Function":
+        """cond.Wait(): take a notify-list ticket, unlock cond.L, park until the ticket is
+        notified, lock cond.L again (the caller must hold L, as in Go)."""
+        self._check_obj(cond, Cond, "cond")
+        self._ops.append(("COND_ADD", cond.index))
+        self.unlock(cond.L)
+        self._ops.append(("COND_WAIT", cond.index))
+        self.lock(cond.L)
+        return self
+
+    def cond_signal(self, cond: "Cond") -> "Function":
+        """cond.Signal(): wake the waiter with the oldest unnotified ticket, if any."""
+        self._check_obj(cond, Cond, "cond")
+        self._ops.append(("COND_SIGNAL", cond.index))
+        return self
+
+    def cond_broadcast(self, cond: "Cond") -> "Function":
+        """cond.Broadcast(): wake every waiter (in Wait order, each into this P's runnext)."""
+        self._check_obj(cond, Cond, "cond")
+        self._ops.append(("COND_BROADCAST", cond.index))
+        return self
+
+    def cancel(self, ctx: "Context") -> "Function":
+        """Call ctx's CancelFunc: close its Done channel (waking every goroutine receiving
+        on it, in a select too), then its children's.  Calling it again does nothing."""
+        self._check_obj(ctx, Context, "with_cancel")
+        self._ops.append(("CANCEL", ctx.index))
+        return self
+
+    def lock_os_thread(self) -> "Function":
+        """runtime.LockOSThread(): this goroutine runs only on its current thread (M), and
+        the thread runs nothing else: when the goroutine blocks, the M gives its P away and
+        sleeps (stoplockedm); whoever schedules the goroutine next hands its P to the M
+        (startlockedm).  A goroutine that exits still locked takes its thread with it."""
+        self._ops.append(("LOCKOSTHREAD",))
+        return self
+
+    def unlock_os_thread(self) -> "Function":
+        """runtime.UnlockOSThread(): undo one LockOSThread (a no-op if there is none)."""
+        self._ops.append(("UNLOCKOSTHREAD",))
+        return self
+
+    def syscall_block(self, duration=None, **unit) -> "Function":
+        """A system call entered with entersyscallblock (one the runtime knows will block),
+        of `duration` cycles (or ns=, us=, ms=, s=, as syscall()): the P is handed off at
+        once (handoffp) instead of after a sysmon tick; on return the goroutine needs an
+        idle P, or it goes to the global queue."""
+        self._ops.append(("SYSCALL_BLOCK", units.duration("syscall_block()", duration, **unit)))
+        return self
+
     def _check_obj(self, obj, cls, what):
         self._program._check_own(obj, cls, what)
 
@@ -712,6 +820,16 @@ class CompiledProgram:
     exprs: np.ndarray = None  # the DSL's expressions: int32 (op, arg) pairs (gmpcore/expr.py)
     nlocals: int = 0          # locals per goroutine frame (0: the program has none)
     makechan_names: list = None   # per OP_MAKECHAN site: the channel's name
+    # sync.Pool, sync.Cond, contexts (the sync block)
+    pool_padded: list = None
+    pool_has_new: list = None
+    pool_new_base: list = None
+    pool_names: list = None
+    nconds: int = 0
+    cond_names: list = None
+    ctx_parent: list = None   # per context: its parent's index (-1: Background)
+    ctx_done: list = None     # per context: its Done channel
+    ctx_names: list = None
 
     def disassemble(self) -> str:
         names = {v: k for k, v in OP.items()}
@@ -749,12 +867,16 @@ class Program:
         self._vars: list[Var] = []
         self._rwmutexes: list[RWMutex] = []
         self._arrivals = None
+        self._pools: list[Pool] = []
+        self._conds: list[Cond] = []
+        self._ctxs: list[Context] = []
         # the token objects compare against (see _Owner): held here and by every object
         self._owner = _Owner()
 
     def _objects(self, cls) -> list:
         return {WaitGroup: self._wgs, Chan: self._chans, Mutex: self._mutexes,
-                RWMutex: self._rwmutexes, RuntimeLock: self._rtlocks, Var: self._vars}[cls]
+                RWMutex: self._rwmutexes, RuntimeLock: self._rtlocks, Var: self._vars,
+                Pool: self._pools, Cond: self._conds, Context: self._ctxs}[cls]
 
     def _check_own(self, obj, cls, what):
         """obj must be a `cls` this program made (Program.<what>()), unchanged."""
@@ -829,6 +951,54 @@ class Program:
         v = Var(len(self._vars), name or f"var{len(self._vars)}", per_p, padded, self._owner)
         self._vars.append(v)
         return v
+
+    # -- sync.Pool, sync.Cond, contexts (the sync block) -------------------------------------
+    def pool(self, name: str | None = None, padded: bool = True, new: int | None = None) -> Pool:
+        """A sync.Pool (see Pool).  new: New() returns new, new + 1, ... (None: no New)."""
+        if not isinstance(padded, bool):
+            raise TypeError("pool(padded=...) takes a bool")
+        if new is not None:
+            if isinstance(new, bool) or not isinstance(new, (int, np.integer)):
+                raise TypeError(f"pool(new=...) must be an int or None, got {type(new).__name__}")
+            if not 1 <= int(new) <= 2**62:
+                raise ValueError(f"pool(new=...) must be in 1..2**62 (0 is nil), got {new}")
+            new = int(new)
+        pl = Pool(len(self._pools), name or f"pool{len(self._pools)}", padded, new, self._owner)
+        self._pools.append(pl)
+        return pl
+
+    def cond(self, L, name: str | None = None) -> Cond:
+        """sync.NewCond(L): L is a Mutex or an RWMutex (its writer lock) of this program."""
+        if isinstance(L, RWMutex):
+            self._check_own(L, RWMutex, "rwmutex")
+        else:
+            self._check_own(L, Mutex, "mutex")
+        c = Cond(len(self._conds), name or f"cond{len(self._conds)}", L, self._owner)
+        self._conds.append(c)
+        return c
+
+    def with_cancel(self, parent: "Context | None" = None, name: str | None = None) -> Context:
+        """ctx, cancel := context.WithCancel(parent) (parent None: context.Background()).
+        Contexts are made before main starts; cancel with Function.cancel(ctx), wait with a
+        receive on ctx.done."""
+        if parent is not None:
+            self._check_own(parent, Context, "with_cancel")
+        name = name or f"ctx{len(self._ctxs)}"
+        done = self.chan(f"{name}.Done()")
+        ctx = Context(len(self._ctxs), name, parent, done, self._owner)
+        self._ctxs.append(ctx)
+        return ctx
+
+    def _sync_tables(self) -> dict:
+        """The CompiledProgram fields of the pools, conds and contexts."""
+        return dict(pool_padded=[p.padded for p in self._pools],
+                    pool_has_new=[p.new_base is not None for p in self._pools],
+                    pool_new_base=[p.new_base or 0 for p in self._pools],
+                    pool_names=[p.name for p in self._pools], nconds=len(self._conds),
+                    cond_names=[c.name for c in self._conds],
+                    ctx_parent=[-1 if c.parent is None else c.parent.index for c in self._ctxs],
+                    ctx_done=[c.done.index for c in self._ctxs],
+                    ctx_names=[c.name for c in self._ctxs])
 
     def rwmutex(self, name: str | None = None) -> RWMutex:
         """A sync.RWMutex."""
@@ -1028,6 +1198,8 @@ class Program:
                 elif kind == "ALLOC":
                     uses_alloc = True
                     code.append([OP["ALLOC"], op[1], 0, 0])
+                elif kind in _SYNC_KINDS:
+                    _lower_sync(op, code, dists, ex)   # (the sync block)
                 else:  # pragma: no cover - the builder only appends the kinds above
                     raise AssertionError(kind)
             code.append([OP["EXIT"], 0, 0, 0])
@@ -1076,6 +1248,7 @@ class Program:
             exprs=np.asarray(exprs, dtype=np.int32),
             nlocals=nlocals,
             makechan_names=makechan_names,
+            **self._sync_tables(),
         )
         validate_compiled(compiled, nrtlocks=len(self._rtlocks), nrwmutexes=len(self._rwmutexes))
         return compiled
@@ -1123,8 +1296,13 @@ def validate_compiled(c: CompiledProgram, nrtlocks: int, nrwmutexes: int) -> Non
               "LOCK": c.nmutexes, "UNLOCK": c.nmutexes, "RLOCK": nrwmutexes,
               "RUNLOCK": nrwmutexes, "WLOCK": nrwmutexes, "WUNLOCK": nrwmutexes,
               "RTLOCK": nrtlocks, "TOUCH": nvars, "GO": nfuncs, "GOX": nfuncs,
-              "MARKX": nlabels}
+              "MARKX": nlabels,
+              "POOL_PUT": len(c.pool_padded or []), "POOL_GET": len(c.pool_padded or []),
+              "COND_ADD": c.nconds, "COND_WAIT": c.nconds, "COND_SIGNAL": c.nconds,
+              "COND_BROADCAST": c.nconds, "CANCEL": len(c.ctx_parent or []),
+              "SYSCALL_BLOCK": ndists}
     sel_kinds = {v: k for k, v in SELECT_KINDS.items()}
+    done_chans = {d: n for d, n in zip(c.ctx_done or [], c.ctx_names or [])}
     f = 0
     cases_left = 0
     for pc in range(ncode):
@@ -1150,6 +1328,8 @@ def validate_compiled(c: CompiledProgram, nrtlocks: int, nrwmutexes: int) -> Non
             n = nchans if kind in ("recv", "send") else ndists if kind == "after" else 1
             if not a & SELCASE_CHANVAL and not 0 <= b < n:
                 raise bad(f"case operand {b} out of range")
+            if kind == "send" and b in done_chans:
+                raise bad(f"a select sends on context {done_chans[b]!r}'s Done channel")
             continue
         if name == "SELCASE":
             raise bad("a select case outside a select")
@@ -1159,10 +1339,13 @@ def validate_compiled(c: CompiledProgram, nrtlocks: int, nrwmutexes: int) -> Non
             raise bad("cannot start the runtime function")
         if name == "RTLOCK" and not 0 <= b < ndists:
             raise bad(f"distribution {b} out of range")
-        if name == "CHAN_SEND" and b not in VALUE_SOURCES.values():
+        if name in ("CHAN_SEND", "POOL_PUT") and b not in VALUE_SOURCES.values():
             raise bad("unknown value source")
         if name == "TOUCH" and (b not in ACCESS.values() or _ not in (0, 1)):
             raise bad("unknown access kind")
+        if name in ("CHAN_SEND", "CHAN_CLOSE") and a in done_chans:
+            raise bad(f"sends on or closes context {done_chans[a]!r}'s Done channel (only its "
+                      f"cancel closes it)")
         if name == "LOOP" and not (0 <= a <= MAX_COUNT and pc < b < hi):
             raise bad("loop count or end out of range")
         if name == "ENDLOOP" and not (lo <= a < pc and int(ins[a, 0]) == OP["LOOP"]):
@@ -1207,3 +1390,22 @@ def _did_you_mean(name, defined) -> str:
     if hint:
         return f"; did you mean {', '.join(map(repr, hint))}?"
     return f" (defined: {', '.join(map(repr, defined))})" if defined else " (none defined)"
+
+
+# -- the sync block's lowering (sync.Pool, sync.Cond, contexts, LockOSThread) -----------------
+_SYNC_KINDS = ("POOL_PUT", "POOL_GET", "COND_ADD", "COND_WAIT", "COND_SIGNAL", "COND_BROADCAST",
+               "CANCEL", "LOCKOSTHREAD", "UNLOCKOSTHREAD", "SYSCALL_BLOCK")
+
+
+def _lower_sync(op, code, dists, ex) -> None:
+    kind = op[0]
+    if kind == "POOL_PUT":
+        code.append([OP["POOL_PUT"], op[1], op[2], ex(op[3]) if isinstance(op[3], Expr) else op[3]])
+    elif kind == "SYSCALL_BLOCK":
+        if op[1] not in dists:
+            dists[op[1]] = len(dists)
+        code.append([OP["SYSCALL_BLOCK"], dists[op[1]], 0, 0])
+    elif kind in ("LOCKOSTHREAD", "UNLOCKOSTHREAD"):
+        code.append([OP[kind], 0, 0, 0])
+    else:
+        code.append([OP[kind], op[1], 0, 0])

@@ -36,6 +36,10 @@ per event happens here, without the GIL.  Layout of this extension:
     sched/netpoll.pxi   the netpoller: IO waits, netpoll(0), injectglist
     sched/stw.pxi       stop-the-world: GC pauses, GOMAXPROCS (procresize, stealOrder.reset)
     sched/adapt.pxi     the adaptive GOMAXPROCS controller (a user kernel, every N ms)
+    sched/pool.pxi      sync.Pool: per-P poolLocal, getSlow stealing, victim cache, poolCleanup
+    sched/cond.pxi      sync.Cond over the runtime notify list (tickets)
+    sched/ctx.pxi       context cancellation: CancelFunc closes Done, then the children's
+    sched/lockos.pxi    LockOSThread (startlockedm / stoplockedm), entersyscallblock
     sched/start.pxi     start-up: allocate the state, schedinit, M0 and main, sysmon, GC thread
     exports.pxi         what Python reads: dtypes derived from the structs, enum tables
     loader.pxi          the native loader: every operand of the program and the RunConfig
@@ -91,6 +95,10 @@ include "sched/syscall.pxi"
 include "sched/netpoll.pxi"
 include "sched/stw.pxi"
 include "sched/adapt.pxi"
+include "sched/pool.pxi"
+include "sched/cond.pxi"
+include "sched/ctx.pxi"
+include "sched/lockos.pxi"
 include "sched/start.pxi"
 include "exports.pxi"
 include "loader.pxi"
@@ -163,6 +171,13 @@ cdef class Engine:
             s.gc_heap_goal = c.gc_heap_goal
         state_alloc(s, loaded["chan_caps"], loaded["rw_w"], loaded["var_kinds"],
                     loaded["uses_deadlines"], loaded["nrtlocks"])
+        # sync.Pool, sync.Cond, contexts and the per-G side table they need (before the
+        # cache layout, which gives the pools and conds their lines)
+        pools_alloc(s, loaded["pool_padded"], loaded["pool_has_new"], loaded["pool_new_base"])
+        conds_alloc(s, loaded["nconds"])
+        ctxs_alloc(s, loaded["ctx_parent"], loaded["ctx_done"])
+        if loaded["uses_gsync"]:
+            gsync_alloc(s)
         cache_layout(s, c.cores if c.cores > 0 else c.nprocs, c.sockets, c.layout)
         sched_start(s, c.gomaxprocs, c.start_schedtick, loaded["main_fn"], loaded["sys_fn"],
                     c.init_goroutines, gc_controller, loaded["arr_fn"], loaded["arr_dist"],
@@ -302,6 +317,26 @@ cdef class Engine:
 
     def rwmutex_stats(self):
         return [dict(self.s.rwmutexes[i]) for i in range(self.s.nrwmutexes)]
+
+    def pool_stats(self):
+        """Per sync.Pool: Get/Put counts by where Get found its value, and what the pool's
+        lines did in the cache model."""
+        return [pool_stats_of(&self.s.pools[i]) for i in range(self.s.npools)]
+
+    def cond_stats(self):
+        return [{"waits": self.s.conds[i].waits, "signals": self.s.conds[i].signals,
+                 "broadcasts": self.s.conds[i].broadcasts, "wakeups": self.s.conds[i].wakeups,
+                 "waiting": self.s.conds[i].nwait} for i in range(self.s.nconds)]
+
+    def ctx_stats(self):
+        return [{"canceled": bool(self.s.chans[self.s.ctxs[i].done].closed),
+                 "cancels": self.s.ctxs[i].cancels} for i in range(self.s.nctxs)]
+
+    def sync_counters(self):
+        """Counters of LockOSThread and entersyscallblock (kept out of Counters, whose
+        fields are Result.summary's)."""
+        return {"lockedm_handoffs": self.s.lockedm_handoffs,
+                "lockedm_exits": self.s.lockedm_exits, "syscall_block": self.s.syscall_block}
 
     def rtlock_stats(self):
         return [dict(acquisitions=self.s.locks[i].acquisitions,

@@ -49,6 +49,7 @@ cdef enum:
     waitReasonSyncRWMutexRLock = 12
     waitReasonSyncRWMutexLock = 13
     waitReasonChanReceiveNilChan = 14    # a receive from a nil channel (DSL channel values)
+    waitReasonSyncCondWait = 15  # sync.Cond.Wait (runtime/sema.go notifyListWait)
 
 cdef enum:
     MAX_LOOP_DEPTH = 4     # nesting limit of loops in one function (checked in Python)
@@ -201,6 +202,9 @@ ctypedef struct M:
     int64_t lock_spin_end   # lock2: cycle this M's spin on a lock word ends (then it sleeps)
     int32_t lock_attail     # lock2's atTail: woken from the bottom of the sleep stack (may spin)
     int64_t born            # cycle newm created the thread (the M idle fraction's thread-time)
+    int32_t lockedg         # m.lockedg: the G locked to this thread by LockOSThread (-1: none)
+    int32_t lockedExt       # m.lockedExt: LockOSThread calls not yet undone by UnlockOSThread
+    int32_t lockedwake      # startlockedm's notewakeup came before stoplockedm's mPark
 
 # A modelled lock (sched.lock now; channel locks and mutexes reuse it).  FIFO waiters; a holder's
 # critical section ends at held_until; a waiter lined up for hand-off is `pending`.
@@ -306,6 +310,71 @@ ctypedef struct WaitGroup:
     int32_t waittail
     int32_t nwait
 
+# sync.Pool (sync/pool.go): one poolLocal per P.  poolLocalInternal is `private any` plus a
+# poolChain (the owner pushes and pops at the head, thieves pop the tail); the chain of
+# poolDequeues is kept as one deque of values (same order of values).  Without padding two
+# poolLocals (32 bytes each) share a 64-byte line; Go pads each to 128 bytes (two lines).
+ctypedef struct PoolLocal:
+    int64_t private         # l.private (0: nil)
+    int64_t *buf            # the poolChain's values, a ring of cap slots (NULL until a push)
+    uint32_t head           # pushHead / popHead end (free-running)
+    uint32_t tail           # popTail end
+    uint32_t cap
+    int32_t line            # cache line of this poolLocal (shared with a neighbour unpadded)
+    int32_t dline           # cache line of its poolDequeue's headTail word
+
+ctypedef struct Pool:
+    PoolLocal *local        # p.local: nprocs slots, localSize of them in use
+    PoolLocal *victim       # p.victim: last cycle's local (poolCleanup)
+    int32_t localSize       # p.localSize (0: not pinned since the last GC: not in allPools)
+    int32_t victimSize
+    int32_t padded          # poolLocal padded to 128 bytes (Go's layout)
+    int32_t line            # the Pool struct's line (local, localSize: read by every pin)
+    int32_t has_new         # p.New != nil: New returns new_base + news
+    int32_t _pad
+    int64_t new_base
+    int64_t gets
+    int64_t puts
+    int64_t private_hits    # Get served by l.private
+    int64_t shared_hits     # Get served by this P's shared chain (popHead)
+    int64_t steals          # Get served by another P's shared chain (getSlow's popTail)
+    int64_t victim_hits     # Get served by the victim cache
+    int64_t news            # Get called New
+    int64_t nil_gets        # Get returned nil (no New)
+    int64_t cleanups        # poolCleanup passes that moved a non-empty local to victim
+    int64_t line_hits       # cache model: accesses to the pool's lines that hit,
+    int64_t line_transfers  #   came from another core (a coherence miss; of which remote:
+    int64_t line_transfers_remote   # from another socket),
+    int64_t line_mem        #   came from memory,
+    int64_t line_invalidations  # and copies they invalidated
+
+# sync.Cond's notify list (runtime/sema.go notifyList): tickets in Wait order; waiters linked
+# through G.schedlink, each G's ticket in the GSync side table.
+ctypedef struct Cond:
+    uint32_t wait           # notifyList.wait: the next ticket (notifyListAdd)
+    uint32_t notify         # notifyList.notify: the next ticket to be notified
+    int32_t head            # waiting Gs (-1: none), in the order they called notifyListWait
+    int32_t tail
+    int32_t line            # cache line of the notifyList
+    int32_t nwait
+    int64_t waits
+    int64_t signals
+    int64_t broadcasts
+    int64_t wakeups
+
+# A cancelable context (context.WithCancel): Done() is channel `done`, closed by cancel;
+# children are the contexts whose parent chain leads here.
+ctypedef struct Ctx:
+    int32_t parent          # -1: context.Background()
+    int32_t done            # index of its Done() channel in State.chans
+    int64_t cancels         # CancelFunc calls that cancelled it (directly or via a parent)
+
+# Per-G state of these features, a side table by G index allocated only for programs that use
+# them (the G record stays small): a Cond ticket and the LockOSThread state.
+ctypedef struct GSync:
+    uint32_t ticket         # notifyListAdd's ticket, until notifyListWait
+    int32_t lockedm         # g.lockedm: the M this G is locked to (-1: none)
+
 # One entry of the event heap: (time, seq) orders events; ties never break at random.
 ctypedef struct Event:
     int64_t time
@@ -394,6 +463,20 @@ cdef enum Opcode:
                          #     value expression (VAL_EXPR)
     OP_CRECV = 66        # a = channel expression, b = `range` exit (-1: none)
     OP_CCLOSE = 67       # a = channel expression
+    # sync.Pool, sync.Cond, context cancellation, LockOSThread (sched/pool.pxi, cond.pxi,
+    # ctx.pxi, lockos.pxi)
+    OP_POOL_PUT = 30     # a = pool, b = value source (VAL_*), c = constant: sync.Pool.Put
+    OP_POOL_GET = 31     # a = pool: sync.Pool.Get (the value lands in G.val; 0: nil)
+    OP_COND_ADD = 32     # a = cond: runtime_notifyListAdd (the ticket goes to the G's side
+                         #     table); Cond.Wait compiles to COND_ADD, UNLOCK, COND_WAIT, LOCK
+    OP_COND_WAIT = 33    # a = cond: runtime_notifyListWait(ticket)
+    OP_COND_SIGNAL = 34  # a = cond: runtime_notifyListNotifyOne
+    OP_COND_BROADCAST = 35   # a = cond: runtime_notifyListNotifyAll
+    OP_CANCEL = 36       # a = context: its CancelFunc (close Done, then its children's)
+    OP_LOCKOSTHREAD = 37     # runtime.LockOSThread
+    OP_UNLOCKOSTHREAD = 38   # runtime.UnlockOSThread
+    OP_SYSCALL_BLOCK = 39    # a = distribution: a system call entered with entersyscallblock
+                             #     (the P is handed off at once)
 
 cdef enum:
     VAR_SHARED = 0       # one word on one line
@@ -571,6 +654,8 @@ cdef enum MState:
     MS_GCSTOPM_LOCKED = 39   # findRunnable step 0: gcstopm under sched.lock
     MS_STW_WAIT = 40         # a stopper waiting for the world to stop (no event)
     MS_STW_START = 41        # the world is stopped: procresize, startTheWorld, go on
+    MS_LOCKEDM_WAKE = 42     # stoplockedm's end: woken by startlockedm, acquirep(nextp) and
+                             #     execute the locked G (sched/lockos.pxi)
 
 # ---------------------------------------------------------------------------------------------
 # Cycle costs of scheduler micro-operations (gmpcore.CostModel fills this; see its docstring for
@@ -1184,3 +1269,18 @@ ctypedef struct State:
     int32_t locks_cap
     int32_t lines_cap
     int32_t nchans_static    # the channels declared with Program.chan
+    # sync.Pool, sync.Cond, contexts, LockOSThread (sched/pool.pxi, cond.pxi, ctx.pxi,
+    # lockos.pxi)
+    Pool *pools
+    int32_t npools
+    int32_t pool_line0       # first line of the pools (cache/layout.pxi)
+    Cond *conds
+    int32_t nconds
+    int32_t cond_line0
+    Ctx *ctxs
+    int32_t nctxs
+    GSync *gsync             # by G index (NULL: the program uses no Cond / LockOSThread)
+    int32_t gsync_cap
+    int64_t lockedm_exits    # threads that exited with their G locked (goexit0 -> mexit)
+    int64_t lockedm_handoffs # startlockedm hand-offs of a P to a locked M
+    int64_t syscall_block    # entersyscallblock calls

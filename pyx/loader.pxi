@@ -145,6 +145,31 @@ cdef object load_program(State *s, program, const RunConfig *c):
     if not 0 <= nlocals <= MAX_LOCALS:
         raise ValueError(f"gmpcore: bad program: {nlocals} locals per frame (0..{MAX_LOCALS})")
     estarts = check_exprs(exprs, nlocals)
+    # sync.Pool, sync.Cond and contexts (sched/pool.pxi, cond.pxi, ctx.pxi): absent from a
+    # program that has none
+    pool_padded = [bool(x) for x in (getattr(program, "pool_padded", None) or [])]
+    pool_has_new = [bool(x) for x in (getattr(program, "pool_has_new", None) or [])]
+    pool_new_base = [int(x) for x in (getattr(program, "pool_new_base", None) or [])]
+    ctx_parent = [int(x) for x in (getattr(program, "ctx_parent", None) or [])]
+    ctx_done = [int(x) for x in (getattr(program, "ctx_done", None) or [])]
+    cdef int64_t npools = len(pool_padded), nctxs = len(ctx_parent)
+    cdef int64_t nconds = int(getattr(program, "nconds", 0) or 0)
+    if len(pool_has_new) != npools or len(pool_new_base) != npools:
+        raise ValueError("gmpcore: bad program: pool_padded, pool_has_new and pool_new_base "
+                         "differ in length")
+    if any(not -2**63 <= v < 2**63 - 2**32 for v in pool_new_base):
+        raise ValueError("gmpcore: bad program: a pool's New base does not fit in int64")
+    if not 0 <= nconds < 2**31 or npools >= 2**20:
+        raise ValueError(f"gmpcore: bad program: {nconds} conds, {npools} pools")
+    if len(ctx_done) != nctxs:
+        raise ValueError("gmpcore: bad program: ctx_parent and ctx_done differ in length")
+    for ci, (par, dn) in enumerate(zip(ctx_parent, ctx_done)):
+        if not -1 <= par < ci:
+            raise ValueError(f"gmpcore: bad program: context {ci}'s parent {par} is not an "
+                             f"earlier context (or -1: Background)")
+        if not 0 <= dn < len(chan_caps):
+            raise ValueError(f"gmpcore: bad program: context {ci}'s Done channel {dn} does not "
+                             f"exist (the program has {len(chan_caps)})")
     if len(code) == 0 or len(code) % INSTR_WIDTH or len(code) // INSTR_WIDTH >= 2**31 - 1:
         raise ValueError(f"gmpcore: bad program: the code must be a non-empty whole number of "
                          f"{INSTR_WIDTH}-word instructions, got {len(code)} words")
@@ -366,10 +391,24 @@ cdef object load_program(State *s, program, const RunConfig *c):
                 L.jump(pc, cv[k * INSTR_WIDTH + 1], f"case {i}'s body")
             pc += 2 * n + 1
             continue
+        elif op == OP_POOL_PUT:
+            L.index(pc, a, npools, "sync.Pool")
+            if b not in (VAL_CONST, VAL_SPAWN, VAL_ITER, VAL_REG, VAL_EXPR):
+                raise ValueError(f"gmpcore: bad program: {L.where(pc)}: unknown value source {b}")
+            if b == VAL_EXPR:
+                L.expr(pc, cv[pc * INSTR_WIDTH + 3], estarts, 1, 1, "value expression")
+        elif op == OP_POOL_GET:
+            L.index(pc, a, npools, "sync.Pool")
+        elif op in (OP_COND_ADD, OP_COND_WAIT, OP_COND_SIGNAL, OP_COND_BROADCAST):
+            L.index(pc, a, nconds, "sync.Cond")
+        elif op == OP_CANCEL:
+            L.index(pc, a, nctxs, "context")
+        elif op == OP_SYSCALL_BLOCK:
+            L.index(pc, a, ndists, "distribution")
         elif op == OP_SELCASE:
             raise ValueError(f"gmpcore: bad program: {L.where(pc)}: a SELCASE outside a "
                              f"select's case table")
-        elif op not in (OP_EXIT, OP_GOSCHED, OP_SYSPARK):
+        elif op not in (OP_EXIT, OP_GOSCHED, OP_SYSPARK, OP_LOCKOSTHREAD, OP_UNLOCKOSTHREAD):
             raise ValueError(f"gmpcore: bad program: {L.where(pc)}: unknown opcode {op}")
         pc += 1
 
@@ -400,7 +439,14 @@ cdef object load_program(State *s, program, const RunConfig *c):
             # a GC controller for a program that allocates (or calls runtime.GC), a deadline
             # per G for one that uses context deadlines
             "uses_alloc": bool((ops == OP_ALLOC).any()),
-            "uses_deadlines": bool((ops == OP_WITH_TIMEOUT).any())}
+            "uses_deadlines": bool((ops == OP_WITH_TIMEOUT).any()),
+            "pool_padded": pool_padded, "pool_has_new": pool_has_new,
+            "pool_new_base": pool_new_base, "nconds": nconds, "ctx_parent": ctx_parent,
+            "ctx_done": ctx_done,
+            # the per-G side table: Cond tickets, g.lockedm
+            "uses_gsync": bool(np.isin(ops, [OP_COND_ADD, OP_COND_WAIT, OP_COND_SIGNAL,
+                                             OP_COND_BROADCAST, OP_LOCKOSTHREAD,
+                                             OP_UNLOCKOSTHREAD]).any())}
 
 
 def _bad_config(name, v, rng):

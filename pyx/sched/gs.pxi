@@ -141,6 +141,9 @@ cdef int32_t allocg(State *s) noexcept nogil:
         return -1
     if s.nlocals > 0 and not locals_grow(s, i):   # the DSL's frame of locals (sched/expr.pxi)
         return -1
+    if gsync_grow(s, i) != 0:                 # (Cond tickets, LockOSThread: lockos.pxi)
+        fail(s, ERR_NOMEM, 11)
+        return -1
     s.nallg += 1
     memset(getg(s, i), 0, sizeof(G))
     getg(s, i).status = _Gdead

@@ -242,3 +242,7 @@ cdef void state_free(State *s) noexcept:
     free(s.trace)
     free(s.core_hit)
     free(s.core_miss)
+    pools_free(s)                      # sync.Pool, sync.Cond, contexts, the GSync side table
+    free(s.conds)
+    free(s.ctxs)
+    free(s.gsync)
