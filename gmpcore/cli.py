@@ -109,6 +109,10 @@ def cmd_compare(args) -> int:
           f"{df['ncores'].iloc[0] if 'ncores' in df else args.procs} cores, layout "
           f"{args.layout}, work {df['work'].iloc[0]}, seed {args.seed}\n")
     print_transposed(df, COMPARISON_ROWS)
+    from .seed import format_seed_table          # the seed article's figures (gmpcore/seed.py)
+    seed_text = format_seed_table(df, costs, machine.clock_ghz)
+    if seed_text:
+        print("\n" + seed_text)
     classes = [c[len("misses["):-1] for c in df.columns if c.startswith("misses[")]
     if classes:
         print("\ncache misses by line (misses / accesses = miss rate):")

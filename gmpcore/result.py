@@ -380,25 +380,36 @@ class Result:
     @property
     def runtime_locks(self):
         """Per runtime lock (Program.runtime_lock): acquisitions, contended, wait and hold
-        (ns, summed over Ms)."""
+        (ns, summed over Ms); and the spin-bit mutex's events: Ms that went to sleep, Ms
+        woken by an unlock, of which the oldest sleeper (the 1-in-16 anti-starvation wake),
+        and releases taken over by a still-spinning waiter."""
         import pandas as pd
         clock = self.config["clock_ghz"]
         names = self.names.runtime_locks
         return pd.DataFrame([{"lock": n, "acquisitions": r["acquisitions"],
                               "contended": r["contended"], "wait_ns": r["wait_cycles"] / clock,
-                              "hold_ns": r["hold_cycles"] / clock}
+                              "hold_ns": r["hold_cycles"] / clock,
+                              "sleeps": r.get("sleeps", 0), "wakes": r.get("wakes", 0),
+                              "tail_wakes": r.get("tail_wakes", 0),
+                              "spin_acquires": r.get("spin_acquires", 0)}
                              for n, r in zip(names, self.rtlock_records)])
 
     @property
     def channels(self):
         """Per channel: capacity, values buffered at the end (len), sends, receives, sends and
-        receives that had to park (a select counts once per channel it waited on)."""
+        receives that had to park (a select counts once per channel it waited on), and its
+        ``hchan.lock``: acquisitions, contended ones, wait and hold (ns, summed over Ms)."""
         import pandas as pd
         names = self.names.channels
+        clock = self.config["clock_ghz"]
         return pd.DataFrame([{"chan": n, "cap": r["dataqsiz"], "len": r["qcount"],
                               "sends": r["sends"],
                               "recvs": r["recvs"], "blocked_sends": r["blocked_sends"],
-                              "blocked_recvs": r["blocked_recvs"], "closed": bool(r["closed"])}
+                              "blocked_recvs": r["blocked_recvs"], "closed": bool(r["closed"]),
+                              "lock_acquisitions": r.get("lock_acquisitions", 0),
+                              "lock_contended": r.get("lock_contended", 0),
+                              "lock_wait_ns": r.get("lock_wait_cycles", 0) / clock,
+                              "lock_hold_ns": r.get("lock_hold_cycles", 0) / clock}
                              for n, r in zip(names, self.chan_records)])
 
     @property
@@ -585,7 +596,9 @@ def _article_metrics(c: dict, unpark: LatencyHistogram, ns) -> dict:
     }
 # scheduler state the engine reports beside its Counters struct (Engine.counters)
 _ENGINE_EXTRAS = ("threads", "g_records", "lock_acquisitions", "lock_contended",
-                  "lock_wait_cycles", "lock_hold_cycles", "gomaxprocs")
+                  "lock_wait_cycles", "lock_hold_cycles", "gomaxprocs",
+                  # sched.lock as a spin-bit mutex (lock_spinbit.go)
+                  "lock_sleeps", "lock_wakes", "lock_tail_wakes", "lock_spin_acquires")
 
 
 def _concat_fields(*arrays: np.ndarray) -> np.ndarray:

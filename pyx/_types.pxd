@@ -197,6 +197,8 @@ ctypedef struct M:
     int64_t lock_req        # cycle at which the M asked for the lock it is waiting on
     int64_t idle_since      # cycle at which the M parked
     int64_t spin_since      # cycle at which the M started spinning
+    int64_t lock_spin_end   # lock2: cycle this M's spin on a lock word ends (then it sleeps)
+    int32_t lock_attail     # lock2's atTail: woken from the bottom of the sleep stack (may spin)
     int64_t born            # cycle newm created the thread (the M idle fraction's thread-time)
 
 # A modelled lock (sched.lock now; channel locks and mutexes reuse it).  FIFO waiters; a holder's
@@ -213,6 +215,16 @@ ctypedef struct Lock:
     int64_t hold_cycles
     int64_t grant_time      # cycle the current holder got it
     int32_t line            # cache line of the lock word
+    # the spin-bit mutex (lock_spinbit.go); the sleeping Ms are a LIFO stack from waithead
+    # (linked through M.schedlink; waittail is unused)
+    int32_t spinner         # M holding mutexSpinning (-1: none)
+    int32_t spinhead        # Ms spinning on the lock word, in the order they started, through
+    int32_t spintail        #   M.schedlink (the spin-bit holder, atTail Ms; on sched.lock, all)
+    int64_t sleeps          # times an M went to sleep on the lock (semasleep)
+    int64_t wakes           # Ms woken by unlock2Wake
+    int64_t tail_wakes      # ... of which the oldest sleeper (the 1-in-16 anti-starvation wake)
+    int64_t spin_acquires   # releases taken by a waiter still spinning (no futex round trip)
+    int32_t unlock_ev       # an EV_UNLOCK event for busy_until is in the heap
 
 # The global scheduler state (type schedt).
 ctypedef struct Sched:
@@ -393,7 +405,9 @@ cdef enum EventKind:
     EV_SAMPLE = 1        # the sampler (schedtrace / time series)
     EV_SYSMON = 2        # sysmon's next tick
     EV_GC = 3            # the GC controller (id: GCEV_*, see sched/stw.pxi)
-    EV_ADAPT = 4         # the adaptive GOMAXPROCS controller (id: ADAPTEV_*, sched/adapt.pxi)
+    EV_UNLOCK = 4        # a contended runtime mutex is released (id: lock id, 0 = sched.lock;
+                         # sched/lock.pxi lock_unlock_event)
+    EV_ADAPT = 5         # the adaptive GOMAXPROCS controller (id: ADAPTEV_*, sched/adapt.pxi)
     # an EV_M event carries the M's ev_gen in kind >> 4: a bumped generation (async
     # preemption interrupting a compute step) makes the pending event stale
 
@@ -541,6 +555,14 @@ ctypedef struct Costs:
     int64_t exitsyscall      # exitsyscall fast path (+ the kernel exit)
     int64_t netpoll          # one netpoll(0) call (epoll_wait with a zero timeout)
     int64_t touch            # one user-variable access (plus its cache-model cycles)
+    # goroutine footprint (sched/footprint.pxi): newproc1's malg path and cold reuses
+    int64_t malg             # a fresh G: malg + stackalloc + first touch of its stack pages
+    int64_t g_cold           # a touch of a G whose descriptor and stack left the caches
+    int64_t gcache           # Gs (descriptor + stack top) the caches hold (a count)
+    # CPU time-sharing (sched/cpu.pxi)
+    int64_t ctx_switch       # the OS switching a core to a waiting thread
+    int64_t g_move           # a G touched on another core: its lines the cache model does not
+                             # keep (the g struct beyond one line, its stack top) move too
 
 # The queue strategy as flat parameters (gmpcore.Strategy fills this).
 ctypedef struct Strategy:
@@ -700,6 +722,8 @@ ctypedef struct Counters:
     # emulated time, <= 2^62, so a sum of them does not fit an int64): the total is
     # lat_sum_hi * 2^62 + lat_sum (Engine.counters() returns it as one Python int)
     int64_t lat_sum_hi
+    int64_t steal_gcwaiting  # stealWork walks that stopped at a victim because gcwaiting was set
+    int64_t wake_netpoller   # wakeNetPoller calls: a new timer was the earliest of its P's heap
     # the article's 4.2 metrics (core/observe.pxi) and the GOMAXPROCS controller (adapt.pxi)
     int64_t p_unparks        # acquirep of a P that was idle (pidleput) before
     int64_t p_unpark_cycles  # their idle spells, pidleput -> acquirep, summed
@@ -715,6 +739,12 @@ ctypedef struct Counters:
     # hi * 2^62 + lo, and Engine.counters() returns the totals under the lo names
     int64_t g_runnable_hi
     int64_t g_wait_p_hi
+    int64_t g_fresh          # Gs newproc / arrivals allocated fresh (malg: no free G)
+    int64_t g_cold           # G touches charged CostModel.g_cold (footprint.pxi)
+    int64_t cpu_switches     # a core handed to a thread waiting for it (sched/cpu.pxi)
+    int64_t cpu_slice_ends   # a thread lost its core at the end of its OS time slice
+    int64_t cpu_wait_cycles  # total cycles threads waited for a core
+    int64_t g_moves          # G touches on another core than its last (footprint.pxi)
 
 cdef enum:
     HIST_SUB_BITS = 5
@@ -754,6 +784,7 @@ cdef enum:  # which cycle total overflowed (ERR_OVERFLOW's err_arg; gmpcore.runn
     OVF_CACHE = 6
     OVF_BUSY = 7
     OVF_RUNNABLE = 8     # p_unpark_cycles or gc_pause_cycles (core/observe.pxi)
+    OVF_CPU_WAIT = 9         # Counters.cpu_wait_cycles (sched/cpu.pxi)
 
 # ---------------------------------------------------------------------------------------------
 # Cache model.  Every piece of shared scheduler state sits on a modelled 64-byte line; a
@@ -845,6 +876,7 @@ ctypedef struct RunConfig:
     Strategy strat
     int64_t adapt_every      # the GOMAXPROCS controller's period (0: no controller)
     double clock_ghz         # Machine.clock_ghz: the controller reads ns
+    int64_t os_slice         # OS time slice of a thread on a shared core (0: no time-sharing)
 
 # The whole engine state.  Python owns it through the Engine class; native code sees only this.
 cdef enum:
@@ -1060,3 +1092,22 @@ ctypedef struct State:
     int64_t adapt_prev_runnable
     int64_t adapt_prev_waitp
     int64_t gc_pause_acc     # this GC cycle's stop-the-world time so far (work.pauseNS)
+    # CPU time-sharing (sched/cpu.pxi): Ms holding Ps beyond the cores queue for them.
+    # Per-core and per-M side tables, allocated only when cpu_on (procs > cores)
+    int32_t cpu_on
+    int32_t cpu_sleep        # the step just run blocks its thread in the kernel (syscall, usleep)
+    int64_t os_slice         # cycles a thread keeps a shared core while others wait
+    int32_t *core_owner      # per core: the thread running on it (-1: none)
+    int32_t *core_qhead      # per core: FIFO of threads waiting for it (through m_cpu_next)
+    int32_t *core_qtail
+    int32_t *core_qlen
+    int64_t *core_slice_end  # per core: when its owner's slice ends
+    int32_t *m_core          # per M: the core it owns (-1: none)
+    int32_t *m_cpu_next
+    int64_t *m_cpu_owed      # per M: CPU cycles of its current step still to run
+    int64_t *m_cpu_since     # per M: when it started waiting for a core
+    # the goroutine footprint (sched/footprint.pxi): Gs created so far, and per G index that
+    # count at its last touch (allocated on use, only when CostModel.g_cold > 0)
+    int64_t g_touches
+    int64_t *g_touched_at
+    int32_t g_touched_cap

@@ -121,6 +121,7 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "ERR_MEMLIMIT": ERR_MEMLIMIT, "OVF_IDLE": OVF_IDLE, "OVF_SPINNING": OVF_SPINNING,
          "OVF_LOCK_WAIT": OVF_LOCK_WAIT, "OVF_LOCK_HOLD": OVF_LOCK_HOLD,
          "OVF_MUTEX_WAIT": OVF_MUTEX_WAIT, "OVF_CACHE": OVF_CACHE, "OVF_BUSY": OVF_BUSY,
+         "OVF_CPU_WAIT": OVF_CPU_WAIT,
          "LC_P_HEAD": LC_P_HEAD,
          "LC_P_TAIL": LC_P_TAIL, "LC_P_RING": LC_P_RING, "LC_P_RUNNEXT": LC_P_RUNNEXT,
          "LC_SCHED_LOCK": LC_SCHED_LOCK, "LC_SCHED_RUNQ": LC_SCHED_RUNQ,
@@ -134,6 +135,8 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "G_CHUNK_BITS": G_CHUNK_BITS, "G_CHUNK": G_CHUNK}
 # the adaptive GOMAXPROCS controller and the article's 4.2 metrics (sched/adapt.pxi,
 # core/observe.pxi)
+# the spin-bit runtime mutex's unlock event (sched/lock.pxi)
+ENUMS.update({"EV_UNLOCK": EV_UNLOCK})
 ENUMS.update({"EV_ADAPT": EV_ADAPT, "HOOK_GOMAXPROCS": HOOK_GOMAXPROCS,
               "OVF_RUNNABLE": OVF_RUNNABLE})
 
@@ -160,7 +163,8 @@ OVERFLOW_NAMES = {OVF_IDLE: "idle_cycles", OVF_SPINNING: "spinning_cycles",
                   OVF_LOCK_WAIT: "lock wait cycles", OVF_LOCK_HOLD: "lock hold cycles",
                   OVF_MUTEX_WAIT: "sync.Mutex wait cycles", OVF_CACHE: "cache cycles",
                   OVF_BUSY: "per-P busy_cycles",
-                  OVF_RUNNABLE: "P unpark latency or GC pause cycles"}
+                  OVF_RUNNABLE: "P unpark latency or GC pause cycles",
+                  OVF_CPU_WAIT: "cpu_wait_cycles"}
 #: ERR_MEMLIMIT's (and ERR_NOMEM's) err_arg: the recording buffer that grew (grow's `what`)
 RECORDING_BUFFERS = {4: "start order", 5: "marks", 6: "steals", 7: "samples"}
 M_STATES = {v: k for k, v in ENUMS.items() if k.startswith("MS_")}

@@ -151,6 +151,8 @@ cdef void gfput(State *s, P *pp, int32_t gi) noexcept nogil:
     cdef G *gp = getg(s, gi)
     cdef int32_t x
     gside_clear(s, gi)                   # a recycled G starts with val 0 (ginit's reset)
+    if s.cost.g_cold:
+        g_touch(s, gi, False)            # goexit touched it last (footprint.pxi)
     gp.status = _Gdead
     gp.schedlink = pp.gFree
     pp.gFree = gi

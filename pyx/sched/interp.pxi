@@ -116,6 +116,9 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
         gi = allocg(s)
         if gi < 0:
             return -1
+        s.step_acc += g_created(s, True, gi)     # malg: a new G and stack (footprint.pxi)
+    else:
+        s.step_acc += g_created(s, False, gi)    # a reuse, cold past the caches' reach
     acc_g(s, mp, gi, ACC_WRITE)
     gp = getg(s, gi)
     par = getg(s, parent)

@@ -26,6 +26,7 @@ cdef int64_t entersyscall(State *s, M *mp, int32_t mi, int64_t d) noexcept nogil
     mp.state = MS_EXITSYSCALL
     if s.gcwaiting:
         entersyscall_gcwait(s, mp, mi)                # the stopper is waiting for this P
+    s.cpu_sleep = 1                                   # blocked in the kernel: off its core
     return s.cost.entersyscall + d
 
 
