@@ -133,6 +133,8 @@ cdef void adapt_event(State *s, int32_t id) noexcept nogil:
         start_the_world(s)                            # procresize(newprocs) included
         s.c.gomaxprocs_policy_changes += 1
         s.adapt_state = ADAPT_IDLE
+        if s.adapt_newprocs > 0:
+            adapt_apply(s)                            # a newer decision made during the stop
         return
     s.bg_events -= 1
     if id == ADAPTEV_RETRY:
