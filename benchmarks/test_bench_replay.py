@@ -2,7 +2,7 @@
 
 The trace is gmpcore's own (a 64-worker channel pipeline with system calls, ~200k events),
 so the benchmark needs no Go toolchain; real Go traces parse at the same rate per event
-(docs/replay.md).  test_parse_trace is the native path (gmpcore/replay/_tracecore.pyx),
+(docs/replay.md).  test_parse_trace is the native path (pyx/replay/_tracecore.pyx),
 test_parse_trace_reference the pure-Python reference of the same ordering."""
 import pytest
 

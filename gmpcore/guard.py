@@ -59,17 +59,17 @@ def _spawn_bound(c: CompiledProgram) -> tuple[float, float]:
                 mult.append(_mul(mult[-1], max(a, 0)))
             elif op == OP["ENDLOOP"]:
                 mult.pop()
-            elif op == OP["CHAN_RECV"] and b >= 0:
+            elif op in (OP["CHAN_RECV"], OP["CRECV"]) and b >= 0:
                 # `for range ch` runs once per value sent: not bounded by this analysis.
                 # Goroutines spawned inside are unbounded; marks inside are not counted (the
                 # marks buffer grows on demand, and a failed allocation raises MemoryError)
                 mult.append(UNBOUNDED)
                 range_ends.append(b)
-            elif op == OP["GO"]:
+            elif op in (OP["GO"], OP["GOX"]):
                 cs, cm = body(a)
                 spawns += _mul(mult[-1], 1 + cs)
                 marks += _mul(mult[-1], cm)
-            elif op == OP["MARK"] and mult[-1] != UNBOUNDED:
+            elif op in (OP["MARK"], OP["MARKX"]) and mult[-1] != UNBOUNDED:
                 marks += mult[-1]
         visiting.discard(f)
         memo[f] = (spawns, marks)
@@ -193,7 +193,9 @@ def check_memory(c: CompiledProgram, procs: int, ring_cap: int, record: bool, tr
         if est == UNBOUNDED and worst in ("goroutines", "start order", "marks"):
             # recursion: the program may create any number of goroutines; only refuse what
             # recording would certainly grow without bound
-            if not record:
+            if not record or _conditional(c):
+                # (a recursion under the DSL's `if`, as a fan-out tree, ends when its
+                # condition says so; the recording budget stops one that does not)
                 return _budget(limit, parts)
             raise MemoryLimitError(
                 "gmpcore: this program can create an unbounded number of goroutines and "
@@ -206,6 +208,11 @@ def check_memory(c: CompiledProgram, procs: int, ring_cap: int, record: bool, tr
             f"{parts[worst] / 2**20:,.0f} MiB), over the memory limit of {limit / 2**20:,.0f} "
             f"MiB; reduce the run ({hint}) or raise memory_limit")
     return _budget(limit, parts)
+
+
+def _conditional(c: CompiledProgram) -> bool:
+    """The program branches on values (Function.if_): its recursion may be bounded."""
+    return bool((c.code.reshape(-1, INSTR)[:, 0] == OP["IF"]).any())
 
 
 # buffers that are only allocated as the run records (the rest are allocated up front)

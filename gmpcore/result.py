@@ -1,6 +1,8 @@
 """What a run returns: plain data (numpy arrays, dicts, pandas frames)."""
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -239,6 +241,17 @@ class Result:
                                   machine.clock_ghz)
         summary.update(_article_metrics(c, unpark, ns))
         names = program_names(compiled)
+        chan_records = eng.chan_stats()
+        if len(chan_records) > len(names.channels):
+            # channels made at run time (Function.make_chan): `<name>#k`, k-th of its site
+            sites = list(compiled.makechan_names or [])
+            seen: dict = {}
+            extra = []
+            for r in chan_records[len(names.channels):]:
+                k = seen[r["site"]] = seen.get(r["site"], -1) + 1
+                site = sites[r["site"]] if 0 <= r["site"] < len(sites) else "chan"
+                extra.append(f"{site}#{k}")
+            names = dataclasses.replace(names, channels=names.channels + tuple(extra))
         res = cls(
             summary=summary, latency=hist, start_order=eng.start_order(),
             mark_records=eng.marks(), names=names, per_p_records=_per_p(eng),
@@ -252,7 +265,7 @@ class Result:
         res.trace_records, res.trace_lost = eng.trace(release=True)
         res.mutex_records = eng.mutex_stats()
         res.rwmutex_records = eng.rwmutex_stats()
-        res.chan_records = eng.chan_stats()
+        res.chan_records = chan_records
         res.rtlock_records = eng.rtlock_stats()
         res.final = {"procs": eng.procs(), "threads": eng.threads(),
                      "goroutines": _with_go_fields(eng.goroutines(live_only=True), compiled),
@@ -275,6 +288,9 @@ class Result:
             "iteration": r["iteration"],
             "p": r["p"],
             "value": r["value"],
+            # a mark with values (Function.mark(label, a, b, c)): a is `value`, then these
+            "value2": r["value2"],
+            "value3": r["value3"],
         })
 
     def mark_tuples(self) -> list[tuple]:

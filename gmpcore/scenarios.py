@@ -15,6 +15,7 @@ docs/scenarios.md shows each one's output and what it means.
 """
 from __future__ import annotations
 
+from . import units
 from .config import Machine
 from .dist import Const, Exponential, LogNormal, as_distribution
 from .program import Program
@@ -25,7 +26,10 @@ __all__ = ["shared_slice_program", "shared_slice_incident", "leaky_pipeline_prog
            "per_p_counters", "gc_stw_program", "gc_stw_tail", "bursty_program",
            "adaptive_gomaxprocs"]
 
-US = 3_000            # cycles per microsecond at the default 3 GHz clock
+# cycles per microsecond at the default Machine clock (3 GHz), for the scenarios whose
+# durations are still built in cycles; context_leak_program gives its durations in time units
+# (us=), converted with the run's own clock (gmpcore.units)
+US = units.ns_to_cycles(units.US, Machine().clock_ghz)
 
 
 def shared_slice_program(goroutines: int, fixed: bool, work=Exponential(20_000),
@@ -134,24 +138,24 @@ def context_leak_program(requests: int = 200, watches: bool = False, timeout_us:
     served = prog.waitgroup("served")
     main = prog.func("main")
     main.go("metrics")
-    main.wg_add(served, requests).wg_wait(served).sleep(1000 * US)
+    main.wg_add(served, requests).wg_wait(served).sleep(ms=1)
     metrics = prog.func("metrics")
     with metrics.loop(1_000_000):
-        metrics.sleep(Const(1000 * US)).compute(Const(US))
-    prog.arrivals("handler", Exponential(interarrival_us * US), requests)
+        metrics.sleep(ms=1).compute(us=1)
+    prog.arrivals("handler", us=Exponential(interarrival_us), count=requests)
     h = prog.func("handler")
-    h.with_timeout(Const(int(timeout_us * US))).go("background")
-    h.compute(Exponential(handle_us * US)).mark("served").wg_done(served)
+    h.with_timeout(us=timeout_us).go("background")
+    h.compute(us=Exponential(handle_us)).mark("served").wg_done(served)
     bg = prog.func("background")
     with bg.loop(1_000_000):
         if watches:
             with bg.select() as sel:
                 with sel.done():
                     bg.ret()
-                with sel.after(Const(int(tick_us * US))):
-                    bg.compute(Const(int(tick_work_us * US)))
+                with sel.after(us=tick_us):
+                    bg.compute(us=tick_work_us)
         else:
-            bg.sleep(Const(int(tick_us * US))).compute(Const(int(tick_work_us * US)))
+            bg.sleep(us=tick_us).compute(us=tick_work_us)
     return prog
 
 

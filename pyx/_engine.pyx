@@ -19,6 +19,8 @@ per event happens here, without the GIL.  Layout of this extension:
     sched/lock.pxi      the modelled lock (sched.lock)
     sched/runq.pxi      per-P rings: runqput, runqputslow, steal copy
     sched/interp.pxi    goroutine bytecode: compute, go, WaitGroup, mark, loops, Gosched, exit
+    sched/expr.pxi      the DSL's values: expressions, locals, go with arguments, if,
+                        marks with values, channels made at run time
     sched/proc.pxi      Ms' micro-steps: schedule, findRunnable, stealWork, wakep, startm, stopm
     sched/cpu.pxi       Ms beyond the cores time-share them (per-core FIFO, OS time slice)
     sched/loop.pxi      the event loop and m_step, the dispatch of a micro-step by M state
@@ -73,6 +75,7 @@ include "sched/footprint.pxi"
 include "sched/lock.pxi"
 include "sched/runq.pxi"
 include "sched/interp.pxi"
+include "sched/expr.pxi"
 include "sched/proc.pxi"
 include "sched/cpu.pxi"
 include "sched/loop.pxi"
@@ -308,7 +311,9 @@ cdef class Engine:
                      sleeps=self.s.locks[i].sleeps, wakes=self.s.locks[i].wakes,
                      tail_wakes=self.s.locks[i].tail_wakes,
                      spin_acquires=self.s.locks[i].spin_acquires)
-                for i in range(self.s.rtlock0, self.s.nlocks)]
+                # (the locks of channels made at run time follow the runtime locks)
+                for i in range(self.s.rtlock0,
+                               self.s.nlocks - (self.s.nchans - self.s.nchans_static))]
 
     def chan_stats(self):
         cdef Chan *c
@@ -322,7 +327,8 @@ cdef class Engine:
                         "lock_acquisitions": self.s.locks[c.lock_id].acquisitions,
                         "lock_contended": self.s.locks[c.lock_id].contended,
                         "lock_wait_cycles": self.s.locks[c.lock_id].wait_cycles,
-                        "lock_hold_cycles": self.s.locks[c.lock_id].hold_cycles})
+                        "lock_hold_cycles": self.s.locks[c.lock_id].hold_cycles,
+                        "site": c.site})
         return out
 
     def cache_stats(self):

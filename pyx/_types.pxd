@@ -48,6 +48,7 @@ cdef enum:
     waitReasonSemacquire = 11    # runtime.GOMAXPROCS waiting on gcsema for a GC cycle to end
     waitReasonSyncRWMutexRLock = 12
     waitReasonSyncRWMutexLock = 13
+    waitReasonChanReceiveNilChan = 14    # a receive from a nil channel (DSL channel values)
 
 cdef enum:
     MAX_LOOP_DEPTH = 4     # nesting limit of loops in one function (checked in Python)
@@ -261,6 +262,8 @@ ctypedef struct Chan:
     int64_t recvs
     int64_t blocked_sends
     int64_t blocked_recvs
+    int32_t site            # the OP_MAKECHAN that made it (its c: a name index), -1: declared
+                            # with Program.chan
 
 # A sync.Mutex (internal/sync/mutex.go): state bits and the semaphore's waiter queue.
 ctypedef struct Mutex:
@@ -328,7 +331,10 @@ ctypedef struct MarkRec:
     int32_t spawn_index
     int32_t iteration
     int32_t p
-    int64_t value           # the goroutine's G.val (last value received)
+    int64_t value           # the goroutine's G.val (last value received); a mark with
+                            # values (OP_MARKX): the first value
+    int64_t value2          # OP_MARKX: the second and third values (0: none)
+    int64_t value3
 
 # ---------------------------------------------------------------------------------------------
 # Bytecode.  One instruction = INSTR_WIDTH int32 words: (opcode, a, b, c).  gmpcore/program.py
@@ -373,6 +379,21 @@ cdef enum Opcode:
     OP_WUNLOCK = 29      # a = RWMutex: Unlock, before its writer Mutex (OP_WUNLOCK; OP_UNLOCK w)
     OP_WITH_TIMEOUT = 25 # a = distribution: context.WithTimeout -- the G's deadline becomes
                          #     min(deadline, now + d); goroutines it starts inherit it
+    # The DSL's values (gmpcore/expr.py; pyx/sched/expr.pxi evaluates them).  An operand named
+    # "expression" is the start (in word pairs) of an expression in the program's `exprs`
+    # array, which the loader checks: it ends, fits the stack and leaves the values required.
+    # Locals are the G's frame in the State.locals side table.  (From 60: the other streams
+    # number their opcodes after 29.)
+    OP_SET = 60          # a = local slot, b = expression: slot = value
+    OP_IF = 61           # a = expression, b = pc to go to when it is false (0)
+    OP_GOX = 62          # a = function, b = expression of c values: `go f(args)`, the values
+                         #     land in the new G's first c locals
+    OP_MARKX = 63        # a = label, b = expression of c (1..3) values recorded with the mark
+    OP_MAKECHAN = 64     # a = local slot, b = capacity, c = name index: slot = make(chan, b)
+    OP_CSEND = 65        # a = channel expression, b = value source (VAL_*), c = constant or
+                         #     value expression (VAL_EXPR)
+    OP_CRECV = 66        # a = channel expression, b = `range` exit (-1: none)
+    OP_CCLOSE = 67       # a = channel expression
 
 cdef enum:
     VAR_SHARED = 0       # one word on one line
@@ -386,12 +407,47 @@ cdef enum:
     SEL_DEFAULT = 3
     SEL_DONE = 4         # case <-ctx.Done(): fires at the goroutine's deadline (none: never)
     MAX_SELECT_CASES = 64
+    SELCASE_CHANVAL = 256    # a flag of a recv/send case's word a: b is a channel expression
+                             # (DSL channel values, sched/expr.pxi); the value source is then
+                             # (a >> 4) & 0xF
 
 cdef enum:
     VAL_CONST = 0        # the constant c
     VAL_SPAWN = 1        # the goroutine's spawn index
     VAL_ITER = 2         # the innermost loop iteration
     VAL_REG = 3          # the last value received (G.val)
+    VAL_EXPR = 4         # the value of expression c (DSL expressions)
+
+# Expression words (op, arg) of the program's `exprs` array: a stack machine over int64.  A
+# channel value is its index + 1 (0: the nil channel).
+cdef enum:
+    X_END = 0            # arg = the number of values left on the stack (the loader checks it)
+    X_CONST = 1          # push arg
+    X_LOCAL = 2          # push local slot arg
+    X_SPAWN = 3          # push the G's spawn index
+    X_ITER = 4           # push the iteration of the enclosing loop at depth arg (0: outermost)
+    X_RECV = 5           # push the value last received (G.val)
+    X_NEG = 6            # unary: -x
+    X_NOT = 7            # !x (0 -> 1, else 0)
+    X_BITNOT = 8         # ^x
+    X_ADD = 9            # binary, on the two top values (x op y, y on top)
+    X_SUB = 10
+    X_MUL = 11
+    X_DIV = 12           # Go's /: truncated; y == 0 panics
+    X_MOD = 13           # Go's %: the sign of x; y == 0 panics
+    X_EQ = 14
+    X_NE = 15
+    X_LT = 16
+    X_LE = 17
+    X_GT = 18
+    X_GE = 19
+    X_AND = 20           # &
+    X_OR = 21            # |
+    X_XOR = 22           # ^
+    X_SHL = 23           # <<: a negative count panics, >= 64 gives 0
+    X_SHR = 24           # >> (arithmetic)
+    EXPR_STACK = 16      # the deepest stack an expression may use
+    MAX_LOCALS = 16      # locals (parameters included) of one function
 
 cdef enum DistKind:
     DIST_CONST = 0       # a
@@ -774,6 +830,10 @@ cdef enum ErrCode:
     ERR_WUNLOCK_UNLOCKED = 11    # fatal error: sync: Unlock of unlocked RWMutex
     ERR_OVERFLOW = 12        # a cycle total would not fit an int64: err_arg = OVF_* (which)
     ERR_MEMLIMIT = 13        # recording buffers reached State.rec_limit: err_arg = which buffer
+    ERR_DIVIDE = 14          # panic: runtime error: integer divide by zero (DSL expression)
+    ERR_SHIFT = 15           # panic: runtime error: negative shift amount
+    ERR_CLOSE_NIL = 16       # panic: close of nil channel
+    ERR_BAD_CHAN = 17        # a channel value that is no channel (err_arg: the value)
 
 cdef enum:  # which cycle total overflowed (ERR_OVERFLOW's err_arg; gmpcore.runner names them)
     OVF_IDLE = 1
@@ -1111,3 +1171,16 @@ ctypedef struct State:
     int64_t g_touches
     int64_t *g_touched_at
     int32_t g_touched_cap
+    # DSL values (pyx/sched/expr.pxi): the expression words, and each G's frame of `nlocals`
+    # int64 locals in a side table by G index (only for programs with locals: it keeps the G
+    # record small for everyone else); channels made at run time (OP_MAKECHAN) grow chans,
+    # locks and lines, so their capacities are kept
+    const int32_t *exprs
+    int32_t nexprs           # words
+    int32_t nlocals          # locals per G (0: the program has none)
+    int64_t *locals
+    int32_t locals_cap       # Gs the locals table holds
+    int32_t chans_cap
+    int32_t locks_cap
+    int32_t lines_cap
+    int32_t nchans_static    # the channels declared with Program.chan

@@ -132,7 +132,19 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "SF_SPIN": SF_SPIN, "SF_MIDLE": SF_MIDLE, "SF_GOID": SF_GOID,
          "SF_IDLEPMASK": SF_IDLEPMASK, "NSCHEDFIELDS": NSCHEDFIELDS, "ACC_READ": ACC_READ,
          "ACC_WRITE": ACC_WRITE, "ACC_RMW": ACC_RMW, "MAX_CORES": MAX_CORES,
-         "G_CHUNK_BITS": G_CHUNK_BITS, "G_CHUNK": G_CHUNK}
+         "G_CHUNK_BITS": G_CHUNK_BITS, "G_CHUNK": G_CHUNK,
+         # the DSL's values (gmpcore/expr.py, sched/expr.pxi)
+         "waitReasonChanReceiveNilChan": waitReasonChanReceiveNilChan, "OP_SET": OP_SET,
+         "OP_IF": OP_IF, "OP_GOX": OP_GOX, "OP_MARKX": OP_MARKX, "OP_MAKECHAN": OP_MAKECHAN,
+         "OP_CSEND": OP_CSEND, "OP_CRECV": OP_CRECV, "OP_CCLOSE": OP_CCLOSE,
+         "VAL_EXPR": VAL_EXPR, "X_END": X_END, "X_CONST": X_CONST, "X_LOCAL": X_LOCAL,
+         "X_SPAWN": X_SPAWN, "X_ITER": X_ITER, "X_RECV": X_RECV, "X_NEG": X_NEG, "X_NOT": X_NOT,
+         "X_BITNOT": X_BITNOT, "X_ADD": X_ADD, "X_SUB": X_SUB, "X_MUL": X_MUL, "X_DIV": X_DIV,
+         "X_MOD": X_MOD, "X_EQ": X_EQ, "X_NE": X_NE, "X_LT": X_LT, "X_LE": X_LE, "X_GT": X_GT,
+         "X_GE": X_GE, "X_AND": X_AND, "X_OR": X_OR, "X_XOR": X_XOR, "X_SHL": X_SHL,
+         "X_SHR": X_SHR, "EXPR_STACK": EXPR_STACK, "MAX_LOCALS": MAX_LOCALS,
+         "ERR_DIVIDE": ERR_DIVIDE, "ERR_SHIFT": ERR_SHIFT, "ERR_CLOSE_NIL": ERR_CLOSE_NIL,
+         "ERR_BAD_CHAN": ERR_BAD_CHAN, "SELCASE_CHANVAL": SELCASE_CHANVAL}
 # the adaptive GOMAXPROCS controller and the article's 4.2 metrics (sched/adapt.pxi,
 # core/observe.pxi)
 # the spin-bit runtime mutex's unlock event (sched/lock.pxi)
@@ -166,7 +178,8 @@ OVERFLOW_NAMES = {OVF_IDLE: "idle_cycles", OVF_SPINNING: "spinning_cycles",
                   OVF_RUNNABLE: "P unpark latency or GC pause cycles",
                   OVF_CPU_WAIT: "cpu_wait_cycles"}
 #: ERR_MEMLIMIT's (and ERR_NOMEM's) err_arg: the recording buffer that grew (grow's `what`)
-RECORDING_BUFFERS = {4: "start order", 5: "marks", 6: "steals", 7: "samples"}
+RECORDING_BUFFERS = {4: "start order", 5: "marks", 6: "steals", 7: "samples",
+                     8: "channels made by the program"}
 M_STATES = {v: k for k, v in ENUMS.items() if k.startswith("MS_")}
 VICTIMS = _by_prefix("VICTIM_")                 # Strategy.victim
 STEAL_AMOUNTS = _by_prefix("STEAL_")            # Strategy.steal_amount
@@ -177,6 +190,7 @@ ACCESS_KINDS = _by_prefix("ACC_")               # Function.touch(kind=)
 SELECT_KINDS = _by_prefix("SEL_")
 VALUE_SOURCES = _by_prefix("VAL_", {"reg": "val"})
 DISTS = _by_prefix("DIST_")
+EXPR_OPS = {k[2:]: v for k, v in ENUMS.items() if k.startswith("X_")}   # gmpcore/expr.py
 OPCODES = {k[3:]: v for k, v in ENUMS.items() if k.startswith("OP_")}
 STATUS_NAMES = {v: k[3:].lower() for k, v in ENUMS.items() if k.startswith("ST_")}
 
@@ -198,7 +212,8 @@ WAIT_REASONS = {waitReasonZero: "", waitReasonSyncWaitGroupWait: "sync.WaitGroup
                 waitReasonChanSendNilChan: "chan send (nil chan)", waitReasonIOWait: "IO wait",
                 waitReasonSyscall: "syscall", waitReasonSemacquire: "semacquire",
                 waitReasonSyncRWMutexRLock: "sync.RWMutex.RLock",
-                waitReasonSyncRWMutexLock: "sync.RWMutex.Lock"}
+                waitReasonSyncRWMutexLock: "sync.RWMutex.Lock",
+                waitReasonChanReceiveNilChan: "chan receive (nil chan)"}
 HOOK_NAMES = {HOOK_VICTIM: "choose_victim", HOOK_AMOUNT: "steal_amount", HOOK_READY: "place_ready",
               HOOK_GOMAXPROCS: "gomaxprocs"}
 HIST_NBUCKETS = HIST_BUCKETS

@@ -59,6 +59,7 @@ cdef int cache_layout(State *s, int ncores, int sockets, int layout) except -1:
     s.nlines = (base + nsched + s.nwgs + s.nchans + s.nmutexes + (s.nlocks - s.rtlock0)
                 + nvarlines + s.nrwmutexes)
     s.lines = <Line *> calloc(s.nlines, sizeof(Line))
+    s.lines_cap = s.nlines                     # (grown by channels made at run time)
     s.core_hit = <int64_t *> calloc(ncores, sizeof(int64_t))
     s.core_miss = <int64_t *> calloc(ncores, sizeof(int64_t))
     if s.lines == NULL or s.core_hit == NULL or s.core_miss == NULL:

@@ -5,6 +5,10 @@
 # *waker's* P runnext.  Values are int64: a receiver finds what it got in G.val.
 
 cdef inline int64_t chan_value(State *s, int32_t gi, G *gp, const int32_t *ins) noexcept nogil:
+    cdef int64_t v = 0
+    if ins[2] == VAL_EXPR:
+        expr_eval(s, gi, gp, ins[3], &v)             # (a panic has called fail: the run stops)
+        return v
     if ins[2] == VAL_SPAWN:
         return gp.spawn_index
     if ins[2] == VAL_ITER:
@@ -187,8 +191,10 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     lock_granted(s, &s.locks[mp.lock_id], mi)
     mp.arg = -1
     gp.pc += 1
-    if ins[0] == OP_CHAN_SEND:
+    if ins[0] == OP_CHAN_SEND or ins[0] == OP_CSEND:
         v = chan_value(s, gi, gp, ins)
+        if s.status == ST_ERROR:
+            return -1
         if c.closed:
             fail(s, ERR_SEND_CLOSED, ci)
             return -1
@@ -216,7 +222,7 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         cost = unlock_id(s, mp, cost)
         gopark(s, mp, gp, waitReasonChanSend, ci)
         return cost + s.cost.park
-    elif ins[0] == OP_CHAN_RECV:
+    elif ins[0] == OP_CHAN_RECV or ins[0] == OP_CRECV:
         if c.closed and c.qcount == 0:
             g_val_set(s, gi, 0)                          # the zero value, !ok
             if ins[2] >= 0:
@@ -242,7 +248,7 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         cost = unlock_id(s, mp, cost)
         gopark(s, mp, gp, waitReasonChanReceive, ci)
         return cost + s.cost.park
-    else:  # OP_CHAN_CLOSE
+    else:  # OP_CHAN_CLOSE, OP_CCLOSE
         if c.closed:
             fail(s, ERR_CLOSE_CLOSED, ci)
             return -1

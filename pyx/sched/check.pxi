@@ -49,6 +49,8 @@ cdef bint select_blocks_forever(State *s, int32_t gi) noexcept nogil:
     # with no sudog enqueued when every case's channel is nil (select.go)
     cdef G *gp = getg(s, gi)
     cdef int32_t base = gp.pc, n, i
+    if gp.waitreason == waitReasonChanSendNilChan or gp.waitreason == waitReasonChanReceiveNilChan:
+        return True                       # a send/receive on a nil channel (DSL channel values)
     if gp.waitreason != waitReasonSelect or base < 0 or base >= s.ncode:
         return False
     if s.code[base * INSTR_WIDTH] != OP_SELECT:
@@ -56,6 +58,8 @@ cdef bint select_blocks_forever(State *s, int32_t gi) noexcept nogil:
     n = s.code[base * INSTR_WIDTH + 1]
     if n < 1 or base + n >= s.ncode:
         return False
+    if gp.waiting_on == -1 and g_wait(s, gi) == 0:
+        return True                       # no sudog, no timer: every channel case is nil
     for i in range(n):
         if (s.code[(base + 1 + i) * INSTR_WIDTH + 1] & 0xF) != SEL_DONE:
             return False

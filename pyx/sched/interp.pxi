@@ -163,6 +163,7 @@ cdef int64_t goexit(State *s, M *mp, int32_t mi, int32_t gi) noexcept nogil:
     if gi == s.maing:
         s.status = ST_OK
         return -1
+    frame_clear(s, gi)                   # (DSL locals: a reused G starts with a zero frame)
     gfput(s, &s.allp[mp.p], gi)
     mp.state = MS_SCHEDULE
     return s.cost.goexit
@@ -393,6 +394,14 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
             gp.pc += 1
             gopark(s, mp, gp, waitReasonFinalizerWait, -1)
             return s.cost.park
+
+        elif (op == OP_SET or op == OP_IF or op == OP_GOX or op == OP_MARKX or
+              op == OP_MAKECHAN or op == OP_CSEND or op == OP_CRECV or op == OP_CCLOSE):
+            # the DSL's values, `if`, go with arguments, marks with values, channel values
+            # (sched/expr.pxi)
+            n = dsl_exec(s, mp, mi, gi, gp, ins)
+            if n != DSL_CONTINUE:
+                return n
 
         else:
             fail(s, ERR_BAD_PC, gp.pc)
