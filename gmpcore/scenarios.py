@@ -307,22 +307,29 @@ def adaptive_gomaxprocs(procs: int = 2, max_procs: int = 8, every_ms: float = 10
     """The article's rule (gmpcore.adapt.article_rule: +1 P when the last GC pause exceeded
     5 ms and more than 1000 goroutines are runnable) against a fixed GOMAXPROCS, on
     bursty_program(**program) with a GC cycle every gc_period_ms whose mark-termination pause
-    lasts gc_markterm_ms: fixed at `procs`, adaptive from `procs` up to `max_procs`, and
-    fixed at `max_procs` for reference.  One row per variant: scheduling latency, time to
-    finish, GOMAXPROCS at the end, the controller's changes, and the 4.2 metrics."""
+    lasts gc_markterm_ms, on a machine of `max_procs` cores: GOMAXPROCS fixed at `procs`,
+    adaptive from `procs` up to `max_procs`, and fixed at `max_procs` for reference; then the
+    adaptive run again on a machine of only `procs` cores, where the extra Ps time-share the
+    cores.  One row per variant: scheduling latency, time to finish, GOMAXPROCS at the end,
+    the controller's changes, and the 4.2 metrics."""
     import pandas as pd
     from .adapt import GomaxprocsPolicy, article_rule
-    m = Machine(procs=procs, gc_period_ns=gc_period_ms * 1e6, gc_markterm_ns=gc_markterm_ms * 1e6)
+    gcm = dict(gc_period_ns=gc_period_ms * 1e6, gc_markterm_ns=gc_markterm_ms * 1e6)
+    m = Machine(procs=procs, cores=max_procs, **gcm)
+    small = Machine(procs=procs, cores=procs, **gcm)
     rule = GomaxprocsPolicy(article_rule, every_ms=every_ms, max_procs=max_procs)
     rows = []
-    for variant, kw in ((f"fixed {procs}", dict(procs=procs)),
-                        (f"adaptive {procs}..{max_procs}", dict(procs=procs,
-                                                                gomaxprocs_policy=rule)),
-                        (f"fixed {max_procs}", dict(procs=max_procs))):
-        res = run(bursty_program(**program), machine=m, seed=seed, record=False, **kw)
+    for variant, mach, kw in (
+            (f"fixed {procs}", m, dict(procs=procs)),
+            (f"adaptive {procs}..{max_procs}", m, dict(procs=procs, gomaxprocs_policy=rule)),
+            (f"fixed {max_procs}", m, dict(procs=max_procs)),
+            (f"adaptive {procs}..{max_procs}, {procs} cores", small,
+             dict(procs=procs, gomaxprocs_policy=rule))):
+        res = run(bursty_program(**program), machine=mach, seed=seed, record=False, **kw)
         s = res.summary
         rows.append({
             "variant": variant,
+            "cores": mach.ncores,
             "status": s["status"],
             "latency_mean_us": s["latency_mean_ns"] / 1e3,
             "latency_p99_us": s["latency_p99_ns"] / 1e3,

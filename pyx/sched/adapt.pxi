@@ -9,6 +9,14 @@
 # has no P, so the world stops as for a GC pause (sched/stw.pxi), is woken by the last M to
 # stop (notewakeup(&sched.stopnote): futex_wake cycles later) and starts the world at once.
 #
+# Go's own automatic update is the precedent and the difference: since Go 1.25 sysmon re-reads
+# the CPU limit every second (proc.go sysmon -> sysmonUpdateGOMAXPROCS) and, as "sysmon can't
+# directly stop the world", readies a runtime goroutine (updateMaxProcsGoroutine) that calls
+# stopTheWorldGC(stwGOMAXPROCS), sets newprocs and startTheWorldGC; a program's own
+# runtime.GOMAXPROCS call sets sched.customGOMAXPROCS and ends those updates.  Here the stop
+# starts at the call, from a thread that needs no P, and a program's own GOMAXPROCS calls do
+# not switch the controller off.
+#
 # Also here: GC pause accounting as Go's MemStats does it (mgc.go: work.pauseNS sums the
 # cycle's stop-the-world pauses, each from the stop request to the restart; PauseNs[] holds the
 # cycle's sum, PauseTotalNs their total), for the controller and Result.summary.
@@ -125,6 +133,8 @@ cdef void adapt_event(State *s, int32_t id) noexcept nogil:
         start_the_world(s)                            # procresize(newprocs) included
         s.c.gomaxprocs_policy_changes += 1
         s.adapt_state = ADAPT_IDLE
+        if s.adapt_newprocs > 0:
+            adapt_apply(s)                            # a newer decision made during the stop
         return
     s.bg_events -= 1
     if id == ADAPTEV_RETRY:
