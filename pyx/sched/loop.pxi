@@ -9,6 +9,8 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
     # strictly earlier than every pending event, it runs at once without touching the heap: the
     # same order the heap would give, at a fraction of the cost.
     cdef int64_t stop_at = s.events + budget
+    # the inline path's event limit: the chunk's end or max_events, whichever comes first
+    cdef int64_t ev_limit = stop_at if stop_at < s.max_events else s.max_events
     # every event popped counts against the chunk, background ones (sysmon ticks, samples,
     # GC) too: with very long steps (CostModel(execute=10**12)) there are thousands of sysmon
     # ticks per M step, and a chunk counted in M steps alone took tens of seconds to end
@@ -49,29 +51,11 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
             ev = heap_pop(s)
         popped += 1
         s.now = ev.time
-        if ev.kind == EV_SAMPLE:
-            s.bg_events -= 1
-            if take_sample(s) != 0:
-                fail(s, ERR_NOMEM, 7)
-            elif s.heap_n > s.bg_events:        # only while something else can still happen
-                heap_push(s, s.now + s.sample_every, EV_SAMPLE, 0)
-                s.bg_events += 1
-            if s.pause_on_sample:
-                return 1
-            continue
-        if ev.kind == EV_SYSMON:
-            s.bg_events -= 1
-            if ev.id == s.sysmon_gen:               # (else superseded by a wake-up)
-                sysmon_tick(s)
-            continue
-        if ev.kind == EV_GC:
-            gc_event(s, ev.id)
-            continue
-        if ev.kind == EV_UNLOCK:
-            lock_unlock_event(s, ev.id)          # sched/lock.pxi: unlock2 of a contended lock
-            continue
-        if ev.kind == EV_ADAPT:
-            adapt_event(s, ev.id)                   # the GOMAXPROCS controller (adapt.pxi)
+        if (ev.kind & 0xF) != EV_M:
+            # a background event: one test for the common M event (whose kind carries the
+            # M's generation in its upper bits; the others are small constants)
+            if bg_event(s, &ev):
+                return 1                        # a sample with pause_on_sample
             continue
         mi = ev.id
         if (ev.kind >> 4) != s.allm[mi].ev_gen:
@@ -95,7 +79,7 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
                 break
             t = s.now + cost
             if ((s.heap_n == 0 or t < s.heap[0].time) and t <= s.max_cycles
-                    and s.events < stop_at and s.events < s.max_events and not nofast):
+                    and s.events < ev_limit and not nofast):
                 s.now = t
                 continue
             pend = m_event(s, t, mi)            # m_push, fused with the next pop
@@ -104,6 +88,32 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
     if pending:
         heap_insert(s, &pend)
     return 0
+
+
+cdef bint bg_event(State *s, Event *ev) noexcept nogil:
+    # the sampler, sysmon, the GC controller, a contended lock's release, the GOMAXPROCS
+    # controller; True: pause the run (a sample taken with pause_on_sample)
+    if ev.kind == EV_SAMPLE:
+        s.bg_events -= 1
+        if take_sample(s) != 0:
+            fail(s, ERR_NOMEM, 7)
+        elif s.heap_n > s.bg_events:        # only while something else can still happen
+            heap_push(s, s.now + s.sample_every, EV_SAMPLE, 0)
+            s.bg_events += 1
+        return s.pause_on_sample != 0
+    if ev.kind == EV_SYSMON:
+        s.bg_events -= 1
+        if ev.id == s.sysmon_gen:               # (else superseded by a wake-up)
+            sysmon_tick(s)
+    elif ev.kind == EV_GC:
+        gc_event(s, ev.id)
+    elif ev.kind == EV_UNLOCK:
+        lock_unlock_event(s, ev.id)          # sched/lock.pxi: unlock2 of a contended lock
+    elif ev.kind == EV_ADAPT:
+        adapt_event(s, ev.id)                   # the GOMAXPROCS controller (adapt.pxi)
+    else:
+        fail(s, ERR_INVARIANT, 2000 + ev.kind)  # a kind nobody handles (add it here)
+    return False
 
 
 cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
