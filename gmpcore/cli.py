@@ -305,6 +305,9 @@ SCENARIOS = {
     "per-p-counters": ("per_p_counters", "shared vs per-P vs padded per-P counters (false "
                        "sharing)"),
     "gc-stw": ("gc_stw_tail", "GC stop-the-world pauses under per-P and global queues"),
+    "adaptive-gomaxprocs": ("adaptive_gomaxprocs", "the article's adaptive GOMAXPROCS rule "
+                            "against a fixed GOMAXPROCS on a bursty workload with long GC "
+                            "pauses"),
 }
 
 

@@ -43,7 +43,7 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         max_events: int | None = None, max_cycles: int | None = None,
         check_every: int = 0, schedtrace_ms: float | None = None, scheddetail: bool = False,
         sample_every_ns: float | None = None, trace=False, trace_window=None,
-        memory_limit=None, progress=None) -> Result:
+        memory_limit=None, progress=None, gomaxprocs_policy=None) -> Result:
     """Run `program` on the emulated scheduler and return a Result.
 
     procs        GOMAXPROCS (overrides machine.procs)
@@ -68,12 +68,15 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     progress          None/False: silent; True: a progress line on stderr for runs longer
                       than a second; a callable: called as progress(events, emulated_ns)
                       between chunks (about every 0.1 s)
+    gomaxprocs_policy an adaptive GOMAXPROCS controller (gmpcore.GomaxprocsPolicy): its
+                      kernel runs every `every_ms` of emulated time and may change
+                      GOMAXPROCS (docs/adapt.md)
     """
     prep = _prepare(program, procs, strategy, seed, machine=machine, costs=costs,
                     record=record, max_events=max_events, max_cycles=max_cycles,
                     schedtrace_ms=schedtrace_ms, sample_every_ns=sample_every_ns, trace=trace,
                     trace_window=trace_window, memory_limit=memory_limit,
-                    scheddetail=scheddetail is True)
+                    scheddetail=scheddetail is True, gomaxprocs_policy=gomaxprocs_policy)
     check_every = _check_int("check_every", check_every, 0, 2**62)
     if not isinstance(scheddetail, bool):
         raise TypeError(f"scheddetail must be a bool, got {type(scheddetail).__name__}")
@@ -119,13 +122,17 @@ class _Prepared:
     """A validated run: the compiled program, the configuration objects and the engine's
     RunConfig record (everything in cycles)."""
 
-    def __init__(self, compiled, machine, strategy, costs, seed, config, budget=None):
+    def __init__(self, compiled, machine, strategy, costs, seed, config, budget=None,
+                 policy=None):
         self.compiled, self.machine, self.strategy = compiled, machine, strategy
         self.costs, self.seed, self.config = costs, seed, config
         self.budget = budget if budget is not None else RecordingBudget(None)
+        self.kernels = dict(strategy.kernels)
+        if policy is not None:
+            self.kernels["gomaxprocs"] = policy.kernel
 
     def engine(self) -> "_engine.Engine":
-        eng = _engine.Engine(self.compiled, self.config, self.strategy.kernels)
+        eng = _engine.Engine(self.compiled, self.config, self.kernels)
         self.budget.attach(eng)          # the recording buffers' share of memory_limit
         return eng
 
@@ -143,13 +150,15 @@ def _fill(rec, values: dict, what: str, nested=()):
 
 def native_config(machine: Machine, costs: CostModel, strategy, *, nprocs: int, seed: int,
                   record: bool, max_events: int, max_cycles: int, sample_every: int = 0,
-                  trace_cap: int = 0, trace_from: int = 0, trace_to: int = 2**62) -> np.ndarray:
+                  trace_cap: int = 0, trace_from: int = 0, trace_to: int = 2**62,
+                  adapt_every: int = 0) -> np.ndarray:
     """The engine's RunConfig (one record of _engine.CONFIG_DTYPE) for a run; times in cycles."""
     cfg = np.zeros((), dtype=_engine.CONFIG_DTYPE)
     _fill(cfg, {**machine.to_native(), "seed": seed, "max_events": max_events,
                 "max_cycles": max_cycles, "nprocs": nprocs, "gomaxprocs": machine.procs,
                 "record": int(record), "sample_every": sample_every, "trace_cap": trace_cap,
-                "trace_from": trace_from, "trace_to": trace_to}, "RunConfig", ("cost", "strat"))
+                "trace_from": trace_from, "trace_to": trace_to, "adapt_every": adapt_every,
+                "clock_ghz": machine.clock_ghz}, "RunConfig", ("cost", "strat"))
     _fill(cfg["cost"], costs.to_native(), "Costs")
     _fill(cfg["strat"], strategy.to_native(), "Strategy")
     return cfg
@@ -158,7 +167,7 @@ def native_config(machine: Machine, costs: CostModel, strategy, *, nprocs: int, 
 def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=None,
              record=True, max_events=None, max_cycles=None, schedtrace_ms=None,
              sample_every_ns=None, trace=False, trace_window=None, memory_limit=None,
-             scheddetail=False):
+             scheddetail=False, gomaxprocs_policy=None):
     if not isinstance(program, Program):
         raise TypeError(f"run() takes a gmpcore.Program, got {type(program).__name__}")
     if machine is None:
@@ -209,8 +218,18 @@ def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=
         if trace_cap == 0:
             trace_cap = DEFAULT_TRACE_CAP
 
+    if gomaxprocs_policy is not None:
+        from .adapt import GomaxprocsPolicy
+        if not isinstance(gomaxprocs_policy, GomaxprocsPolicy):
+            raise TypeError(f"gomaxprocs_policy must be a gmpcore.GomaxprocsPolicy, got "
+                            f"{type(gomaxprocs_policy).__name__}")
     compiled = program.compile()
     nprocs = max(machine.procs, compiled.max_procs)
+    adapt_every = 0
+    if gomaxprocs_policy is not None:
+        # the Ps the controller may use are allocated up front (allp's capacity)
+        nprocs = max(nprocs, gomaxprocs_policy.max_procs)
+        adapt_every = gomaxprocs_policy.every_cycles(machine)
     if memory_limit is not None and memory_limit is not False:
         memory_limit = _check_int("memory_limit", memory_limit, 1, 2**62)
     budget = check_memory(compiled, nprocs, strat.ring_cap, record, trace_cap, memory_limit,
@@ -221,8 +240,8 @@ def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=
     config = native_config(machine, costs, strat, nprocs=nprocs, seed=seed, record=record,
                            max_events=max_events, max_cycles=max_cycles,
                            sample_every=sample_every, trace_cap=trace_cap,
-                           trace_from=trace_from, trace_to=trace_to)
-    return _Prepared(compiled, machine, strat, costs, seed, config, budget)
+                           trace_from=trace_from, trace_to=trace_to, adapt_every=adapt_every)
+    return _Prepared(compiled, machine, strat, costs, seed, config, budget, gomaxprocs_policy)
 
 
 def make_engine(program: Program, procs: int | None = None, strategy="go", seed: int = 0,
@@ -236,7 +255,7 @@ def _kernel_error(eng, prep, arg):
     hook = _engine.HOOK_NAMES.get(arg >> 32, "?")
     rc = arg & 0xffffffff
     rc = rc - 2**32 if rc >= 2**31 else rc
-    k = prep.strategy.kernels.get(hook)
+    k = prep.kernels.get(hook)
     if rc == KERNEL_RAISED:
         detail = "raised an exception (run its body, k.py_func, in Python to see it)"
     elif rc <= -1000000:

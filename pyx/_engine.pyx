@@ -33,6 +33,7 @@ per event happens here, without the GIL.  Layout of this extension:
     sched/syscall.pxi   entersyscall / exitsyscall, retake, handoffp
     sched/netpoll.pxi   the netpoller: IO waits, netpoll(0), injectglist
     sched/stw.pxi       stop-the-world: GC pauses, GOMAXPROCS (procresize, stealOrder.reset)
+    sched/adapt.pxi     the adaptive GOMAXPROCS controller (a user kernel, every N ms)
     sched/start.pxi     start-up: allocate the state, schedinit, M0 and main, sysmon, GC thread
     exports.pxi         what Python reads: dtypes derived from the structs, enum tables
     loader.pxi          the native loader: every operand of the program and the RunConfig
@@ -86,6 +87,7 @@ include "sched/sysmon.pxi"
 include "sched/syscall.pxi"
 include "sched/netpoll.pxi"
 include "sched/stw.pxi"
+include "sched/adapt.pxi"
 include "sched/start.pxi"
 include "exports.pxi"
 include "loader.pxi"
@@ -147,7 +149,9 @@ cdef class Engine:
             s.sysmon_min = c.sysmon_min
             s.sysmon_max = c.sysmon_max
         s.stw_retry = c.stw_retry
-        gc_controller = loaded["uses_alloc"]
+        # (the GOMAXPROCS controller stops the world from the GC controller's thread)
+        gc_controller = loaded["uses_alloc"] or (c.adapt_every > 0 and
+                                                 s.kern.gomaxprocs != NULL)
         if gc_controller or c.gc_period > 0 or c.gc_heap_goal > 0:
             s.gc_period = c.gc_period
             s.gc_sweepterm = c.gc_sweepterm
@@ -160,6 +164,10 @@ cdef class Engine:
         sched_start(s, c.gomaxprocs, c.start_schedtick, loaded["main_fn"], loaded["sys_fn"],
                     c.init_goroutines, gc_controller, loaded["arr_fn"], loaded["arr_dist"],
                     loaded["arr_count"])
+        if c.adapt_every > 0 and s.kern.gomaxprocs != NULL:
+            s.adapt_every = c.adapt_every
+            s.clock_ghz = c.clock_ghz
+            adapt_init(s)
         if c.os_slice > 0 and s.nprocs > s.ncores:
             cpu_alloc(s, c.os_slice)           # Ms beyond the cores time-share them (cpu.pxi)
         s.cache_on = c.cache               # (set last: setup itself is not modelled traffic)
@@ -237,7 +245,12 @@ cdef class Engine:
         d["nmspinning"] = self.s.sched.nmspinning
         d["nmidle"] = self.s.sched.nmidle
         d["ncores"] = self.s.ncores
+        d.update(metrics_counters(&self.s))               # (core/observe.pxi)
         return d
+
+    def unpark_hist(self):
+        """P unpark latencies (pidleput -> acquirep), in the latency histogram's buckets."""
+        return np.asarray(<int64_t[:HIST_BUCKETS]> self.s.unpark_hist).copy()
 
     def hist(self):
         return np.asarray(<int64_t[:HIST_BUCKETS]> self.s.hist).copy()

@@ -70,6 +70,9 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
         if ev.kind == EV_UNLOCK:
             lock_unlock_event(s, ev.id)          # sched/lock.pxi: unlock2 of a contended lock
             continue
+        if ev.kind == EV_ADAPT:
+            adapt_event(s, ev.id)                   # the GOMAXPROCS controller (adapt.pxi)
+            continue
         mi = ev.id
         if (ev.kind >> 4) != s.allm[mi].ev_gen:
             continue                            # superseded (the M was preempted)

@@ -107,6 +107,7 @@ cdef int32_t newm(State *s) noexcept nogil:
     s.sched.mnext += 1
     mp = &s.allm[mi]
     m_init(s, mp, mi)
+    mp.born = s.now                    # (core/observe.pxi: thread-time)
     s.c.newm += 1
     return mi
 
@@ -783,6 +784,7 @@ cdef int64_t execute(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef P *pp = &s.allp[mp.p]
     acc_g(s, mp, gi, ACC_WRITE)
     gp.status = _Grunning
+    runnable_delta(s, -1)                # (core/observe.pxi)
     gp.m = mi
     gp.flags &= ~G_FLAG_PREEMPT             # execute: gp.preempt = false
     mp.curg = gi

@@ -77,6 +77,7 @@ cdef int64_t exitsyscall_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     # exitsyscallNoP: _Grunnable, dropg, globrunqput (the tail), unlock, stopm
     acc_g(s, mp, gi, ACC_WRITE)
     gp.status = _Grunnable
+    runnable_delta(s, 1)                 # (core/observe.pxi)
     gp.runnable_since = s.now
     gp.m = -1
     mp.curg = -1
