@@ -71,9 +71,11 @@ class Machine:
                      by SetFinalizer on os.Stdin/Stdout/Stderr).  Each runs once and parks for
                      good ("finalizer wait"); they are not user goroutines.
     max_threads      sched.maxmcount (Go: 10000); more Ms is "thread exhaustion".
-    cores            cores of the machine (default: procs); the thread holding P i runs on
-                     core i % cores.  With procs > cores the threads holding Ps time-share
-                     the cores (docs/calibration.md, "CPU time-sharing").
+    cores            cores of the machine (default: procs, and a core for every P a later
+                     GOMAXPROCS adds); the thread holding P i runs on core i % cores.  When
+                     cores is given and procs (or a runtime.GOMAXPROCS / policy change)
+                     exceeds it, the threads holding Ps time-share the cores
+                     (docs/calibration.md, "CPU time-sharing").
     sockets          sockets (cores are split evenly); a line moving between sockets costs
                      CostModel.cache_remote instead of cache_local.
     layout           which scheduler fields share a 64-byte line: "go" (Go's structs: runqhead,
@@ -190,7 +192,9 @@ class Machine:
             "gc_mark": c(self.gc_mark_ns),
             "gc_heap_goal": self.gc_heap_goal_bytes,
             "stw_retry": c(STW_RETRY_NS),
-            "os_slice": c(self.os_slice),
+            # time-sharing only on a machine whose cores were given: by default every P
+            # (also those a later GOMAXPROCS adds) has a core of its own
+            "os_slice": c(self.os_slice) if self.cores is not None else 0,
         }
 
     @property

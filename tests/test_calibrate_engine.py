@@ -109,6 +109,15 @@ def test_time_sharing_off_and_procs_within_cores_are_unchanged():
         drop = ("wall_s", "events_per_s")
         assert {k: v for k, v in a.items() if k not in drop} == \
             {k: v for k, v in b.items() if k not in drop}
+    # cores not given: a core for every P, also those a later GOMAXPROCS adds
+    p = gc.Program()
+    wg = p.waitgroup("wg")
+    p.func("main").gomaxprocs(4).wg_add(wg, 4).go("w", times=4).wg_wait(wg)
+    p.func("w").compute(W).wg_done(wg)
+    s = _run(p, gc.CostModel.zero(), gc.Machine(procs=1, sysmon=False, cache=False))
+    assert s["emulated_cycles"] == W and s["cpu_switches"] == 0
+    s = _run(p, gc.CostModel.zero(), gc.Machine(procs=1, cores=1, sysmon=False, cache=False))
+    assert s["emulated_cycles"] == 4 * W and s["cpu_switches"] > 0
     # os_slice_ns=0 with procs > cores: every P runs as if it had a core
     s = _run(_four_workers(W), gc.CostModel.zero(),
              gc.Machine(procs=4, cores=1, sysmon=False, cache=False, os_slice_ns=0))

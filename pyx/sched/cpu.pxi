@@ -1,8 +1,8 @@
 # CPU time-sharing: threads beyond the cores share them, as the OS scheduler makes them.
 #
 # With GOMAXPROCS above the core count, Go still runs one M per P, and the OS multiplexes those
-# threads on the cores.  The rule modelled here (only when Machine.procs > Machine.cores, so
-# runs with a core per P are unchanged):
+# threads on the cores.  The rule modelled here (only when Machine.cores was given and the Ps
+# outnumber it -- RunConfig.os_slice > 0 -- so runs with a core per P are unchanged):
 #
 #   * A thread wants a core while it holds a P and runs runtime or user code: a G, findRunnable,
 #     spinning, lock spinning.  It stops wanting one when its step blocks it (a futex sleep on
@@ -210,3 +210,13 @@ cdef inline int64_t cpu_after_step(State *s, M *mp, int32_t mi, int64_t cost) no
             cpu_preempt_compute(s, c)
             return -1
     return cpu_run_until(s, c, mi, s.now, cost) - s.now
+
+
+cdef int32_t cpu_waiting(State *s) noexcept nogil:
+    # a thread waiting for a core (-1: none); with nothing else left to run, one waiting is
+    # a lost grant, not a deadlock of the program
+    cdef int32_t c
+    for c in range(s.ncores):
+        if s.core_qhead[c] != -1:
+            return s.core_qhead[c]
+    return -1

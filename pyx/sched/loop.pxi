@@ -35,6 +35,9 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
             if next_timer(s) != 0 or s.ntimers[s.netpoll_hp] > 0:
                 fail(s, ERR_INVARIANT, 50)
                 return 0
+            if s.cpu_on and cpu_waiting(s) >= 0:
+                fail(s, ERR_INVARIANT, 704)      # a thread waits for a core nobody holds
+                return 0
             s.status = ST_DEADLOCK
             return 0
         if s.heap[0].time > s.max_cycles:
