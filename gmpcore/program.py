@@ -368,17 +368,30 @@ class Function:
         self._ops.append(("GOMAXPROCS", n))
         return self
 
-    def alloc(self, nbytes: int) -> "Function":
-        """Allocate `nbytes` on the heap: crossing Machine.gc_heap_goal_bytes starts a GC cycle
-        (its stop-the-world pauses), as mallocgc's trigger does."""
+    # ---- the heap (the GC stream: docs/gc.md) ----------------------------------------------
+    def alloc(self, nbytes: int, keep: bool = False) -> "Function":
+        """Allocate `nbytes` on the heap (mallocgc).  With the GC pacer (gmpcore.GC, the
+        default for a program that allocates) the bytes stay reachable while this goroutine
+        lives, or with keep=True until free(); the pacer starts a cycle when the heap reaches
+        its trigger, and during the mark phase the allocation may pay a mark assist.  With the
+        pauses-only model, crossing Machine.gc_heap_goal_bytes starts a cycle."""
         nbytes = _count("alloc(nbytes)", nbytes)
-        self._ops.append(("ALLOC", nbytes))
+        if not isinstance(keep, bool):
+            raise TypeError(f"alloc(keep=) must be a bool, got {type(keep).__name__}")
+        self._ops.append(("ALLOC", nbytes, 1 if keep else 0))
+        return self
+
+    def free(self, nbytes: int) -> "Function":
+        """Drop the references to `nbytes` of kept memory (alloc(keep=True)): they become
+        garbage, and the next cycle does not mark them (at most what is kept is dropped)."""
+        nbytes = _count("free(nbytes)", nbytes)
+        self._ops.append(("ALLOC", nbytes, 2))
         return self
 
     def gc(self) -> "Function":
         """Start a GC cycle now (runtime.GC()'s trigger; this goroutine does not wait for the
         cycle to finish)."""
-        self._ops.append(("ALLOC", 0))
+        self._ops.append(("ALLOC", 0, 0))
         return self
 
     def _check_obj(self, obj, cls, what):
@@ -713,7 +726,7 @@ class Program:
                     code.append([OP["GOMAXPROCS"], op[1], 0, 0])
                 elif kind == "ALLOC":
                     uses_alloc = True
-                    code.append([OP["ALLOC"], op[1], 0, 0])
+                    code.append([OP["ALLOC"], op[1], op[2], 0])
                 else:  # pragma: no cover - the builder only appends the kinds above
                     raise AssertionError(kind)
             code.append([OP["EXIT"], 0, 0, 0])
@@ -852,8 +865,8 @@ def validate_compiled(c: CompiledProgram, nrtlocks: int, nrwmutexes: int) -> Non
             raise bad(f"jump target {a} outside the function")
         if name == "GOMAXPROCS" and not 1 <= a <= MAX_GOMAXPROCS:
             raise bad("GOMAXPROCS out of range")
-        if name == "ALLOC" and a < 0:
-            raise bad("negative allocation")
+        if name == "ALLOC" and (a < 0 or b not in (0, 1, 2)):
+            raise bad("negative allocation or unknown allocation kind")
         if name == "SELECT":
             if not 1 <= a <= MAX_SELECT_CASES or pc + a >= hi:
                 raise bad("select case count out of range")

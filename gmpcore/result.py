@@ -181,7 +181,7 @@ class Result:
 
     @classmethod
     def from_engine(cls, eng, compiled, *, machine, strategy, costs, seed, wall, status,
-                    snapshots=()) -> "Result":
+                    snapshots=(), gc=None) -> "Result":
         """The Result of a finished engine: the one place a Result is built from a run."""
         c = eng.counters()
         hist = LatencyHistogram(eng.hist(), c["lat_sum"], c["lat_max"], machine.clock_ghz)
@@ -233,6 +233,7 @@ class Result:
         summary["stw_stop_ns_max"] = ns(c["stw_stop_max"])
         summary["stw_pause_ns_total"] = ns(c["stw_pause_cycles"])
         summary["stw_pause_ns_max"] = ns(c["stw_pause_max"])
+        summary.update(_gc_section(c, ns, gc))
         names = program_names(compiled)
         res = cls(
             summary=summary, latency=hist, start_order=eng.start_order(),
@@ -240,6 +241,7 @@ class Result:
             steal_records=eng.steals(), cache_records=cache,
             core_records=np.stack(eng.core_stats()),
             config={"machine": machine, "strategy": strategy, "costs": costs, "seed": seed,
+                    "gc": gc,
                     "clock_ghz": machine.clock_ghz, "gmpcore_version": __version__},
             sched_snapshots=list(snapshots))
         res.sample_records, res.sample_runq, res.sample_ticks = eng.samples()
@@ -532,7 +534,30 @@ class Result:
 
 # counters the summary reports under another name or in ns (Result.from_engine)
 _SUMMARISED = {"lat_count", "lat_sum", "lat_sum_hi", "lat_max", "max_live", "stw_stop_cycles",
-               "stw_stop_max", "stw_pause_cycles", "stw_pause_max"}
+               "stw_stop_max", "stw_pause_cycles", "stw_pause_max", "gc_dedicated_cycles",
+               "gc_fractional_cycles", "gc_idle_cycles", "gc_assist_cycles", "gc_assist_g_max",
+               "gc_foreachp_cycles", "gc_foreachp_max", "gc_scan_work", "gc_heap_goal",
+               "gc_heap_marked", "gc_heap_live"}
+
+
+def _gc_section(c, ns, gc) -> dict:
+    """The summary's GC section (docs/gc.md): which model ran, mark CPU by kind of worker and
+    assists (ns), the heap as the pacer sees it (bytes), the forEachP barrier."""
+    return {
+        "gc_model": "pacer" if gc is not None else "pauses",
+        "gc_gogc": gc.gogc if gc is not None else None,
+        "gc_mark_dedicated_ns": ns(c["gc_dedicated_cycles"]),
+        "gc_mark_fractional_ns": ns(c["gc_fractional_cycles"]),
+        "gc_mark_idle_ns": ns(c["gc_idle_cycles"]),
+        "gc_mark_assist_ns": ns(c["gc_assist_cycles"]),
+        "gc_assist_ns_max_per_g": ns(c["gc_assist_g_max"]),
+        "gc_scan_bytes": c["gc_scan_work"],
+        "gc_heap_goal_bytes": c["gc_heap_goal"],
+        "gc_heap_marked_bytes": c["gc_heap_marked"],
+        "gc_heap_live_bytes": c["gc_heap_live"],
+        "gc_foreachp_ns_total": ns(c["gc_foreachp_cycles"]),
+        "gc_foreachp_ns_max": ns(c["gc_foreachp_max"]),
+    }
 # scheduler state the engine reports beside its Counters struct (Engine.counters)
 _ENGINE_EXTRAS = ("threads", "g_records", "lock_acquisitions", "lock_contended",
                   "lock_wait_cycles", "lock_hold_cycles", "gomaxprocs")

@@ -31,6 +31,7 @@ per event happens here, without the GIL.  Layout of this extension:
     sched/syscall.pxi   entersyscall / exitsyscall, retake, handoffp
     sched/netpoll.pxi   the netpoller: IO waits, netpoll(0), injectglist
     sched/stw.pxi       stop-the-world: GC pauses, GOMAXPROCS (procresize, stealOrder.reset)
+    sched/gc.pxi        GC work: the GOGC pacer, mark workers, assists, the forEachP barrier
     sched/start.pxi     start-up: allocate the state, schedinit, M0 and main, sysmon, GC thread
     exports.pxi         what Python reads: dtypes derived from the structs, enum tables
     loader.pxi          the native loader: every operand of the program and the RunConfig
@@ -82,6 +83,7 @@ include "sched/sysmon.pxi"
 include "sched/syscall.pxi"
 include "sched/netpoll.pxi"
 include "sched/stw.pxi"
+include "sched/gc.pxi"
 include "sched/start.pxi"
 include "exports.pxi"
 include "loader.pxi"
@@ -150,6 +152,8 @@ cdef class Engine:
             s.gc_markterm = c.gc_markterm
             s.gc_mark = c.gc_mark
             s.gc_heap_goal = c.gc_heap_goal
+            if c.gc_pacer and gc_init(s, &c) != 0:
+                raise MemoryError("gmpcore: cannot allocate the GC tables")
         state_alloc(s, loaded["chan_caps"], loaded["rw_w"], loaded["var_kinds"],
                     loaded["uses_deadlines"], loaded["nrtlocks"])
         cache_layout(s, c.cores if c.cores > 0 else c.nprocs, c.sockets, c.layout)

@@ -49,7 +49,8 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "waitReasonIOWait": waitReasonIOWait, "waitReasonSyscall": waitReasonSyscall,
          "waitReasonSemacquire": waitReasonSemacquire,
          "waitReasonSyncRWMutexRLock": waitReasonSyncRWMutexRLock,
-         "waitReasonSyncRWMutexLock": waitReasonSyncRWMutexLock, "MAX_LOOP_DEPTH": MAX_LOOP_DEPTH,
+         "waitReasonSyncRWMutexLock": waitReasonSyncRWMutexLock,
+         "waitReasonGCAssistWait": waitReasonGCAssistWait, "MAX_LOOP_DEPTH": MAX_LOOP_DEPTH,
          "G_FLAG_SYSTEM": G_FLAG_SYSTEM, "G_FLAG_STARTED": G_FLAG_STARTED,
          "G_FLAG_CLOSED": G_FLAG_CLOSED, "G_FLAG_HANDOFF": G_FLAG_HANDOFF,
          "G_FLAG_RESUME": G_FLAG_RESUME, "G_FLAG_PREEMPT": G_FLAG_PREEMPT,
@@ -97,7 +98,8 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "MS_SEL_LOCKED": MS_SEL_LOCKED, "MS_EXITSYSCALL": MS_EXITSYSCALL,
          "MS_EXITSYSCALL_LOCKED": MS_EXITSYSCALL_LOCKED, "MS_POLL_LOCKED": MS_POLL_LOCKED,
          "MS_GCSTOPM_LOCKED": MS_GCSTOPM_LOCKED, "MS_STW_WAIT": MS_STW_WAIT,
-         "MS_STW_START": MS_STW_START, "STEAL_HALF": STEAL_HALF, "STEAL_ONE": STEAL_ONE,
+         "MS_STW_START": MS_STW_START, "MS_GCWORK": MS_GCWORK, "MS_GCASSIST": MS_GCASSIST,
+         "STEAL_HALF": STEAL_HALF, "STEAL_ONE": STEAL_ONE,
          "STEAL_ALL_BUT_ONE": STEAL_ALL_BUT_ONE, "STEAL_BATCH": STEAL_BATCH,
          "VICTIM_GO": VICTIM_GO, "VICTIM_RANDOM": VICTIM_RANDOM,
          "VICTIM_SEQUENTIAL": VICTIM_SEQUENTIAL, "VICTIM_ROUND_ROBIN": VICTIM_ROUND_ROBIN,
@@ -185,7 +187,8 @@ WAIT_REASONS = {waitReasonZero: "", waitReasonSyncWaitGroupWait: "sync.WaitGroup
                 waitReasonChanSendNilChan: "chan send (nil chan)", waitReasonIOWait: "IO wait",
                 waitReasonSyscall: "syscall", waitReasonSemacquire: "semacquire",
                 waitReasonSyncRWMutexRLock: "sync.RWMutex.RLock",
-                waitReasonSyncRWMutexLock: "sync.RWMutex.Lock"}
+                waitReasonSyncRWMutexLock: "sync.RWMutex.Lock",
+                waitReasonGCAssistWait: "GC assist wait"}
 HOOK_NAMES = {HOOK_VICTIM: "choose_victim", HOOK_AMOUNT: "steal_amount", HOOK_READY: "place_ready"}
 HIST_NBUCKETS = HIST_BUCKETS
 HIST_SUBBITS = HIST_SUB_BITS

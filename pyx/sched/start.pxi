@@ -231,3 +231,4 @@ cdef void state_free(State *s) noexcept:
     free(s.trace)
     free(s.core_hit)
     free(s.core_miss)
+    gc_free(s)
