@@ -188,7 +188,8 @@ STW_RETRY_NS = 100_000                # proc.go stopTheWorldWithSema: notetsleep
                                       # preemptall again
 
 
-GC_SCAN_BYTES_PER_NS = 0.5      # placeholder until calibrated
+GC_SCAN_BYTES_PER_NS = 1.0      # one mark worker's scan rate: tests/go/cmd/gcpacer -forced
+                                # measured 1.0-1.2 B/ns (71 MB heap, GOMAXPROCS 1 and 2; docs/gc.md)
 GC_DRAIN_CHUNK_NS = 10_000      # a worker looks at the scheduler between chunks of this much
                                 # scan work (gcDrain checks preemption between work units)
 
@@ -217,12 +218,15 @@ class GC:
     workers             False: the mark phase lasts as long as 25% of the Ps would take but
                         uses no CPU and charges no assists (the pauses-only baseline)
     assists             mark assists (gcAssistAlloc) charged to allocating goroutines
+    roots_bytes         root scan work of every cycle: goroutine stacks and globals (Go's
+                        stackScan + globalsScan, a constant here; they also raise the goal)
     """
     gogc: int = 100
     heap_minimum_bytes: int = 4 << 20
     scan_bytes_per_ns: float = GC_SCAN_BYTES_PER_NS
     workers: bool = True
     assists: bool = True
+    roots_bytes: int = 128 << 10
 
     def __post_init__(self):
         _plain_scalars(self)
@@ -231,6 +235,7 @@ class GC:
         _number(self, "scan_bytes_per_ns", 1e-3, 1e6, " of bytes per ns")
         _bool(self, "workers")
         _bool(self, "assists")
+        _int_field(self, "roots_bytes", 0, 2**50)
 
     def to_native(self, machine: "Machine", pacer: bool) -> dict:
         """The GC fields of the engine's RunConfig (gc_pacer 0: the pauses-only model)."""
@@ -243,6 +248,7 @@ class GC:
             "gc_chunk": max(64, int(self.scan_bytes_per_ns * GC_DRAIN_CHUNK_NS)),
             "gc_workers": int(self.workers),
             "gc_assists": int(self.assists),
+            "gc_roots": self.roots_bytes,
         }
 
 

@@ -369,21 +369,23 @@ class Function:
         return self
 
     # ---- the heap (the GC stream: docs/gc.md) ----------------------------------------------
-    def alloc(self, nbytes: int, keep: bool = False) -> "Function":
-        """Allocate `nbytes` on the heap (mallocgc).  With the GC pacer (gmpcore.GC, the
-        default for a program that allocates) the bytes stay reachable while this goroutine
-        lives, or with keep=True until free(); the pacer starts a cycle when the heap reaches
-        its trigger, and during the mark phase the allocation may pay a mark assist.  With the
-        pauses-only model, crossing Machine.gc_heap_goal_bytes starts a cycle."""
+    def alloc(self, nbytes: int, live: str | None = None) -> "Function":
+        """Allocate `nbytes` on the heap (mallocgc).  How long the bytes stay reachable decides
+        what the GC marks: live=None, a temporary (garbage once the statement is over, as
+        `sink = make([]byte, n)`); live="goroutine", until this goroutine exits (its own
+        data); live="global", until free() drops it (a cache, a global map).  With the GC
+        pacer (gmpcore.GC, the default for a program that allocates) the allocation may start
+        a cycle and, during the mark phase, pay a mark assist; with the pauses-only model,
+        crossing Machine.gc_heap_goal_bytes starts a cycle."""
         nbytes = _count("alloc(nbytes)", nbytes)
-        if not isinstance(keep, bool):
-            raise TypeError(f"alloc(keep=) must be a bool, got {type(keep).__name__}")
-        self._ops.append(("ALLOC", nbytes, 1 if keep else 0))
+        if live not in ALLOC_LIVE:
+            raise ValueError(f"alloc(live=) must be one of {list(ALLOC_LIVE)}, got {live!r}")
+        self._ops.append(("ALLOC", nbytes, ALLOC_LIVE[live]))
         return self
 
     def free(self, nbytes: int) -> "Function":
-        """Drop the references to `nbytes` of kept memory (alloc(keep=True)): they become
-        garbage, and the next cycle does not mark them (at most what is kept is dropped)."""
+        """Drop the references to `nbytes` of global memory (alloc(live="global")): they become
+        garbage, and the next cycle does not mark them (at most what is held is dropped)."""
         nbytes = _count("free(nbytes)", nbytes)
         self._ops.append(("ALLOC", nbytes, 2))
         return self
@@ -443,6 +445,10 @@ class Function:
 
     def _check_wg(self, wg):
         self._program._check_own(wg, WaitGroup, "waitgroup")
+
+
+#: Function.alloc(live=): OP_ALLOC's kind operand (sched/gc.pxi; 2 is free())
+ALLOC_LIVE = {None: 0, "global": 1, "goroutine": 3}
 
 
 def _count(what: str, n, allow_zero=False) -> int:
@@ -865,7 +871,7 @@ def validate_compiled(c: CompiledProgram, nrtlocks: int, nrwmutexes: int) -> Non
             raise bad(f"jump target {a} outside the function")
         if name == "GOMAXPROCS" and not 1 <= a <= MAX_GOMAXPROCS:
             raise bad("GOMAXPROCS out of range")
-        if name == "ALLOC" and (a < 0 or b not in (0, 1, 2)):
+        if name == "ALLOC" and (a < 0 or b not in (0, 1, 2, 3)):
             raise bad("negative allocation or unknown allocation kind")
         if name == "SELECT":
             if not 1 <= a <= MAX_SELECT_CASES or pc + a >= hi:

@@ -808,6 +808,7 @@ ctypedef struct RunConfig:
     int64_t gc_chunk         # bytes a worker scans between two looks at the scheduler
     int32_t gc_workers       # 0: the mark phase takes no CPU (pauses-only baseline)
     int32_t gc_assists       # 1: mark assists
+    int64_t gc_roots         # bytes of roots (stacks, globals) every cycle scans
 
 # The GC pacer and its mark workers (sched/gc.pxi, following runtime/mgcpacer.go
 # gcControllerState, mgc.go gcBgMarkWorker, mgcmark.go gcAssistAlloc, proc.go forEachP).  All
@@ -844,6 +845,7 @@ ctypedef struct GCState:
     double last_cons_mark[4]
     int64_t chunk            # bytes per worker chunk
     int64_t heap_minimum
+    int64_t roots            # stackScan + globalsScan: root bytes every cycle scans
     int64_t heap_live        # heapLive: marked + allocated since
     int64_t heap_scan        # heapScan: scannable heap (all bytes are scannable here)
     int64_t heap_marked      # heapMarked

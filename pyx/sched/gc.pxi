@@ -6,11 +6,12 @@
 # s.gcs.blacken, so runs without it are unchanged.
 #
 # The heap.  Function.alloc(n) adds n bytes to heapLive.  What is reachable decides what the
-# next cycle marks: bytes allocated by a goroutine stay reachable until it exits
-# (gc_gexit); alloc(n, keep=True) bytes until free(n).  A cycle marks the bytes reachable when
+# next cycle marks: a temporary (the default) is garbage at once; alloc(n, live="goroutine")
+# bytes stay reachable until the goroutine exits (gc_gexit); live="global" bytes until
+# free(n).  A cycle marks the bytes reachable when
 # it starts plus everything allocated during mark (allocate-black), so heapMarked =
-# reach_start + alloc_black, and its scan work is reach_start (every byte is scannable; stacks
-# and globals are not modelled).
+# reach_start + alloc_black, and its scan work is reach_start plus GC.roots_bytes (stacks and
+# globals, a constant; every heap byte is scannable).
 #
 # A cycle.  op_alloc's trigger test (heapLive >= trigger, from gcControllerState.trigger)
 # starts it: the controller thread stops the world (sweep termination, stw.pxi), gc_start_cycle
@@ -58,6 +59,7 @@ cdef int gc_init(State *s, RunConfig *c) noexcept nogil:
     g.scan_rate = c.gc_scan_rate
     g.chunk = c.gc_chunk if c.gc_chunk > 0 else 1
     g.heap_minimum = c.gc_heap_minimum
+    g.roots = c.gc_roots
     g.triggered = INT64_MAX
     g.assistq_head = -1
     g.assistq_tail = -1
@@ -105,12 +107,12 @@ cdef int gc_grow(State *s, int32_t gi) noexcept nogil:
 
 # ---- the pacer (mgcpacer.go) -----------------------------------------------------------------
 cdef void gc_commit(State *s, bint sweep_done) noexcept nogil:
-    # gcControllerState.commit: the GOGC heap goal from heapMarked (stacks and globals: 0),
+    # gcControllerState.commit: the GOGC heap goal from heapMarked and the roots,
     # the sweep-distance trigger floor, the runway from consMark; then the trigger
     cdef GCState *g = &s.gcs
     g.sweep_dist = 0 if sweep_done else g.heap_live + GC_SWEEP_MIN_HEAP_DISTANCE
     if g.percent >= 0:
-        g.pct_goal = g.heap_marked + g.heap_marked * g.percent // 100
+        g.pct_goal = g.heap_marked + (g.heap_marked + g.roots) * g.percent // 100
         if g.pct_goal < g.heap_minimum:
             g.pct_goal = g.heap_minimum
     else:
@@ -170,7 +172,7 @@ cdef void gc_revise(State *s) noexcept nogil:
     cdef double pct = g.percent if g.percent >= 0 else 100000.0
     cdef double goal = <double> gc_heap_goal(s, NULL)
     cdef double expected = <double> g.last_heap_scan
-    cdef double maxwork = <double> g.heap_scan
+    cdef double maxwork = <double> (g.heap_scan + g.roots)
     cdef double work = <double> g.work_done
     cdef double ext, hard, remaining, heap_remaining
     if work > expected:
@@ -235,7 +237,7 @@ cdef void gc_start_cycle(State *s) noexcept nogil:
     memset(g.credit, 0, g.gcap * sizeof(int64_t))
     g.reach_start = g.reach
     g.alloc_black = 0
-    g.work_left = g.reach
+    g.work_left = g.reach + g.roots
     g.inflight = 0
     g.marking_done = 0
     g.blacken = g.workers
@@ -288,7 +290,7 @@ cdef void gc_mark_termination(State *s) noexcept nogil:
         g.last_cons_mark[3] = cur
     g.heap_marked = g.reach_start + g.alloc_black
     g.heap_live = g.heap_marked
-    g.heap_scan = scan
+    g.heap_scan = scan - g.roots if scan > g.roots else 0
     g.last_heap_scan = scan
     g.triggered = INT64_MAX
     s.c.gc_heap_marked = g.heap_marked
@@ -298,8 +300,8 @@ cdef void gc_mark_termination(State *s) noexcept nogil:
 
 # ---- allocation and assists (malloc.go mallocgc, mgcmark.go gcAssistAlloc) --------------------
 cdef int64_t gc_op_alloc(State *s, M *mp, int32_t mi, int64_t nbytes, int32_t kind) noexcept nogil:
-    # OP_ALLOC with the pacer: kind 0 = bytes owned by this goroutine, 1 = kept (a global),
-    # 2 = free: drop kept bytes; nbytes 0 = runtime.GC().  mallocgc: deductAssistCredit
+    # OP_ALLOC with the pacer: kind 0 = a temporary, 1 = kept by a global, 2 = free: drop kept
+    # bytes, 3 = owned by this goroutine until it exits; nbytes 0 = runtime.GC().  mallocgc: deductAssistCredit
     # first (an assist may take scan work or park), then the allocation, then the trigger test
     cdef GCState *g = &s.gcs
     cdef int32_t gi = mp.curg
@@ -323,9 +325,10 @@ cdef int64_t gc_op_alloc(State *s, M *mp, int32_t mi, int64_t nbytes, int32_t ki
     s.c.gc_heap_live = g.heap_live
     if kind == 1:
         g.kept += nbytes
-    else:
+        g.reach += nbytes
+    elif kind == 3:
         g.gbytes[gi] += nbytes
-    g.reach += nbytes
+        g.reach += nbytes
     if g.blacken:
         g.alloc_black += nbytes
     if not s.gc_running and g.heap_live >= g.trigger:

@@ -391,7 +391,7 @@ cdef int64_t stw_yield(State *s, M *mp, int32_t mi) noexcept nogil:
 cdef int64_t op_alloc(State *s, M *mp, int32_t mi, int64_t nbytes, int32_t kind) noexcept nogil:
     # mallocgc's GC trigger: an allocation that crosses the heap goal starts a GC cycle
     # (the controller stops the world; the allocating G goes on until preempted); 0 bytes
-    # is runtime.GC()'s trigger.  kind: 0 owned by the goroutine, 1 kept, 2 free (the
+    # is runtime.GC()'s trigger.  kind: 0 temporary, 1 global, 2 free, 3 the goroutine's (the
     # pacer's reachability, sched/gc.pxi; the fixed-goal model counts bytes only)
     if s.gcs.on:
         return gc_op_alloc(s, mp, mi, nbytes, kind)
