@@ -181,7 +181,7 @@ class Result:
 
     @classmethod
     def from_engine(cls, eng, compiled, *, machine, strategy, costs, seed, wall, status,
-                    snapshots=(), gc=None) -> "Result":
+                    snapshots=(), gc=None, gc_model="off") -> "Result":
         """The Result of a finished engine: the one place a Result is built from a run."""
         c = eng.counters()
         hist = LatencyHistogram(eng.hist(), c["lat_sum"], c["lat_max"], machine.clock_ghz)
@@ -233,7 +233,7 @@ class Result:
         summary["stw_stop_ns_max"] = ns(c["stw_stop_max"])
         summary["stw_pause_ns_total"] = ns(c["stw_pause_cycles"])
         summary["stw_pause_ns_max"] = ns(c["stw_pause_max"])
-        summary.update(_gc_section(c, ns, gc))
+        summary.update(_gc_section(c, ns, gc, gc_model))
         names = program_names(compiled)
         res = cls(
             summary=summary, latency=hist, start_order=eng.start_order(),
@@ -540,11 +540,11 @@ _SUMMARISED = {"lat_count", "lat_sum", "lat_sum_hi", "lat_max", "max_live", "stw
                "gc_heap_marked", "gc_heap_live"}
 
 
-def _gc_section(c, ns, gc) -> dict:
+def _gc_section(c, ns, gc, model) -> dict:
     """The summary's GC section (docs/gc.md): which model ran, mark CPU by kind of worker and
     assists (ns), the heap as the pacer sees it (bytes), the forEachP barrier."""
     return {
-        "gc_model": "pacer" if gc is not None else "pauses",
+        "gc_model": model,
         "gc_gogc": gc.gogc if gc is not None else None,
         "gc_mark_dedicated_ns": ns(c["gc_dedicated_cycles"]),
         "gc_mark_fractional_ns": ns(c["gc_fractional_cycles"]),

@@ -116,7 +116,7 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         raise engine_error(eng, prep)
     return Result.from_engine(eng, prep.compiled, machine=machine, strategy=prep.strategy,
                               costs=prep.costs, seed=prep.seed, wall=wall, status=status,
-                              snapshots=snapshots, gc=prep.gc)
+                              snapshots=snapshots, gc=prep.gc, gc_model=prep.gc_model)
 
 
 class _Prepared:
@@ -127,6 +127,10 @@ class _Prepared:
         self.compiled, self.machine, self.strategy = compiled, machine, strategy
         self.costs, self.seed, self.config = costs, seed, config
         self.gc = gc                     # the GC config the pacer runs with (None: no pacer)
+        fixed = machine.gc_heap_goal_bytes > 0 or machine.gc_period_ns > 0
+        #: Result.summary["gc_model"]: "pacer", "pauses" (Machine's fixed pauses) or "off"
+        self.gc_model = ("pacer" if gc is not None else
+                         "pauses" if fixed or compiled.uses_alloc else "off")
         self.budget = budget if budget is not None else RecordingBudget(None)
 
     def engine(self) -> "_engine.Engine":
