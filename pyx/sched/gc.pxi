@@ -120,7 +120,7 @@ cdef void gc_commit(State *s, bint sweep_done) noexcept nogil:
     g.runway = <int64_t> (g.cons_mark * (1 - GC_BACKGROUND_UTILIZATION) /
                           GC_BACKGROUND_UTILIZATION * <double> g.last_heap_scan)
     g.trigger = gc_trigger(s)
-    s.c.gc_heap_goal = gc_heap_goal(s, NULL)
+    s.c.gc_heap_goal = gc_heap_goal(s, NULL) if g.percent >= 0 else 0    # (0: GOGC=off)
 
 
 cdef int64_t gc_heap_goal(State *s, int64_t *min_trigger) noexcept nogil:
