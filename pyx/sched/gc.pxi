@@ -45,6 +45,8 @@ cdef enum:
     GC_TRIGGER_RATIO_DEN = 64           # triggerRatioDen, minTriggerRatioNum, maxTriggerRatioNum
     GC_MIN_TRIGGER_NUM = 45
     GC_MAX_TRIGGER_NUM = 61
+    GC_NO_WORKER = -3                   # gc_find_worker / gc_idle_worker: none to run (-1 is
+                                        # taken: the M waits for wakep's lock)
 
 cdef double GC_BACKGROUND_UTILIZATION = 0.25   # gcBackgroundUtilization (= gcGoalUtilization)
 
@@ -534,11 +536,11 @@ cdef int64_t gc_worker_start(State *s, M *mp, int32_t mi, int32_t mode,
 
 
 cdef int64_t gc_find_worker(State *s, M *mp, int32_t mi, int64_t cost) noexcept nogil:
-    # findRunnable's "Try to schedule a GC worker" (findRunnableGCWorker): -1 if none
+    # findRunnable's "Try to schedule a GC worker" (findRunnableGCWorker): GC_NO_WORKER if none
     cdef GCP *w = &s.gcs.p[mp.p]
     cdef int32_t mode
     if w.next == GCW_NONE and not gc_assign_worker(s, mp.p):
-        return -1
+        return GC_NO_WORKER
     mode = w.next
     w.next = GCW_NONE
     return gc_worker_start(s, mp, mi, mode, cost)
@@ -546,10 +548,10 @@ cdef int64_t gc_find_worker(State *s, M *mp, int32_t mi, int64_t cost) noexcept 
 
 cdef int64_t gc_idle_worker(State *s, M *mp, int32_t mi) noexcept nogil:
     # findRunnable, "We have nothing to do": an idle-priority mark worker rather than giving up
-    # the P (gcShouldScheduleWorker, addIdleMarkWorker); -1 if none
+    # the P (gcShouldScheduleWorker, addIdleMarkWorker); GC_NO_WORKER if none
     cdef GCState *g = &s.gcs
     if g.work_left <= 0 or g.idle_n >= g.idle_max or g.p[mp.p].safepoint:
-        return -1
+        return GC_NO_WORKER
     g.idle_n += 1
     return gc_worker_start(s, mp, mi, GCW_IDLE, 0)
 

@@ -149,7 +149,7 @@ cdef int64_t fr_top(State *s, M *mp, int32_t mi, int64_t cost) noexcept nogil:
     if s.gcs.blacken:
         # "Try to schedule a GC worker" (findRunnableGCWorker), before the local run queue
         gcc = gc_find_worker(s, mp, mi, cost)
-        if gcc != -1:
+        if gcc != GC_NO_WORKER:
             return gcc
     if s.strat.global_only:
         mp.state = MS_FR_GLOBAL
@@ -511,7 +511,7 @@ cdef inline int64_t fr_nothing(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef int64_t c
     if s.gcs.blacken:
         c = gc_idle_worker(s, mp, mi)
-        if c >= 0:
+        if c != GC_NO_WORKER:
             return c
     return take_lock(s, mp, mi, MS_FR_IDLE_LOCKED)
 
