@@ -83,6 +83,31 @@ def _spawn_bound(c: CompiledProgram) -> tuple[float, float]:
     return s + 1, m
 
 
+def _side_table_bytes(c: CompiledProgram) -> int:
+    """Bytes per G slot of the side tables the engine may allocate for this program (gs.pxi):
+    G.val for channel operations, G.wait_start for mutexes, selects and preempted computes,
+    the counters of loops nested deeper than the G record holds, context deadlines."""
+    code = c.code.reshape(-1, INSTR)
+    ops = set(int(o) for o in code[:, 0]) if len(code) else set()
+    per_g = 0
+    if ops & {OP["CHAN_SEND"], OP["CHAN_RECV"], OP["CHAN_CLOSE"], OP["SELECT"]}:
+        per_g += 8
+    if ops & {OP["LOCK"], OP["SELECT"], OP["COMPUTE"]}:
+        per_g += 8
+    depth = deepest = 0
+    for op in code[:, 0]:
+        if op == OP["LOOP"]:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif op == OP["ENDLOOP"]:
+            depth -= 1
+    if deepest > _engine.ENUMS["G_LOOPS_INLINE"]:
+        per_g += 4 * (_engine.MAXLOOPDEPTH - _engine.ENUMS["G_LOOPS_INLINE"])
+    if c.uses_deadlines:
+        per_g += 8
+    return per_g
+
+
 def estimate_run_memory(c: CompiledProgram, procs: int, ring_cap: int, record: bool,
                         trace_cap: int, max_events: int | None = None) -> tuple[float, dict]:
     """Bytes the run may allocate at most (G records are bounded by the goroutines the
@@ -94,6 +119,7 @@ def estimate_run_memory(c: CompiledProgram, procs: int, ring_cap: int, record: b
         marks = min(marks, float(max_events))
     parts = {
         "goroutines": _mul(goroutines, _engine.G_RECORD_BYTES),
+        "G side tables": _mul(goroutines, _side_table_bytes(c)),
         "run queues": procs * ring_cap * 4 + procs * 2048,
         "start order": _mul(goroutines, 8) if record else 0,
         "marks": _mul(marks, _engine.MARK_BYTES) if record else 0,

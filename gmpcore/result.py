@@ -563,8 +563,19 @@ _ENGINE_EXTRAS = ("threads", "g_records", "lock_acquisitions", "lock_contended",
                   "lock_wait_cycles", "lock_hold_cycles", "gomaxprocs")
 
 
+def _concat_fields(*arrays: np.ndarray) -> np.ndarray:
+    """One structured array with every field of `arrays` (same length), in order: what
+    numpy.lib.recfunctions.merge_arrays(flatten=True, usemask=False) gives, without its
+    import of numpy.ma (most of a fresh process's first-run cost)."""
+    descr = [(name, a.dtype.fields[name][0]) for a in arrays for name in a.dtype.names]
+    out = np.empty(len(arrays[0]), dtype=descr)
+    for a in arrays:
+        for name in a.dtype.names:
+            out[name] = a[name]
+    return out
+
+
 def _per_p(eng) -> np.ndarray:
-    import numpy.lib.recfunctions as rfn
     st = eng.pstats()
     ps = eng.procs()
     extra = np.zeros(len(ps), dtype=[("p", np.int32), ("status", np.int32),
@@ -575,17 +586,19 @@ def _per_p(eng) -> np.ndarray:
     extra["schedtick"] = ps["schedtick"]
     extra["runqsize"] = (ps["runqtail"].astype(np.int64) - ps["runqhead"]) % 2**32
     extra["runnext"] = ps["runnext"]
-    return rfn.merge_arrays([extra, st], flatten=True, usemask=False)
+    return _concat_fields(extra, st)
 
 
 def _with_go_fields(g: np.ndarray, compiled) -> np.ndarray:
     """Add Go's g.startpc (the entry of the function the G runs, from its creating `go`)
     and g.waitsince (when a waiting G parked) to the G records."""
-    import numpy.lib.recfunctions as rfn
     code = compiled.code.reshape(-1, _engine.INSTR)
     entry = compiled.func_entry
     startpc = np.full(len(g), -1, dtype=np.int32)
     has = g["gopc"] >= 0
     startpc[has] = entry[code[g["gopc"][has], 1]]
     waitsince = np.where(g["status"] == _engine._Gwaiting, g["runnable_since"], 0).astype(np.int64)
-    return rfn.append_fields(g, ["startpc", "waitsince"], [startpc, waitsince], usemask=False)
+    extra = np.empty(len(g), dtype=[("startpc", np.int32), ("waitsince", np.int64)])
+    extra["startpc"] = startpc
+    extra["waitsince"] = waitsince
+    return _concat_fields(g, extra)

@@ -53,6 +53,7 @@ cdef enum:
 
 cdef enum:
     MAX_LOOP_DEPTH = 4     # nesting limit of loops in one function (checked in Python)
+    G_LOOPS_INLINE = 2     # loop counters kept in the G record; the rest in State.g_loophi
 
 # ---------------------------------------------------------------------------------------------
 # A goroutine.  Kept small on purpose (DESIGN.md: 10M goroutines in well under 1 GB); Gs live in
@@ -67,18 +68,20 @@ ctypedef struct G:
     int32_t m               # index of the M running it (-1: none)
     int32_t spawn_index     # iteration of the spawner's innermost loop at the `go` statement
     int32_t waiting_on      # object a _Gwaiting G is parked on (-1: none)
-    int32_t loopiter[4]       # iteration counters of the enclosing loops
-    uint8_t status          # _G* value
-    uint8_t waitreason      # waitReason* value while _Gwaiting
-    uint8_t loopdepth       # number of active entries in loopiter
-    uint8_t flags           # G_FLAG_* bits
-    int16_t cowner          # cache model: core that last touched the descriptor line (-1: none)
     int32_t gopc            # pc of the `go` statement that created it (-1: main, arrivals,
                             # runtime goroutines) -- Go's g.gopc; startpc follows from it
-    int64_t val             # the value last received (or being sent) on a channel
-    int64_t wait_start      # sync.Mutex: when this G started waiting (starvation after 1 ms);
-                            # select: the timeout deadline while parked, the case won once woken;
-                            # a preempted compute: the cycles left (G_FLAG_RESUME)
+    int32_t loopiter[G_LOOPS_INLINE]  # iteration counters of the two outermost enclosing
+                            # loops; deeper ones (up to MAX_LOOP_DEPTH) in State.g_loophi
+    uint8_t status          # _G* value
+    uint8_t waitreason      # waitReason* value while _Gwaiting
+    uint8_t loopdepth       # number of active loops (entries of loopiter, then g_loophi)
+    uint8_t flags           # G_FLAG_* bits
+    int16_t cowner          # cache model: core that last touched the descriptor line (-1: none)
+    uint8_t _pad[2]         # (the record is exactly 64 bytes: one cache line per G)
+    # Fields only blocking operations use live in side tables by G index, allocated on first
+    # use (gs.pxi g_val / g_wait / loopiter_at): G.val (the value last received on a
+    # channel), G.wait_start (mutex wait start, select timeout or case won, a preempted
+    # compute's cycles left) and the iterations of loops nested deeper than G_LOOPS_INLINE.
 
 # A G waiting on a channel (runtime/runtime2.go sudog).  A plain send or receive has one; a
 # select has one per channel case, linked through waitlink, so one G can sit in several
@@ -100,9 +103,9 @@ cdef enum:
     G_FLAG_STARTED = 2      # has run at least once (start_order records only the first run)
     G_FLAG_CLOSED = 4       # woken by closechan (a receive gets the zero value, !ok)
     G_FLAG_HANDOFF = 8      # sync.Mutex: ownership handed over (starvation mode, sema ticket)
-    G_FLAG_RESUME = 16      # preempted mid-compute: wait_start holds the cycles left
+    G_FLAG_RESUME = 16      # preempted mid-compute: g_wait holds the cycles left
     G_FLAG_PREEMPT = 32     # gp.preempt: stop at the next safe point (sync preemption)
-    G_FLAG_SELWOKE = 64     # woken in a select: wait_start holds the index of the case won
+    G_FLAG_SELWOKE = 64     # woken in a select: g_wait holds the index of the case won
     G_FLAG_SEMRETRY = 128   # woken from an RWMutex semaphore: retry cansemacquire (the count
                             # was not handed to it: semrelease handoff=false)
 
@@ -1056,4 +1059,15 @@ ctypedef struct State:
     int64_t rec_bytes
     int64_t rec_limit
     int64_t gc_executes      # executes when the last periodic GC cycle was due (stw.pxi)
+    # per-G side tables of the fields blocking operations use (the G record stays 64 bytes),
+    # by G index, each allocated the first time a non-zero value is stored (NULL: all zero)
+    # and grown with the G slots (allocg); cleared when a G dies (gfput)
+    int64_t *g_val           # G.val: the value last received (or being sent) on a channel
+    int64_t *g_wait          # G.wait_start: sync.Mutex wait start (starvation after 1 ms);
+                             # select: the timeout's cycle while parked, the case won once
+                             # woken; a preempted compute (G_FLAG_RESUME): the cycles left
+    int32_t *g_loophi        # loop counters past G_LOOPS_INLINE, MAX_LOOP_DEPTH -
+                             # G_LOOPS_INLINE per G
+    int64_t gside_cap        # G slots the allocated side tables hold (0: none allocated)
+    uint8_t core_socket[MAX_CORES]  # socket of each core (socket_of without a division)
     GCState gcs              # the GC pacer, mark workers, assists, forEachP (sched/gc.pxi)

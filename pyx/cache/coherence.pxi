@@ -12,7 +12,7 @@
 # is touched by whoever schedules it, so its line simply follows it from core to core.
 
 cdef inline int socket_of(State *s, int32_t core) noexcept nogil:
-    return core // s.cores_per_socket
+    return s.core_socket[core]          # core // cores_per_socket, without the division
 
 
 cdef inline int64_t account(State *s, int32_t core, int32_t cls, int32_t what) noexcept nogil:
@@ -89,6 +89,8 @@ cdef inline int32_t copy_distance(State *s, Line *L, int32_t core) noexcept nogi
     cdef int sock = socket_of(s, core), w
     if L.nsharers == 0 and L.owner < 0:
         return 3
+    if s.cores_per_socket == s.ncores:
+        return 1                       # one socket: every copy is on it
     if L.owner >= 0:
         return 1 if socket_of(s, L.owner) == sock else 2
     for w in range(4):

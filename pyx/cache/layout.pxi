@@ -12,6 +12,7 @@ cdef void socket_masks(State *s, int32_t ncores, int32_t sockets) noexcept:
         for j in range(s.cores_per_socket):
             k = i * s.cores_per_socket + j
             s.socket_mask[i][k >> 6] |= (<uint64_t> 1) << (k & 63)
+            s.core_socket[k] = <uint8_t> i
 
 
 cdef int cache_layout(State *s, int ncores, int sockets, int layout) except -1:

@@ -48,7 +48,7 @@ cdef void record_start(State *s, int64_t goid) noexcept nogil:
         s.nstart += 1
 
 
-cdef bint record_mark(State *s, G *gp, int32_t label, int32_t p) noexcept nogil:
+cdef bint record_mark(State *s, int32_t gi, G *gp, int32_t label, int32_t p) noexcept nogil:
     cdef MarkRec *r
     if not grow(s, <void **> &s.marks, s.nmarks, &s.marks_cap, sizeof(MarkRec), 5):
         return False
@@ -59,9 +59,9 @@ cdef bint record_mark(State *s, G *gp, int32_t label, int32_t p) noexcept nogil:
     r.parent_goid = gp.parent_goid
     r.label = label
     r.spawn_index = gp.spawn_index
-    r.iteration = gp.loopiter[gp.loopdepth - 1] if gp.loopdepth > 0 else 0
+    r.iteration = g_iter(s, gi, gp)
     r.p = p
-    r.value = gp.val
+    r.value = g_val(s, gi)
     return True
 
 

@@ -4,13 +4,13 @@
 # Whoever completes the hand-off readies the parked G with goready, which puts it in the
 # *waker's* P runnext.  Values are int64: a receiver finds what it got in G.val.
 
-cdef inline int64_t chan_value(G *gp, const int32_t *ins) noexcept nogil:
+cdef inline int64_t chan_value(State *s, int32_t gi, G *gp, const int32_t *ins) noexcept nogil:
     if ins[2] == VAL_SPAWN:
         return gp.spawn_index
     if ins[2] == VAL_ITER:
-        return gp.loopiter[gp.loopdepth - 1] if gp.loopdepth > 0 else 0
+        return g_iter(s, gi, gp)
     if ins[2] == VAL_REG:
-        return gp.val
+        return g_val(s, gi)
     return ins[3]
 
 
@@ -106,13 +106,13 @@ cdef int32_t sudog_claim(State *s, int32_t i) noexcept nogil:
     # pays for those locks when it resumes) and remembers which case won.  Returns the G.
     cdef int32_t gi = s.sudogs[i].g
     if s.sudogs[i].casei >= 0:
-        sel_won(s, getg(s, gi), s.sudogs[i].casei)
+        sel_won(s, gi, getg(s, gi), s.sudogs[i].casei)
     else:
         sudog_free(s, i)
     return gi
 
 
-cdef void sel_won(State *s, G *gp, int32_t casei) noexcept nogil:
+cdef void sel_won(State *s, int32_t gi, G *gp, int32_t casei) noexcept nogil:
     # a parked select is over: case `casei` won; every sudog of the select (gp.waiting_on's
     # waitlink list) leaves its channel's queue
     cdef int32_t j = gp.waiting_on, nxt
@@ -122,27 +122,27 @@ cdef void sel_won(State *s, G *gp, int32_t casei) noexcept nogil:
         sudog_free(s, j)
         j = nxt
     gp.waiting_on = -1
-    gp.wait_start = casei
+    g_wait_set(s, gi, casei)
     gp.flags |= G_FLAG_SELWOKE
 
 
-cdef inline void recv_from(State *s, Chan *c, int32_t sgi, G *gp) noexcept nogil:
+cdef inline void recv_from(State *s, Chan *c, int32_t sgi, int32_t gi) noexcept nogil:
     # recv(): unbuffered, straight from the sender; buffered (full), take the head and put the
     # sender's value at the tail
     if c.dataqsiz == 0:
-        gp.val = s.sudogs[sgi].elem
+        g_val_set(s, gi, s.sudogs[sgi].elem)
     else:
-        gp.val = c.buf[c.recvx]
+        g_val_set(s, gi, c.buf[c.recvx])
         c.buf[c.recvx] = s.sudogs[sgi].elem
         c.recvx = (c.recvx + 1) % c.dataqsiz
         c.sendx = c.recvx
     c.recvs += 1
 
 
-cdef inline bint buf_recv(Chan *c, G *gp) noexcept nogil:
+cdef inline bint buf_recv(State *s, Chan *c, int32_t gi) noexcept nogil:
     if c.qcount == 0:
         return False
-    gp.val = c.buf[c.recvx]
+    g_val_set(s, gi, c.buf[c.recvx])
     c.recvx = (c.recvx + 1) % c.dataqsiz
     c.qcount -= 1
     c.recvs += 1
@@ -188,7 +188,7 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     mp.arg = -1
     gp.pc += 1
     if ins[0] == OP_CHAN_SEND:
-        v = chan_value(gp, ins)
+        v = chan_value(s, gi, gp, ins)
         if c.closed:
             fail(s, ERR_SEND_CLOSED, ci)
             return -1
@@ -197,7 +197,7 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         if w != -1:
             # send(): straight into the parked receiver, which goes to our runnext
             w = sudog_claim(s, w)
-            getg(s, w).val = v
+            g_val_set(s, w, v)
             c.recvs += 1
             goready1(s, mp, w)
             cost = unlock_id(s, mp, cost + s.cost.ready)
@@ -216,21 +216,21 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         return cost + s.cost.park
     elif ins[0] == OP_CHAN_RECV:
         if c.closed and c.qcount == 0:
-            gp.val = 0                                   # the zero value, !ok
+            g_val_set(s, gi, 0)                          # the zero value, !ok
             if ins[2] >= 0:
                 gp.pc = ins[2]                           # `for range` ends
             mp.state = MS_RUN
             return unlock_id(s, mp, cost)
         w = -1 if c.closed else sq_dequeue(s, c, True)
         if w != -1:
-            recv_from(s, c, w, gp)
+            recv_from(s, c, w, gi)
             w = sudog_claim(s, w)
             goready1(s, mp, w)
             cost = unlock_id(s, mp, cost + s.cost.ready)
             ret_push(mp, MS_RUN)
             mp.state = MS_AFTERPUT
             return cost
-        if buf_recv(c, gp):
+        if buf_recv(s, c, gi):
             mp.state = MS_RUN
             return unlock_id(s, mp, cost)
         if sq_park(s, c, gi, ci, 0, 0) < 0:
@@ -253,7 +253,7 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         while c.recvq_head != -1:
             w = sudog_claim(s, sq_dequeue(s, c, False))
             wp = getg(s, w)
-            wp.val = 0
+            g_val_set(s, w, 0)
             if not (wp.flags & G_FLAG_SELWOKE):
                 target = s.code[(wp.pc - 1) * INSTR_WIDTH + 2]   # its receive's `range` exit
                 if target >= 0:

@@ -5,6 +5,106 @@ cdef inline G *getg(State *s, int32_t i) noexcept nogil:
     return &s.gchunks[i >> G_CHUNK_BITS][i & (G_CHUNK - 1)]
 
 
+# --- side tables: the G fields only blocking operations use ----------------------------------
+# G.val, G.wait_start and the counters of loops nested deeper than G_LOOPS_INLINE live in
+# tables by G index (State.g_val, g_wait, g_loophi) so the G record is 64 bytes.  A table is
+# allocated the first time it is needed (a non-zero value stored, a deep loop entered) for
+# every G slot, all zero, which is what every G read before; allocg grows the allocated ones
+# with the slots.  A spawn burst never allocates any.
+
+cdef int gside_alloc(State *s, void **tab, size_t width) noexcept nogil:
+    cdef int64_t cap
+    if s.gside_cap == 0:
+        cap = 1024
+        while cap < s.nallg:
+            cap *= 2
+        s.gside_cap = cap
+    tab[0] = calloc(<size_t> s.gside_cap, width)
+    if tab[0] == NULL:
+        fail(s, ERR_NOMEM, 12)
+        return -1
+    return 0
+
+
+cdef int gside_realloc(State *s, void **tab, size_t width, int64_t ncap) noexcept nogil:
+    cdef char *t
+    if tab[0] == NULL:
+        return 0
+    t = <char *> realloc(tab[0], <size_t> ncap * width)
+    if t == NULL:
+        fail(s, ERR_NOMEM, 13)
+        return -1
+    memset(t + <size_t> s.gside_cap * width, 0, <size_t> (ncap - s.gside_cap) * width)
+    tab[0] = t
+    return 0
+
+
+cdef int gside_grow(State *s) noexcept nogil:
+    # allocg: a G slot past the tables' capacity: double the allocated ones
+    cdef int64_t ncap = 2 * s.gside_cap
+    if (gside_realloc(s, <void **> &s.g_val, sizeof(int64_t), ncap) != 0
+            or gside_realloc(s, <void **> &s.g_wait, sizeof(int64_t), ncap) != 0
+            or gside_realloc(s, <void **> &s.g_loophi,
+                             (MAX_LOOP_DEPTH - G_LOOPS_INLINE) * sizeof(int32_t), ncap) != 0):
+        return -1
+    s.gside_cap = ncap
+    return 0
+
+
+cdef inline void gside_clear(State *s, int32_t gi) noexcept nogil:
+    # a G dies (gfput): the next goroutine in its slot starts with val and wait_start 0
+    if s.g_val != NULL:
+        s.g_val[gi] = 0
+    if s.g_wait != NULL:
+        s.g_wait[gi] = 0
+
+
+cdef inline int64_t g_val(State *s, int32_t gi) noexcept nogil:
+    # G.val: the value G gi last received (or is sending) on a channel
+    return s.g_val[gi] if s.g_val != NULL else 0
+
+
+cdef inline void g_val_set(State *s, int32_t gi, int64_t v) noexcept nogil:
+    # (out of memory for the table: fail() has stopped the run, the value is dropped)
+    if s.g_val == NULL and (v == 0 or gside_alloc(s, <void **> &s.g_val, sizeof(int64_t)) != 0):
+        return
+    s.g_val[gi] = v
+
+
+cdef inline int64_t g_wait(State *s, int32_t gi) noexcept nogil:
+    # G.wait_start (see State.g_wait)
+    return s.g_wait[gi] if s.g_wait != NULL else 0
+
+
+cdef inline void g_wait_set(State *s, int32_t gi, int64_t v) noexcept nogil:
+    if s.g_wait == NULL and (v == 0 or gside_alloc(s, <void **> &s.g_wait, sizeof(int64_t)) != 0):
+        return
+    s.g_wait[gi] = v
+
+
+cdef inline int32_t *loopiter_at(State *s, int32_t gi, G *gp, int32_t d) noexcept nogil:
+    # the counter of G gi's loop at nesting level d (0: outermost); NULL only when the table
+    # of deep loops cannot be allocated (fail() has stopped the run)
+    if d < G_LOOPS_INLINE:
+        return &gp.loopiter[d]
+    if s.g_loophi == NULL and gside_alloc(s, <void **> &s.g_loophi,
+                                          (MAX_LOOP_DEPTH - G_LOOPS_INLINE) * sizeof(int32_t)) != 0:
+        return NULL
+    return &s.g_loophi[<int64_t> gi * (MAX_LOOP_DEPTH - G_LOOPS_INLINE) + d - G_LOOPS_INLINE]
+
+
+cdef inline int32_t g_iter(State *s, int32_t gi, G *gp) noexcept nogil:
+    # the iteration of G gi's innermost loop (0 outside loops): marks, `go` spawn indexes,
+    # "iter" values.  A level past G_LOOPS_INLINE was entered by OP_LOOP, which allocated
+    # the table.
+    cdef int32_t d = gp.loopdepth - 1
+    if d < 0:
+        return 0
+    if d < G_LOOPS_INLINE:
+        return gp.loopiter[d]
+    return s.g_loophi[<int64_t> gi * (MAX_LOOP_DEPTH - G_LOOPS_INLINE) + d - G_LOOPS_INLINE]
+
+
 cdef int32_t allocg(State *s) noexcept nogil:
     # malg: a brand-new G slot (allgadd).  Chunks never move, so G pointers stay valid.
     cdef G **chunks
@@ -37,6 +137,8 @@ cdef int32_t allocg(State *s) noexcept nogil:
         memset(dl + s.deadlines_cap, 0, s.deadlines_cap * sizeof(int64_t))
         s.deadlines = dl
         s.deadlines_cap *= 2
+    if s.gside_cap > 0 and i >= s.gside_cap and gside_grow(s) != 0:
+        return -1
     if s.gcs.on and i >= s.gcs.gcap and gc_grow(s, i) != 0:
         return -1                            # (the GC's per-G side tables: sched/gc.pxi)
     s.nallg += 1
@@ -50,6 +152,7 @@ cdef void gfput(State *s, P *pp, int32_t gi) noexcept nogil:
     # func gfput: push on the P's list; at 64, move Gs to the global cache until fewer than 32.
     cdef G *gp = getg(s, gi)
     cdef int32_t x
+    gside_clear(s, gi)                   # a recycled G starts with val 0 (ginit's reset)
     gp.status = _Gdead
     gp.schedlink = pp.gFree
     pp.gFree = gi

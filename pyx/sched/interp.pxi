@@ -30,8 +30,7 @@ cdef void ginit(State *s, G *gp, int64_t goid, int32_t pc, int64_t parent_goid,
     gp.waitreason = waitReasonZero
     gp.loopdepth = 0
     gp.flags = 0
-    gp.val = 0
-    gp.wait_start = 0
+    # (val and wait_start, in side tables, were cleared when the slot's last G died: gfput)
 
 
 cdef inline int64_t newgoid(State *s, M *mp, P *pp) noexcept nogil:
@@ -119,7 +118,7 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
     par = getg(s, parent)
     # the OP_GO being executed is at par.pc - 1 (pc already advanced)
     ginit(s, gp, newgoid(s, mp, pp), s.func_entry[fn], par.goid,
-          par.loopiter[par.loopdepth - 1] if par.loopdepth > 0 else 0, par.pc - 1)
+          g_iter(s, parent, par), par.pc - 1)
     if s.deadlines_cap > 0:
         s.deadlines[gi] = s.deadlines[parent]     # the context is passed to the goroutine
     count_created(s)
@@ -185,13 +184,14 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef const int32_t *ins
     cdef int32_t op, a, b, budget = ZERO_COST_BUDGET
     cdef int64_t n
+    cdef int32_t *it
     cdef WaitGroup *w
     if gp.flags & (G_FLAG_RESUME | G_FLAG_PREEMPT):
         if gp.flags & G_FLAG_PREEMPT:
             return gopreempt(s, mp, mi)          # a preemption request reached a safe point
         gp.flags &= ~G_FLAG_RESUME               # resume a compute that was preempted
-        n = gp.wait_start
-        gp.wait_start = 0
+        n = g_wait(s, gi)
+        g_wait_set(s, gi, 0)
         # the rest of the work runs here, on this P (preemptone took it off the P that
         # started it: without this, a second preemption made busy_cycles negative)
         acc_add(s, &s.pstats[mp.p].busy_cycles, n, OVF_BUSY)
@@ -264,7 +264,7 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
 
         elif op == OP_MARK:
             gp.pc += 1
-            if s.record and not record_mark(s, gp, a, mp.p):
+            if s.record and not record_mark(s, gi, gp, a, mp.p):
                 return -1
             if s.cost.mark > 0:
                 return s.cost.mark
@@ -273,13 +273,17 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
             if a <= 0:
                 gp.pc = b + 1
             else:
-                gp.loopiter[gp.loopdepth] = 0
+                it = loopiter_at(s, gi, gp, gp.loopdepth)
+                if it == NULL:
+                    return -1
+                it[0] = 0
                 gp.loopdepth += 1
                 gp.pc += 1
 
         elif op == OP_ENDLOOP:
-            gp.loopiter[gp.loopdepth - 1] += 1
-            if gp.loopiter[gp.loopdepth - 1] < s.code[a * INSTR_WIDTH + 1]:
+            it = loopiter_at(s, gi, gp, gp.loopdepth - 1)   # (allocated by its OP_LOOP)
+            it[0] += 1
+            if it[0] < s.code[a * INSTR_WIDTH + 1]:
                 gp.pc = a + 1
             else:
                 gp.loopdepth -= 1

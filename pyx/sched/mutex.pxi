@@ -33,10 +33,10 @@ cdef int64_t mutex_lock(State *s, M *mp, int32_t mi, int32_t a) noexcept nogil:
     if gp.flags & G_FLAG_HANDOFF:
         # starvation mode: the unlocker handed us the mutex (it stays locked for us)
         gp.flags &= ~G_FLAG_HANDOFF
-        if s.now - gp.wait_start <= s.starve_cycles or m.nwait == 0:
+        if s.now - g_wait(s, gi) <= s.starve_cycles or m.nwait == 0:
             m.starving = 0                      # leave starvation mode
-        acc_add(s, &m.wait_cycles, s.now - gp.wait_start, OVF_MUTEX_WAIT)
-        gp.wait_start = 0
+        acc_add(s, &m.wait_cycles, s.now - g_wait(s, gi), OVF_MUTEX_WAIT)
+        g_wait_set(s, gi, 0)
         gp.waiting_on = -1
         gp.pc += 1
         m.acquisitions += 1
@@ -45,9 +45,9 @@ cdef int64_t mutex_lock(State *s, M *mp, int32_t mi, int32_t a) noexcept nogil:
         m.locked = 1
         if awoke:
             m.woken = 0
-        if gp.wait_start:
-            acc_add(s, &m.wait_cycles, s.now - gp.wait_start, OVF_MUTEX_WAIT)
-        gp.wait_start = 0
+        if g_wait(s, gi):
+            acc_add(s, &m.wait_cycles, s.now - g_wait(s, gi), OVF_MUTEX_WAIT)
+        g_wait_set(s, gi, 0)
         gp.waiting_on = -1
         gp.pc += 1
         m.acquisitions += 1
@@ -61,12 +61,12 @@ cdef int64_t mutex_lock(State *s, M *mp, int32_t mi, int32_t a) noexcept nogil:
     # queue on the semaphore (runtime_SemacquireMutex), LIFO for a re-waiter
     if awoke:
         m.woken = 0
-    starving = gp.wait_start != 0 and s.now - gp.wait_start > s.starve_cycles
+    starving = g_wait(s, gi) != 0 and s.now - g_wait(s, gi) > s.starve_cycles
     if starving and m.locked and not m.starving:
         m.starving = 1
         m.starvation_switches += 1
-    if gp.wait_start == 0:
-        gp.wait_start = s.now
+    if g_wait(s, gi) == 0:
+        g_wait_set(s, gi, s.now)
         gq_push(s, &m.semahead, &m.sematail, gi)
     else:
         gp.schedlink = m.semahead               # lifo: back to the front

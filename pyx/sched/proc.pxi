@@ -268,7 +268,9 @@ cdef int32_t next_victim(State *s, M *mp) noexcept nogil:
             vi = <int32_t> (cheaprand(s) % <uint32_t> nprocs)
         else:
             vi = mp.steal_pos
-            mp.steal_pos = (mp.steal_pos + mp.steal_inc) % nprocs
+            mp.steal_pos += mp.steal_inc             # (steal_pos + steal_inc) % nprocs
+            while mp.steal_pos >= nprocs:            # without a division (both are below
+                mp.steal_pos -= nprocs               # nprocs but after a procresize)
             if s.strat.victim == VICTIM_SAME_SOCKET:
                 if mp.steal_i == nprocs - 1:
                     mp.steal_pos = <int32_t> (mp.steal_r % <uint32_t> nprocs)  # restart

@@ -26,14 +26,14 @@ cdef inline const int32_t *sel_case(State *s, int32_t base, int32_t i) noexcept 
     return &s.code[(base + 1 + i) * INSTR_WIDTH]
 
 
-cdef inline int64_t sel_value(G *gp, const int32_t *ins) noexcept nogil:
+cdef inline int64_t sel_value(State *s, int32_t gi, G *gp, const int32_t *ins) noexcept nogil:
     cdef int32_t src = ins[1] >> 4
     if src == VAL_SPAWN:
         return gp.spawn_index
     if src == VAL_ITER:
-        return gp.loopiter[gp.loopdepth - 1] if gp.loopdepth > 0 else 0
+        return g_iter(s, gi, gp)
     if src == VAL_REG:
-        return gp.val
+        return g_val(s, gi)
     return ins[3]
 
 
@@ -97,8 +97,8 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
     if gp.flags & G_FLAG_SELWOKE:
         # pass 3 (woken): the winning case is known; the other sudogs already left
         gp.flags &= ~G_FLAG_SELWOKE
-        won = <int32_t> gp.wait_start
-        gp.wait_start = 0
+        won = <int32_t> g_wait(s, gi)
+        g_wait_set(s, gi, 0)
         cost = sel_unlock_all(s, mp, gp, base, cost)
         gp.pc = base + 1 + n + won
         mp.state = MS_RUN
@@ -128,7 +128,7 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
         kind = ins[1] & 0xF
         if kind == SEL_AFTER or kind == SEL_DONE:
             if (d if kind == SEL_AFTER else dd) <= 0:
-                gp.val = 0
+                g_val_set(s, gi, 0)
                 won = i
                 break
             continue
@@ -136,15 +136,15 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
         if kind == SEL_RECV:
             sgi = -1 if c.closed else sq_dequeue(s, c, True)
             if sgi != -1:
-                recv_from(s, c, sgi, gp)
+                recv_from(s, c, sgi, gi)
                 w = sudog_claim(s, sgi)
                 won = i
                 break
-            if c.qcount > 0 and buf_recv(c, gp):
+            if c.qcount > 0 and buf_recv(s, c, gi):
                 won = i
                 break
             if c.closed:
-                gp.val = 0                            # rclose: the zero value, !ok
+                g_val_set(s, gi, 0)                   # rclose: the zero value, !ok
                 won = i
                 break
         else:
@@ -156,10 +156,10 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
                 c.sends += 1
                 c.recvs += 1
                 w = sudog_claim(s, sgi)
-                getg(s, w).val = sel_value(gp, ins)
+                g_val_set(s, w, sel_value(s, gi, gp, ins))
                 won = i
                 break
-            if buf_send(c, sel_value(gp, ins)):
+            if buf_send(c, sel_value(s, gi, gp, ins)):
                 c.sends += 1
                 won = i
                 break
@@ -183,7 +183,7 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
             continue
         c = &s.chans[ins[2]]
         sgi = sudog_alloc(s, gi, ins[2], i, kind == SEL_SEND,
-                          sel_value(gp, ins) if kind == SEL_SEND else 0)
+                          sel_value(s, gi, gp, ins) if kind == SEL_SEND else 0)
         if sgi < 0:
             return -1
         sq_enqueue(s, c, sgi)
@@ -201,7 +201,7 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
         if timer_add(s, mp.p, when, ~gi) != 0:
             fail(s, ERR_NOMEM, 8)
             return -1
-        gp.wait_start = when
+        g_wait_set(s, gi, when)
         if s.poller != -1 and when < s.poll_until:
             poller_rearm(s, when)
     cost = sel_unlock_all(s, mp, gp, base, cost)
@@ -213,7 +213,7 @@ cdef bint sel_timeout(State *s, int32_t gi, int64_t when) noexcept nogil:
     # a select's timeout timer fired: it wins if the G still waits in that select
     cdef G *gp = getg(s, gi)
     cdef int32_t base, n, i, kind, won
-    if gp.status != _Gwaiting or gp.waitreason != waitReasonSelect or gp.wait_start != when:
+    if gp.status != _Gwaiting or gp.waitreason != waitReasonSelect or g_wait(s, gi) != when:
         return False                                  # stale: the select ended another way
     base = gp.pc
     n = s.code[base * INSTR_WIDTH + 1]
@@ -227,6 +227,6 @@ cdef bint sel_timeout(State *s, int32_t gi, int64_t when) noexcept nogil:
             won = i
     if won == -1:
         return False
-    gp.val = 0
-    sel_won(s, gp, won)
+    g_val_set(s, gi, 0)
+    sel_won(s, gi, gp, won)
     return True

@@ -94,8 +94,8 @@ cdef void preemptone(State *s, P *pp) noexcept nogil:
     if mp.in_compute and t < mp.compute_end:
         # async preemption (preemptM): the signal lands mid-compute; the M's pending event
         # (the end of the compute) is superseded
-        gp.wait_start = mp.compute_end - t         # the compute left to do
-        s.pstats[pp.id].busy_cycles -= gp.wait_start
+        g_wait_set(s, mp.curg, mp.compute_end - t)   # the compute left to do
+        s.pstats[pp.id].busy_cycles -= mp.compute_end - t
         mp.ev_gen += 1
         mp.state = MS_PREEMPT
         m_push(s, t, pp.m)
@@ -109,7 +109,7 @@ cdef int64_t gopreempt(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef G *gp = getg(s, gi)
     if gp.flags & G_FLAG_PREEMPT:
         gp.flags &= ~G_FLAG_PREEMPT
-    elif gp.wait_start > 0:
+    elif g_wait(s, gi) > 0:
         gp.flags |= G_FLAG_RESUME
     s.c.preemptions += 1
     gstop(s, mp, gi, 3)
