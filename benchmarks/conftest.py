@@ -29,3 +29,16 @@ def peak_rss_delta(code: str) -> dict:
 @pytest.fixture
 def rss():
     return peak_rss_delta
+
+
+@pytest.fixture(autouse=True)
+def _record_load(request):
+    """The machine's load average before and after each benchmark, in its extra_info: a
+    figure measured while other processes held the cores is not the engine's speed."""
+    bench = (request.getfixturevalue("benchmark") if "benchmark" in request.fixturenames
+             else None)
+    before = os.getloadavg()
+    yield
+    if bench is not None:
+        bench.extra_info["loadavg_1m_before"] = round(before[0], 2)
+        bench.extra_info["loadavg_1m_after"] = round(os.getloadavg()[0], 2)

@@ -2,7 +2,7 @@
 cache model on) alternately with a real Go program spawning the same N goroutines at
 GOMAXPROCS=16 (benchmarks/go/spawn.go, built with the `go` on PATH).  Target: the comparison
 takes less wall time than Go.  N is 10M (GMPCORE_BENCH_VS_GO_N overrides it); skipped without
-a Go toolchain.
+a Go toolchain.  Three rounds (GMPCORE_BENCH_VS_GO_ROUNDS), medians.
 """
 import os
 import shutil
@@ -47,7 +47,9 @@ def test_compare_vs_real_go(benchmark, go_binary):
         gm.append(w)
         w, _ = _wall([go_binary, str(N)], env=genv)
         go.append(w)
-    benchmark.pedantic(once, rounds=int(os.environ.get("GMPCORE_BENCH_VS_GO_ROUNDS", "1")),
+    benchmark.pedantic(once, rounds=int(os.environ.get("GMPCORE_BENCH_VS_GO_ROUNDS", "3")),
                        iterations=1)
     g, r = sorted(gm)[len(gm) // 2], sorted(go)[len(go) // 2]
-    benchmark.extra_info.update(goroutines=N, gmpcore_wall_s=g, go_wall_s=r, ratio=g / r)
+    benchmark.extra_info.update(goroutines=N, gmpcore_wall_s=g, go_wall_s=r, ratio=g / r,
+                                gmpcore_walls_s=gm, go_walls_s=go,
+                                ratios=[a / b for a, b in zip(gm, go)])

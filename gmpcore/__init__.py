@@ -15,6 +15,7 @@ from .program import Function, Program, WaitGroup
 from .result import LatencyHistogram, Result
 from .kernels import Kernel, KernelError, kernel
 from .runner import InternalError, MemoryLimitError, ProgramError, run
+from .adapt import GomaxprocsPolicy
 from .sweeps import RunSpec, load_store, sweep
 
 #: the named strategy presets (name -> Strategy); STRATEGY_DOCS has each one's source
@@ -29,13 +30,14 @@ __all__ = [
     "sweep", "RunSpec", "load_store",
     "kernel", "Kernel", "KernelError", "strategies", "STRATEGY_DOCS", "MemoryLimitError", "save_config", "load_config",
     "calibrate", "load_calibration",
+    "GomaxprocsPolicy",
 ]
 
 #: submodules reached as attributes after a plain `import gmpcore` (gmpcore.plot.latency_cdf,
 #: gmpcore.scenarios.per_p_counters(), ...), imported on first use as numpy and scipy do, so
 #: `import gmpcore` stays light (plot needs matplotlib, export and sweeps pandas-heavy paths)
 _SUBMODULES = ("experiments", "export", "kernels", "plot", "scenarios", "sweeps", "workloads",
-               "calibrate", "replay")
+               "calibrate", "replay", "adapt")
 
 
 def __getattr__(name):

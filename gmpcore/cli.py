@@ -109,6 +109,10 @@ def cmd_compare(args) -> int:
           f"{df['ncores'].iloc[0] if 'ncores' in df else args.procs} cores, layout "
           f"{args.layout}, work {df['work'].iloc[0]}, seed {args.seed}\n")
     print_transposed(df, COMPARISON_ROWS)
+    from .seed import format_seed_table          # the seed article's figures (gmpcore/seed.py)
+    seed_text = format_seed_table(df, costs, machine.clock_ghz)
+    if seed_text:
+        print("\n" + seed_text)
     classes = [c[len("misses["):-1] for c in df.columns if c.startswith("misses[")]
     if classes:
         print("\ncache misses by line (misses / accesses = miss rate):")
@@ -301,6 +305,9 @@ SCENARIOS = {
     "per-p-counters": ("per_p_counters", "shared vs per-P vs padded per-P counters (false "
                        "sharing)"),
     "gc-stw": ("gc_stw_tail", "GC stop-the-world pauses under per-P and global queues"),
+    "adaptive-gomaxprocs": ("adaptive_gomaxprocs", "the article's adaptive GOMAXPROCS rule "
+                            "against a fixed GOMAXPROCS on a bursty workload with long GC "
+                            "pauses"),
 }
 
 

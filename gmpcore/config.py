@@ -73,7 +73,8 @@ class Machine:
                      good ("finalizer wait"); they are not user goroutines.
     max_threads      sched.maxmcount (Go: 10000); more Ms is "thread exhaustion".
     cores            cores of the machine (default: procs); the thread holding P i runs on
-                     core i % cores (cache placement only: not a CPU limit).
+                     core i % cores.  With procs > cores the threads holding Ps time-share
+                     the cores (docs/calibration.md, "CPU time-sharing").
     sockets          sockets (cores are split evenly); a line moving between sockets costs
                      CostModel.cache_remote instead of cache_local.
     layout           which scheduler fields share a 64-byte line: "go" (Go's structs: runqhead,
@@ -94,6 +95,10 @@ class Machine:
     gc_mark_ns       the concurrent mark phase between the pauses (its CPU use by mark
                      workers is not modelled)
     gc_markterm_ns   the second pause
+    os_slice_ns      with procs > cores: how long a thread keeps a shared core while others
+                     wait for it (the OS time slice).  None: Linux's EEVDF base slice, 0.75 ms
+                     x (1 + log2(min(cores, 8))); 0: no time-sharing (every P runs in
+                     parallel, as if it had a core of its own)
     """
     procs: int = 4
     clock_ghz: float = 3.0
@@ -111,6 +116,7 @@ class Machine:
     gc_sweepterm_ns: float = 20_000.0
     gc_mark_ns: float = 2_000_000.0
     gc_markterm_ns: float = 50_000.0
+    os_slice_ns: float | None = None
 
     def __post_init__(self):
         _plain_scalars(self)
@@ -140,6 +146,20 @@ class Machine:
                              f"{self.gc_period_ns!r}")
         _int_field(self, "gc_heap_goal_bytes", 0, 2**62)
         _number(self, "clock_ghz", 0.01, 100)
+        if self.os_slice_ns is not None:
+            _number(self, "os_slice_ns", 0, 1e12, " of ns")
+            if 0 < self.os_slice_ns < 1_000:
+                raise ValueError(f"Machine.os_slice_ns must be 0 (no time-sharing), None "
+                                 f"(Linux's default) or at least 1000, got {self.os_slice_ns!r}")
+
+    @property
+    def os_slice(self) -> float:
+        """The OS time slice in ns (os_slice_ns, or Linux's default for this many cores:
+        kernel/sched/fair.c sysctl_sched_base_slice = 0.75 ms scaled by 1 + ilog2(min(cores,
+        8)), SCHED_TUNABLESCALING_LOG)."""
+        if self.os_slice_ns is not None:
+            return float(self.os_slice_ns)
+        return 750_000.0 * (1 + (min(self.ncores, 8).bit_length() - 1))
 
     def ns(self, cycles):
         """Emulated cycles as nanoseconds of this machine's clock."""
@@ -171,6 +191,7 @@ class Machine:
             "gc_mark": c(self.gc_mark_ns),
             "gc_heap_goal": self.gc_heap_goal_bytes,
             "stw_retry": c(STW_RETRY_NS),
+            "os_slice": c(self.os_slice),
         }
 
     @property
@@ -302,6 +323,17 @@ class CostModel:
     cache_local: int = 100
     cache_remote: int = 300
     cache_mem: int = 250
+    # the goroutine footprint (docs/calibration.md): newproc1 reuses a dead G (gfget) or
+    # allocates one with its stack (malg).  0 by default (newproc is then an average);
+    # `gmpcore calibrate` fits them to Go's bursts of 2,000 and 200,000 goroutines
+    malg: int = 0               # a fresh G: malg + stackalloc + first-touch page faults
+    g_cold: int = 0             # a touch of a G (reuse, run) whose lines left the caches:
+                                # more than gcache other G touches since its last one
+    gcache: int = 0             # Gs (descriptor + stack top) the caches hold (a count)
+    g_move: int = 0             # a G touched on another core than its last: the lines of its
+                                # g struct and stack top beyond the one the cache model keeps
+    # CPU time-sharing (Machine.procs > Machine.cores)
+    ctx_switch: int = 3000      # the OS putting a waiting thread on a core (~1 us)
 
     def __post_init__(self):
         _plain_scalars(self)

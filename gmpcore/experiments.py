@@ -147,6 +147,8 @@ def queue_comparison(goroutines: int = 1_000_000, procs: int = 16,
             "lock_wait_ms": machine.ns(s["lock_wait_cycles"]) / 1e6,
             "spinning_ms": machine.ns(s["spinning_cycles"]) / 1e6,
             "idle_ms": machine.ns(s["idle_cycles"]) / 1e6,
+            # goroutine code run on the Ps (for gmpcore.seed's scheduler overhead)
+            "user_cycles": int(res.per_p_records["busy_cycles"].sum()),
             "work": repr(work),
             "spawn": spawn,
         })

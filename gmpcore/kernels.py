@@ -35,6 +35,11 @@ steal_amount(victim_len: int32, thief: int32, victim: int32, ring_cap: int32) ->
 place_ready(p: int32, goid: int64, kind: int32, runq_len: int32, runnext_busy: int32) -> int32
     Where a new (kind 0, newproc) or readied (kind 1, goready) G goes on P p: 0 runnext,
     1 the local ring tail, 2 the global queue; < 0 for an error.
+gomaxprocs(m: AdaptMetrics*) -> int32
+    The adaptive GOMAXPROCS controller (gmpcore.adapt, gmpcore.GomaxprocsPolicy), called every
+    N ms of emulated time.  The body receives `m`, one record of gmpcore.adapt.METRICS_DTYPE
+    (read its fields as m.runnable, m.gc_pause_last_ns, ...); it returns 0 to keep GOMAXPROCS,
+    1..m.max_procs for a new value, < 0 for an error.
 """
 from __future__ import annotations
 
@@ -58,6 +63,8 @@ def _sigs():
         "choose_victim": types.int32(i32, i32, i32, i32, u64, types.CPointer(i32), i32),
         "steal_amount": types.int32(i32, i32, i32, i32),
         "place_ready": types.int32(i32, i64, i32, i32, i32),
+        # (a struct pointer: the wrapper views it as one record, see _compile)
+        "gomaxprocs": types.int32(types.voidptr),
     }
 
 
@@ -67,6 +74,7 @@ HOOKS = {
     "steal_amount": "int32 (int32 victim_len, int32 thief, int32 victim, int32 ring_cap)",
     "place_ready": "int32 (int32 p, int64 goid, int32 kind, int32 runq_len, "
                    "int32 runnext_busy)",
+    "gomaxprocs": "int32 (AdaptMetrics* m)",
 }
 
 
@@ -146,13 +154,27 @@ def _compile(hook: str, py, sig):
     inner = numba.njit(error_model="python")(py)
     args = ", ".join(_ARGS[hook])
     ns = {"inner": inner, "RAISED": KERNEL_RAISED}
+    call = args
+    if hook in _RECORD_ARG:
+        # a pointer to one engine struct: the body sees it as a numpy record (m.field)
+        from numba import carray
+        ns.update(carray=carray, DTYPE=_RECORD_ARG[hook]())
+        call = f"carray({args}, 1, DTYPE)[0]"
     exec(f"def {hook}_kernel({args}):\n"
          f"    try:\n"
-         f"        return inner({args})\n"
+         f"        return inner({call})\n"
          f"    except Exception:\n"
          f"        return RAISED\n", ns)
     return numba.cfunc(sig, nopython=True)(ns[f"{hook}_kernel"])
 
+
+def _adapt_dtype():
+    from . import _engine
+    return _engine.ADAPT_DTYPE
+
+
+#: hooks whose one argument points to an engine struct, and the struct's dtype
+_RECORD_ARG = {"gomaxprocs": _adapt_dtype}
 
 #: argument names of each hook, from HOOKS
 _ARGS = {h: [a.split()[-1].lstrip("*") for a in sig[sig.index("(") + 1:-1].split(",")]

@@ -143,6 +143,7 @@ class Result:
 
     summary      dict of scalar metrics (see README, "Results")
     latency      LatencyHistogram of scheduling latency
+    unpark_latency  LatencyHistogram of P unpark latency (pidleput -> the next acquirep)
     start_order  goroutine ids in the order they first ran (main is 1; creation order)
     marks        pandas DataFrame of executed marks (time, goid, parent_goid, label,
                  spawn_index, iteration, p)
@@ -170,6 +171,7 @@ class Result:
     rwmutex_records: list = field(default_factory=list)
     rtlock_records: list = field(default_factory=list)
     chan_records: list = field(default_factory=list)
+    unpark_latency: LatencyHistogram = None   # P unpark latency (pidleput -> acquirep)
 
     @property
     def status(self) -> str:
@@ -233,6 +235,9 @@ class Result:
         summary["stw_stop_ns_max"] = ns(c["stw_stop_max"])
         summary["stw_pause_ns_total"] = ns(c["stw_pause_cycles"])
         summary["stw_pause_ns_max"] = ns(c["stw_pause_max"])
+        unpark = LatencyHistogram(eng.unpark_hist(), c["p_unpark_cycles"], c["p_unpark_max"],
+                                  machine.clock_ghz)
+        summary.update(_article_metrics(c, unpark, ns))
         summary.update(_gc_section(c, ns, gc, gc_model))
         names = program_names(compiled)
         res = cls(
@@ -244,6 +249,7 @@ class Result:
                     "gc": gc,
                     "clock_ghz": machine.clock_ghz, "gmpcore_version": __version__},
             sched_snapshots=list(snapshots))
+        res.unpark_latency = unpark
         res.sample_records, res.sample_runq, res.sample_ticks = eng.samples()
         res.trace_records, res.trace_lost = eng.trace(release=True)
         res.mutex_records = eng.mutex_stats()
@@ -299,7 +305,10 @@ class Result:
     @property
     def timeseries(self):
         """One row per sample: time, gomaxprocs, idleprocs, threads, spinningthreads,
-        needspinning, idlethreads, runqueue (global), live goroutines, and runq_<p> per P."""
+        needspinning, idlethreads, runqueue (global), live goroutines, runq_<p> per P, and the
+        article's 4.2 metrics over the interval since the previous sample: runnable (Gs
+        runnable at the sample), m_idle_frac, p_unparks, p_unpark_ns_mean, g_runnable_ns,
+        g_wait_p_ns (docs/observability.md)."""
         import pandas as pd
         r = self.sample_records
         if r is None or len(r) == 0:
@@ -312,6 +321,20 @@ class Result:
             "idlethreads": r["nmidle"], "runqueue": r["runqsize"], "live": r["live"]})
         for p in range(self.sample_runq.shape[1]):
             df[f"runq_{p}"] = self.sample_runq[:, p]
+        # the article's 4.2 metrics, per sampling interval (the first row: since the start)
+        if "m_cycles" in r.dtype.names:
+            d = {k: np.diff(r[k].astype(np.int64), prepend=0)
+                 for k in ("m_idle_cycles", "m_cycles", "p_unparks", "p_unpark_cycles",
+                           "g_runnable_cycles", "g_wait_p_cycles")}
+            with np.errstate(invalid="ignore", divide="ignore"):
+                df["runnable"] = r["runnable"]
+                df["m_idle_frac"] = np.where(d["m_cycles"] > 0, d["m_idle_cycles"] /
+                                             np.maximum(d["m_cycles"], 1), 0.0)
+                df["p_unparks"] = d["p_unparks"]
+                df["p_unpark_ns_mean"] = np.where(d["p_unparks"] > 0, d["p_unpark_cycles"] /
+                                                  np.maximum(d["p_unparks"], 1) / clock, np.nan)
+                df["g_runnable_ns"] = d["g_runnable_cycles"] / clock
+                df["g_wait_p_ns"] = d["g_wait_p_cycles"] / clock
         return df
 
     @property
@@ -359,25 +382,36 @@ class Result:
     @property
     def runtime_locks(self):
         """Per runtime lock (Program.runtime_lock): acquisitions, contended, wait and hold
-        (ns, summed over Ms)."""
+        (ns, summed over Ms); and the spin-bit mutex's events: Ms that went to sleep, Ms
+        woken by an unlock, of which the oldest sleeper (the 1-in-16 anti-starvation wake),
+        and releases taken over by a still-spinning waiter."""
         import pandas as pd
         clock = self.config["clock_ghz"]
         names = self.names.runtime_locks
         return pd.DataFrame([{"lock": n, "acquisitions": r["acquisitions"],
                               "contended": r["contended"], "wait_ns": r["wait_cycles"] / clock,
-                              "hold_ns": r["hold_cycles"] / clock}
+                              "hold_ns": r["hold_cycles"] / clock,
+                              "sleeps": r.get("sleeps", 0), "wakes": r.get("wakes", 0),
+                              "tail_wakes": r.get("tail_wakes", 0),
+                              "spin_acquires": r.get("spin_acquires", 0)}
                              for n, r in zip(names, self.rtlock_records)])
 
     @property
     def channels(self):
         """Per channel: capacity, values buffered at the end (len), sends, receives, sends and
-        receives that had to park (a select counts once per channel it waited on)."""
+        receives that had to park (a select counts once per channel it waited on), and its
+        ``hchan.lock``: acquisitions, contended ones, wait and hold (ns, summed over Ms)."""
         import pandas as pd
         names = self.names.channels
+        clock = self.config["clock_ghz"]
         return pd.DataFrame([{"chan": n, "cap": r["dataqsiz"], "len": r["qcount"],
                               "sends": r["sends"],
                               "recvs": r["recvs"], "blocked_sends": r["blocked_sends"],
-                              "blocked_recvs": r["blocked_recvs"], "closed": bool(r["closed"])}
+                              "blocked_recvs": r["blocked_recvs"], "closed": bool(r["closed"]),
+                              "lock_acquisitions": r.get("lock_acquisitions", 0),
+                              "lock_contended": r.get("lock_contended", 0),
+                              "lock_wait_ns": r.get("lock_wait_cycles", 0) / clock,
+                              "lock_hold_ns": r.get("lock_hold_cycles", 0) / clock}
                              for n, r in zip(names, self.chan_records)])
 
     @property
@@ -464,11 +498,13 @@ class Result:
 
     # --- observability (gmpcore.export, gmpcore.plot; docs/observability.md) -----------------
 
-    def schedtrace(self, detailed: bool | None = None, go_version: str = "1.25") -> str:
+    def schedtrace(self, detailed: bool | None = None, go_version: str = "1.25",
+                   metrics: bool = False) -> str:
         """What GODEBUG=schedtrace=N (with scheddetail: the P, M and G lines too) would print
-        for this run.  Needs run(..., schedtrace_ms=N [, scheddetail=True])."""
+        for this run.  Needs run(..., schedtrace_ms=N [, scheddetail=True]).  metrics=True
+        appends the seed article's 4.2 metrics to each line (gmpcore's, not Go's)."""
         from .export.schedtrace import schedtrace
-        return schedtrace(self, detailed=detailed, go_version=go_version)
+        return schedtrace(self, detailed=detailed, go_version=go_version, metrics=metrics)
 
     def write_go_trace(self, path, **kw) -> dict:
         """Write a Go execution trace (Go 1.22+ format) that `go tool trace` opens.  Needs
@@ -540,6 +576,31 @@ _SUMMARISED = {"lat_count", "lat_sum", "lat_sum_hi", "lat_max", "max_live", "stw
                "gc_heap_marked", "gc_heap_live"}
 
 
+def _article_metrics(c: dict, unpark: LatencyHistogram, ns) -> dict:
+    """The seed article's section 4.2 metrics (docs/observability.md, "Idle Ms, P unpark
+    latency and G wait"): M idle and spinning fractions of the scheduler threads' time, P
+    unpark latency, and the G-time spent runnable, with its part when no P was idle.  (Their
+    counters are in the summary too, in cycles, as every counter is.)"""
+    mc = c["m_cycles"]
+    runnable, waitp = c["g_runnable_cycles"], c["g_wait_p_cycles"]
+    execs = c["executes"]
+    return {
+        "m_idle_frac": c["m_idle_cycles_now"] / mc if mc else 0.0,
+        "m_spinning_frac": c["m_spinning_cycles_now"] / mc if mc else 0.0,
+        "p_unparks": c["p_unparks"],
+        # (0 with no unparks, not NaN: summaries compare equal)
+        "p_unpark_ns_mean": unpark.mean() if unpark.count else 0.0,
+        "p_unpark_ns_p99": unpark.percentile(99) if unpark.count else 0.0,
+        "p_unpark_ns_max": unpark.max() if unpark.count else 0.0,
+        "g_runnable_ns_total": ns(runnable),
+        "g_wait_p_ns_total": ns(waitp),
+        "g_wait_p_ns_mean": ns(waitp) / execs if execs else 0.0,
+        "g_wait_p_frac": waitp / runnable if runnable else 0.0,
+        "gc_pause_ns_total": ns(c["gc_pause_cycles"]),
+        "gc_pause_ns_last": ns(c["gc_pause_last"]),
+    }
+
+
 def _gc_section(c, ns, gc, model) -> dict:
     """The summary's GC section (docs/gc.md): which model ran, mark CPU by kind of worker and
     assists (ns), the heap as the pacer sees it (bytes), the forEachP barrier."""
@@ -560,7 +621,9 @@ def _gc_section(c, ns, gc, model) -> dict:
     }
 # scheduler state the engine reports beside its Counters struct (Engine.counters)
 _ENGINE_EXTRAS = ("threads", "g_records", "lock_acquisitions", "lock_contended",
-                  "lock_wait_cycles", "lock_hold_cycles", "gomaxprocs")
+                  "lock_wait_cycles", "lock_hold_cycles", "gomaxprocs",
+                  # sched.lock as a spin-bit mutex (lock_spinbit.go)
+                  "lock_sleeps", "lock_wakes", "lock_tail_wakes", "lock_spin_acquires")
 
 
 def _concat_fields(*arrays: np.ndarray) -> np.ndarray:

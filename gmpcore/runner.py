@@ -43,7 +43,7 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         max_events: int | None = None, max_cycles: int | None = None,
         check_every: int = 0, schedtrace_ms: float | None = None, scheddetail: bool = False,
         sample_every_ns: float | None = None, trace=False, trace_window=None,
-        memory_limit=None, progress=None, gc=None) -> Result:
+        memory_limit=None, progress=None, gomaxprocs_policy=None, gc=None) -> Result:
     """Run `program` on the emulated scheduler and return a Result.
 
     procs        GOMAXPROCS (overrides machine.procs)
@@ -68,6 +68,9 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     progress          None/False: silent; True: a progress line on stderr for runs longer
                       than a second; a callable: called as progress(events, emulated_ns)
                       between chunks (about every 0.1 s)
+    gomaxprocs_policy an adaptive GOMAXPROCS controller (gmpcore.GomaxprocsPolicy): its
+                      kernel runs every `every_ms` of emulated time and may change
+                      GOMAXPROCS (docs/adapt.md)
     gc                the garbage collector of a program that allocates: None (GC(), the
                       GOGC pacer with mark workers and assists, unless the Machine sets the
                       fixed gc_heap_goal_bytes / gc_period_ns pauses), a gmpcore.GC, True
@@ -77,7 +80,8 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
                     record=record, max_events=max_events, max_cycles=max_cycles,
                     schedtrace_ms=schedtrace_ms, sample_every_ns=sample_every_ns, trace=trace,
                     trace_window=trace_window, memory_limit=memory_limit,
-                    scheddetail=scheddetail is True, gc=gc)
+                    scheddetail=scheddetail is True, gomaxprocs_policy=gomaxprocs_policy,
+                    gc=gc)
     check_every = _check_int("check_every", check_every, 0, 2**62)
     if not isinstance(scheddetail, bool):
         raise TypeError(f"scheddetail must be a bool, got {type(scheddetail).__name__}")
@@ -123,7 +127,8 @@ class _Prepared:
     """A validated run: the compiled program, the configuration objects and the engine's
     RunConfig record (everything in cycles)."""
 
-    def __init__(self, compiled, machine, strategy, costs, seed, config, budget=None, gc=None):
+    def __init__(self, compiled, machine, strategy, costs, seed, config, budget=None,
+                 policy=None, gc=None):
         self.compiled, self.machine, self.strategy = compiled, machine, strategy
         self.costs, self.seed, self.config = costs, seed, config
         self.gc = gc                     # the GC config the pacer runs with (None: no pacer)
@@ -132,9 +137,12 @@ class _Prepared:
         self.gc_model = ("pacer" if gc is not None else
                          "pauses" if fixed or compiled.uses_alloc else "off")
         self.budget = budget if budget is not None else RecordingBudget(None)
+        self.kernels = dict(strategy.kernels)
+        if policy is not None:
+            self.kernels["gomaxprocs"] = policy.kernel
 
     def engine(self) -> "_engine.Engine":
-        eng = _engine.Engine(self.compiled, self.config, self.strategy.kernels)
+        eng = _engine.Engine(self.compiled, self.config, self.kernels)
         self.budget.attach(eng)          # the recording buffers' share of memory_limit
         return eng
 
@@ -153,7 +161,7 @@ def _fill(rec, values: dict, what: str, nested=()):
 def native_config(machine: Machine, costs: CostModel, strategy, *, nprocs: int, seed: int,
                   record: bool, max_events: int, max_cycles: int, sample_every: int = 0,
                   trace_cap: int = 0, trace_from: int = 0, trace_to: int = 2**62,
-                  gc: GC | None = None) -> np.ndarray:
+                  adapt_every: int = 0, gc: GC | None = None) -> np.ndarray:
     """The engine's RunConfig (one record of _engine.CONFIG_DTYPE) for a run; times in cycles.
     `gc`: the GC pacer's settings (None: the pauses-only model)."""
     cfg = np.zeros((), dtype=_engine.CONFIG_DTYPE)
@@ -161,7 +169,8 @@ def native_config(machine: Machine, costs: CostModel, strategy, *, nprocs: int, 
                 "seed": seed, "max_events": max_events,
                 "max_cycles": max_cycles, "nprocs": nprocs, "gomaxprocs": machine.procs,
                 "record": int(record), "sample_every": sample_every, "trace_cap": trace_cap,
-                "trace_from": trace_from, "trace_to": trace_to}, "RunConfig", ("cost", "strat"))
+                "trace_from": trace_from, "trace_to": trace_to, "adapt_every": adapt_every,
+                "clock_ghz": machine.clock_ghz}, "RunConfig", ("cost", "strat"))
     _fill(cfg["cost"], costs.to_native(), "Costs")
     _fill(cfg["strat"], strategy.to_native(), "Strategy")
     return cfg
@@ -170,7 +179,7 @@ def native_config(machine: Machine, costs: CostModel, strategy, *, nprocs: int, 
 def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=None,
              record=True, max_events=None, max_cycles=None, schedtrace_ms=None,
              sample_every_ns=None, trace=False, trace_window=None, memory_limit=None,
-             scheddetail=False, gc=None):
+             scheddetail=False, gomaxprocs_policy=None, gc=None):
     if not isinstance(program, Program):
         raise TypeError(f"run() takes a gmpcore.Program, got {type(program).__name__}")
     if machine is None:
@@ -221,9 +230,19 @@ def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=
         if trace_cap == 0:
             trace_cap = DEFAULT_TRACE_CAP
 
+    if gomaxprocs_policy is not None:
+        from .adapt import GomaxprocsPolicy
+        if not isinstance(gomaxprocs_policy, GomaxprocsPolicy):
+            raise TypeError(f"gomaxprocs_policy must be a gmpcore.GomaxprocsPolicy, got "
+                            f"{type(gomaxprocs_policy).__name__}")
     compiled = program.compile()
     gc = _resolve_gc(gc, machine, compiled)
     nprocs = max(machine.procs, compiled.max_procs)
+    adapt_every = 0
+    if gomaxprocs_policy is not None:
+        # the Ps the controller may use are allocated up front (allp's capacity)
+        nprocs = max(nprocs, gomaxprocs_policy.max_procs)
+        adapt_every = gomaxprocs_policy.every_cycles(machine)
     if memory_limit is not None and memory_limit is not False:
         memory_limit = _check_int("memory_limit", memory_limit, 1, 2**62)
     budget = check_memory(compiled, nprocs, strat.ring_cap, record, trace_cap, memory_limit,
@@ -234,8 +253,10 @@ def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=
     config = native_config(machine, costs, strat, nprocs=nprocs, seed=seed, record=record,
                            max_events=max_events, max_cycles=max_cycles,
                            sample_every=sample_every, trace_cap=trace_cap,
-                           trace_from=trace_from, trace_to=trace_to, gc=gc)
-    return _Prepared(compiled, machine, strat, costs, seed, config, budget, gc=gc)
+                           trace_from=trace_from, trace_to=trace_to, adapt_every=adapt_every,
+                           gc=gc)
+    return _Prepared(compiled, machine, strat, costs, seed, config, budget, gomaxprocs_policy,
+                     gc=gc)
 
 
 def _resolve_gc(gc, machine: Machine, compiled) -> GC | None:
@@ -268,7 +289,7 @@ def _kernel_error(eng, prep, arg):
     hook = _engine.HOOK_NAMES.get(arg >> 32, "?")
     rc = arg & 0xffffffff
     rc = rc - 2**32 if rc >= 2**31 else rc
-    k = prep.strategy.kernels.get(hook)
+    k = prep.kernels.get(hook)
     if rc == KERNEL_RAISED:
         detail = "raised an exception (run its body, k.py_func, in Python to see it)"
     elif rc <= -1000000:

@@ -9,6 +9,7 @@ story; the programs are plain gmpcore Programs you can inspect or vary.
     scenarios.context_leak()                   # goroutines that never watch their context
     scenarios.per_p_counters()                 # per-P counters with and without padding
     scenarios.gc_stw_tail()                    # GC stop-the-world: global vs per-P queues
+    scenarios.adaptive_gomaxprocs()            # the article's GOMAXPROCS rule vs fixed
 
 docs/scenarios.md shows each one's output and what it means.
 """
@@ -21,7 +22,8 @@ from .runner import run
 
 __all__ = ["shared_slice_program", "shared_slice_incident", "leaky_pipeline_program",
            "leaky_pipeline", "context_leak_program", "context_leak", "per_p_counters_program",
-           "per_p_counters", "gc_stw_program", "gc_stw_tail"]
+           "per_p_counters", "gc_stw_program", "gc_stw_tail", "bursty_program",
+           "adaptive_gomaxprocs"]
 
 US = 3_000            # cycles per microsecond at the default 3 GHz clock
 
@@ -293,4 +295,58 @@ def gc_stw_tail(requests: int = 40_000, procs: int = 16, live_mb: float = 8, see
                 "latency_p999_us": s["latency_p999_ns"] / 1e3,
                 "latency_max_us": s["latency_max_ns"] / 1e3,
             })
+    return pd.DataFrame(rows)
+
+
+# --- The adaptive GOMAXPROCS controller (seed article, section 4.4) -------------------------
+
+def bursty_program(bursts: int = 10, burst: int = 2000, work_us: float = 50,
+                   period_ms: float = 40) -> Program:
+    """A bursty service: every `period_ms`, `burst` request goroutines arrive at once (main
+    spawns them and sleeps), each computing ~work_us (exponential); main waits for all."""
+    prog = Program()
+    wg = prog.waitgroup("wg")
+    main = prog.func("main")
+    main.wg_add(wg, bursts * burst)
+    with main.loop(bursts):
+        main.go("handler", times=burst)
+        main.sleep(Const(int(period_ms * 1000 * US)))
+    main.wg_wait(wg)
+    prog.func("handler").compute(Exponential(work_us * US)).wg_done(wg)
+    return prog
+
+
+def adaptive_gomaxprocs(procs: int = 2, max_procs: int = 8, every_ms: float = 10,
+                        gc_period_ms: float = 20, gc_markterm_ms: float = 6, seed: int = 1,
+                        **program):
+    """The article's rule (gmpcore.adapt.article_rule: +1 P when the last GC pause exceeded
+    5 ms and more than 1000 goroutines are runnable) against a fixed GOMAXPROCS, on
+    bursty_program(**program) with a GC cycle every gc_period_ms whose mark-termination pause
+    lasts gc_markterm_ms: fixed at `procs`, adaptive from `procs` up to `max_procs`, and
+    fixed at `max_procs` for reference.  One row per variant: scheduling latency, time to
+    finish, GOMAXPROCS at the end, the controller's changes, and the 4.2 metrics."""
+    import pandas as pd
+    from .adapt import GomaxprocsPolicy, article_rule
+    m = Machine(procs=procs, gc_period_ns=gc_period_ms * 1e6, gc_markterm_ns=gc_markterm_ms * 1e6)
+    rule = GomaxprocsPolicy(article_rule, every_ms=every_ms, max_procs=max_procs)
+    rows = []
+    for variant, kw in ((f"fixed {procs}", dict(procs=procs)),
+                        (f"adaptive {procs}..{max_procs}", dict(procs=procs,
+                                                                gomaxprocs_policy=rule)),
+                        (f"fixed {max_procs}", dict(procs=max_procs))):
+        res = run(bursty_program(**program), machine=m, seed=seed, record=False, **kw)
+        s = res.summary
+        rows.append({
+            "variant": variant,
+            "status": s["status"],
+            "latency_mean_us": s["latency_mean_ns"] / 1e3,
+            "latency_p99_us": s["latency_p99_ns"] / 1e3,
+            "emulated_ms": s["emulated_ns"] / 1e6,
+            "gomaxprocs_end": s["gomaxprocs"],
+            "changes": s["gomaxprocs_policy_changes"],
+            "gc_cycles": s["gc_cycles"],
+            "g_wait_p_ms": s["g_wait_p_ns_total"] / 1e6,
+            "m_idle_frac": s["m_idle_frac"],
+            "p_unpark_us_mean": s["p_unpark_ns_mean"] / 1e3,
+        })
     return pd.DataFrame(rows)

@@ -15,10 +15,12 @@ per event happens here, without the GIL.  Layout of this extension:
     cache/coherence.pxi coherence directory over modelled 64-byte lines (hit/transfer/memory)
     cache/layout.pxi    which fields share a line (Machine.layout), the user objects' lines
     sched/gs.pxi        G records, gFree caches, global queue, pidle/midle lists
+    sched/footprint.pxi what creating a G costs beyond newproc: malg, cold reuses
     sched/lock.pxi      the modelled lock (sched.lock)
     sched/runq.pxi      per-P rings: runqput, runqputslow, steal copy
     sched/interp.pxi    goroutine bytecode: compute, go, WaitGroup, mark, loops, Gosched, exit
     sched/proc.pxi      Ms' micro-steps: schedule, findRunnable, stealWork, wakep, startm, stopm
+    sched/cpu.pxi       Ms beyond the cores time-share them (per-core FIFO, OS time slice)
     sched/loop.pxi      the event loop and m_step, the dispatch of a micro-step by M state
     sched/check.pxi     the scheduler invariants, checked on demand
     sched/arrivals.pxi  open arrivals: goroutines injected from outside the Ps
@@ -32,6 +34,7 @@ per event happens here, without the GIL.  Layout of this extension:
     sched/netpoll.pxi   the netpoller: IO waits, netpoll(0), injectglist
     sched/stw.pxi       stop-the-world: GC pauses, GOMAXPROCS (procresize, stealOrder.reset)
     sched/gc.pxi        GC work: the GOGC pacer, mark workers, assists, the forEachP barrier
+    sched/adapt.pxi     the adaptive GOMAXPROCS controller (a user kernel, every N ms)
     sched/start.pxi     start-up: allocate the state, schedinit, M0 and main, sysmon, GC thread
     exports.pxi         what Python reads: dtypes derived from the structs, enum tables
     loader.pxi          the native loader: every operand of the program and the RunConfig
@@ -67,10 +70,12 @@ include "core/observe.pxi"
 include "cache/coherence.pxi"
 include "cache/layout.pxi"
 include "sched/gs.pxi"
+include "sched/footprint.pxi"
 include "sched/lock.pxi"
 include "sched/runq.pxi"
 include "sched/interp.pxi"
 include "sched/proc.pxi"
+include "sched/cpu.pxi"
 include "sched/loop.pxi"
 include "sched/check.pxi"
 include "sched/arrivals.pxi"
@@ -84,6 +89,7 @@ include "sched/syscall.pxi"
 include "sched/netpoll.pxi"
 include "sched/stw.pxi"
 include "sched/gc.pxi"
+include "sched/adapt.pxi"
 include "sched/start.pxi"
 include "exports.pxi"
 include "loader.pxi"
@@ -145,7 +151,9 @@ cdef class Engine:
             s.sysmon_min = c.sysmon_min
             s.sysmon_max = c.sysmon_max
         s.stw_retry = c.stw_retry
-        gc_controller = loaded["uses_alloc"]
+        # (the GOMAXPROCS controller stops the world from the GC controller's thread)
+        gc_controller = loaded["uses_alloc"] or (c.adapt_every > 0 and
+                                                 s.kern.gomaxprocs != NULL)
         if gc_controller or c.gc_period > 0 or c.gc_heap_goal > 0:
             s.gc_period = c.gc_period
             s.gc_sweepterm = c.gc_sweepterm
@@ -160,10 +168,18 @@ cdef class Engine:
         sched_start(s, c.gomaxprocs, c.start_schedtick, loaded["main_fn"], loaded["sys_fn"],
                     c.init_goroutines, gc_controller, loaded["arr_fn"], loaded["arr_dist"],
                     loaded["arr_count"])
+        if c.adapt_every > 0 and s.kern.gomaxprocs != NULL:
+            s.adapt_every = c.adapt_every
+            s.clock_ghz = c.clock_ghz
+            adapt_init(s)
+        if c.os_slice > 0 and s.nprocs > s.ncores:
+            cpu_alloc(s, c.os_slice)           # Ms beyond the cores time-share them (cpu.pxi)
         s.cache_on = c.cache               # (set last: setup itself is not modelled traffic)
 
     def __dealloc__(self):
         state_free(&self.s)
+        cpu_free(&self.s)
+        free(self.s.g_touched_at)
 
     def run(self, long long chunk=1 << 22, long long check_every=0, bint pause_on_sample=False):
         """Run up to `chunk` events (then return, so Python can honour Ctrl-C and report
@@ -224,12 +240,21 @@ cdef class Engine:
         d["lock_contended"] = self.s.schedlock.contended
         d["lock_wait_cycles"] = self.s.schedlock.wait_cycles
         d["lock_hold_cycles"] = self.s.schedlock.hold_cycles
+        d["lock_sleeps"] = self.s.schedlock.sleeps          # the spin-bit mutex (lock.pxi)
+        d["lock_wakes"] = self.s.schedlock.wakes
+        d["lock_tail_wakes"] = self.s.schedlock.tail_wakes
+        d["lock_spin_acquires"] = self.s.schedlock.spin_acquires
         d["globrunq_len"] = self.s.sched.runqsize
         d["npidle"] = self.s.sched.npidle
         d["nmspinning"] = self.s.sched.nmspinning
         d["nmidle"] = self.s.sched.nmidle
         d["ncores"] = self.s.ncores
+        d.update(metrics_counters(&self.s))               # (core/observe.pxi)
         return d
+
+    def unpark_hist(self):
+        """P unpark latencies (pidleput -> acquirep), in the latency histogram's buckets."""
+        return np.asarray(<int64_t[:HIST_BUCKETS]> self.s.unpark_hist).copy()
 
     def hist(self):
         return np.asarray(<int64_t[:HIST_BUCKETS]> self.s.hist).copy()
@@ -283,7 +308,10 @@ cdef class Engine:
         return [dict(acquisitions=self.s.locks[i].acquisitions,
                      contended=self.s.locks[i].contended,
                      wait_cycles=self.s.locks[i].wait_cycles,
-                     hold_cycles=self.s.locks[i].hold_cycles)
+                     hold_cycles=self.s.locks[i].hold_cycles,
+                     sleeps=self.s.locks[i].sleeps, wakes=self.s.locks[i].wakes,
+                     tail_wakes=self.s.locks[i].tail_wakes,
+                     spin_acquires=self.s.locks[i].spin_acquires)
                 for i in range(self.s.rtlock0, self.s.nlocks)]
 
     def chan_stats(self):
@@ -293,7 +321,12 @@ cdef class Engine:
             c = &self.s.chans[i]
             out.append({"dataqsiz": c.dataqsiz, "qcount": c.qcount, "sends": c.sends,
                         "recvs": c.recvs, "blocked_sends": c.blocked_sends,
-                        "blocked_recvs": c.blocked_recvs, "closed": c.closed})
+                        "blocked_recvs": c.blocked_recvs, "closed": c.closed,
+                        # hchan.lock (a modelled runtime mutex)
+                        "lock_acquisitions": self.s.locks[c.lock_id].acquisitions,
+                        "lock_contended": self.s.locks[c.lock_id].contended,
+                        "lock_wait_cycles": self.s.locks[c.lock_id].wait_cycles,
+                        "lock_hold_cycles": self.s.locks[c.lock_id].hold_cycles})
         return out
 
     def cache_stats(self):

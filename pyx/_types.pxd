@@ -134,6 +134,8 @@ ctypedef struct P:
     int64_t sysmon_schedwhen    # p.sysmontick.schedwhen: when it saw it change
     uint32_t sysmon_syscalltick # p.sysmontick.syscalltick
     int64_t sysmon_syscallwhen  # p.sysmontick.syscallwhen
+    int64_t pidle_since     # core/observe.pxi: cycle of the pidleput that began this P's idle
+                            # spell (-1: not idle); the next acquirep ends it (P unpark latency)
 
 # Per-P counters (kept out of the hot P record).
 ctypedef struct PStats:
@@ -197,6 +199,9 @@ ctypedef struct M:
     int64_t lock_req        # cycle at which the M asked for the lock it is waiting on
     int64_t idle_since      # cycle at which the M parked
     int64_t spin_since      # cycle at which the M started spinning
+    int64_t lock_spin_end   # lock2: cycle this M's spin on a lock word ends (then it sleeps)
+    int32_t lock_attail     # lock2's atTail: woken from the bottom of the sleep stack (may spin)
+    int64_t born            # cycle newm created the thread (the M idle fraction's thread-time)
 
 # A modelled lock (sched.lock now; channel locks and mutexes reuse it).  FIFO waiters; a holder's
 # critical section ends at held_until; a waiter lined up for hand-off is `pending`.
@@ -212,6 +217,16 @@ ctypedef struct Lock:
     int64_t hold_cycles
     int64_t grant_time      # cycle the current holder got it
     int32_t line            # cache line of the lock word
+    # the spin-bit mutex (lock_spinbit.go); the sleeping Ms are a LIFO stack from waithead
+    # (linked through M.schedlink; waittail is unused)
+    int32_t spinner         # M holding mutexSpinning (-1: none)
+    int32_t spinhead        # Ms spinning on the lock word, in the order they started, through
+    int32_t spintail        #   M.schedlink (the spin-bit holder, atTail Ms; on sched.lock, all)
+    int64_t sleeps          # times an M went to sleep on the lock (semasleep)
+    int64_t wakes           # Ms woken by unlock2Wake
+    int64_t tail_wakes      # ... of which the oldest sleeper (the 1-in-16 anti-starvation wake)
+    int64_t spin_acquires   # releases taken by a waiter still spinning (no futex round trip)
+    int32_t unlock_ev       # an EV_UNLOCK event for busy_until is in the heap
 
 # The global scheduler state (type schedt).
 ctypedef struct Sched:
@@ -392,6 +407,9 @@ cdef enum EventKind:
     EV_SAMPLE = 1        # the sampler (schedtrace / time series)
     EV_SYSMON = 2        # sysmon's next tick
     EV_GC = 3            # the GC controller (id: GCEV_*, see sched/stw.pxi)
+    EV_UNLOCK = 4        # a contended runtime mutex is released (id: lock id, 0 = sched.lock;
+                         # sched/lock.pxi lock_unlock_event)
+    EV_ADAPT = 5         # the adaptive GOMAXPROCS controller (id: ADAPTEV_*, sched/adapt.pxi)
     # an EV_M event carries the M's ev_gen in kind >> 4: a bumped generation (async
     # preemption interrupting a compute step) makes the pending event stale
 
@@ -443,6 +461,16 @@ ctypedef struct SampleRec:
     int32_t nmidle
     int32_t gcwaiting
     int32_t stopwait
+    # the article's 4.2 metrics (core/observe.pxi), cumulative at the sample: Gs runnable now,
+    # M idle and M thread-time, P unparks and their total latency, runnable G-time and the
+    # part of it with no idle P (cycles)
+    int64_t runnable
+    int64_t m_idle_cycles
+    int64_t m_cycles
+    int64_t p_unparks
+    int64_t p_unpark_cycles
+    int64_t g_runnable_cycles
+    int64_t g_wait_p_cycles
 
 # Micro-steps of an M.  Names follow the Go function (and the step of proc.go findRunnable,
 # numbered in source order) whose work the step does.
@@ -532,6 +560,14 @@ ctypedef struct Costs:
     int64_t exitsyscall      # exitsyscall fast path (+ the kernel exit)
     int64_t netpoll          # one netpoll(0) call (epoll_wait with a zero timeout)
     int64_t touch            # one user-variable access (plus its cache-model cycles)
+    # goroutine footprint (sched/footprint.pxi): newproc1's malg path and cold reuses
+    int64_t malg             # a fresh G: malg + stackalloc + first touch of its stack pages
+    int64_t g_cold           # a touch of a G whose descriptor and stack left the caches
+    int64_t gcache           # Gs (descriptor + stack top) the caches hold (a count)
+    # CPU time-sharing (sched/cpu.pxi)
+    int64_t ctx_switch       # the OS switching a core to a waiting thread
+    int64_t g_move           # a G touched on another core: its lines the cache model does not
+                             # keep (the g struct beyond one line, its stack top) move too
 
 # The queue strategy as flat parameters (gmpcore.Strategy fills this).
 ctypedef struct Strategy:
@@ -581,10 +617,42 @@ ctypedef int32_t (*amount_fn_t)(int32_t victim_len, int32_t thief, int32_t victi
 ctypedef int32_t (*ready_fn_t)(int32_t p, int64_t goid, int32_t kind, int32_t runq_len,
                                int32_t runnext_busy) noexcept nogil
 
+# What an adaptive GOMAXPROCS policy reads (sched/adapt.pxi fills it before each call; Python
+# sees it as gmpcore.adapt.METRICS_DTYPE).  Names follow Go 1.27 runtime/metrics where Go has
+# the metric; times are ns; *_window_* fields cover the time since the previous call.
+ctypedef struct AdaptMetrics:
+    int64_t now_ns               # emulated time
+    int64_t period_ns            # length of the window (time since the previous call)
+    int64_t gomaxprocs           # /sched/gomaxprocs:threads
+    int64_t max_procs            # the most it may become (the Ps allocated for the run)
+    int64_t runnable             # /sched/goroutines/runnable:goroutines (exact: Gs in _Grunnable)
+    int64_t runq_global          # sched.runqsize
+    int64_t runq_local           # the Ps' rings and runnext slots together
+    int64_t goroutines           # /sched/goroutines:goroutines (live user goroutines)
+    int64_t npidle               # idle Ps (sched.npidle)
+    int64_t nmspinning           # spinning Ms (sched.nmspinning)
+    int64_t nmidle               # idle Ms (sched.nmidle)
+    int64_t threads              # /sched/threads/total:threads (mcount)
+    int64_t gc_cycles            # /gc/cycles/total:gc-cycles
+    int64_t gc_pause_last_ns     # the last GC stop-the-world, request to restart
+                                 # (MemStats.PauseNs[(NumGC+255)%256]); 0 before the first
+    int64_t gc_pause_total_ns    # /sched/pauses/total/gc:seconds summed (MemStats.PauseTotalNs)
+    int64_t gc_pause_window_ns   # GC stop-the-world time that ended in the window
+    int64_t m_idle_window_ns     # M-time parked idle on sched.midle in the window
+    int64_t m_window_ns          # M-time of the scheduler's threads in the window
+    int64_t p_unparks_window     # Ps acquired after an idle spell in the window
+    int64_t p_unpark_window_ns   # their idle spells (pidleput -> acquirep), summed
+    int64_t g_runnable_window_ns # G-time spent runnable in the window
+    int64_t g_wait_p_window_ns   # ... of which with no idle P (waiting for a P)
+    int64_t changes              # GOMAXPROCS changes the controller made so far
+
+ctypedef int32_t (*gomaxprocs_fn_t)(AdaptMetrics *m) noexcept nogil
+
 cdef enum:
     HOOK_VICTIM = 1
     HOOK_AMOUNT = 2
     HOOK_READY = 3
+    HOOK_GOMAXPROCS = 4      # the adaptive GOMAXPROCS controller (sched/adapt.pxi)
 
 # The user kernels of a run, one slot per hook (NULL: the built-in policy).  The Engine fills it
 # from gmpcore.Kernel objects and holds them for its lifetime, as numpy's Generator holds the
@@ -593,6 +661,7 @@ ctypedef struct Kernels:
     victim_fn_t choose_victim
     amount_fn_t steal_amount
     ready_fn_t place_ready
+    gomaxprocs_fn_t gomaxprocs   # the adaptive GOMAXPROCS controller (sched/adapt.pxi)
 
 cdef enum:  # Layout (Machine.layout): which scheduler fields share a modelled line
     LAYOUT_GO = 0            # Go's structs (runtime2.go type p, type schedt)
@@ -658,6 +727,29 @@ ctypedef struct Counters:
     # emulated time, <= 2^62, so a sum of them does not fit an int64): the total is
     # lat_sum_hi * 2^62 + lat_sum (Engine.counters() returns it as one Python int)
     int64_t lat_sum_hi
+    int64_t steal_gcwaiting  # stealWork walks that stopped at a victim because gcwaiting was set
+    int64_t wake_netpoller   # wakeNetPoller calls: a new timer was the earliest of its P's heap
+    # the article's 4.2 metrics (core/observe.pxi) and the GOMAXPROCS controller (adapt.pxi)
+    int64_t p_unparks        # acquirep of a P that was idle (pidleput) before
+    int64_t p_unpark_cycles  # their idle spells, pidleput -> acquirep, summed
+    int64_t p_unpark_max
+    int64_t g_runnable_cycles  # G-time spent _Grunnable (the integral of the runnable count)
+    int64_t g_wait_p_cycles  # ... while no P was idle: waiting for a P
+    int64_t gc_pause_cycles  # GC stop-the-world time, request to restart (no GOMAXPROCS stops)
+    int64_t gc_pause_last
+    int64_t gomaxprocs_policy_calls    # calls of the controller's kernel
+    int64_t gomaxprocs_policy_changes  # GOMAXPROCS changes it asked for and got
+    # g_runnable_cycles and g_wait_p_cycles are kept below 2^62 and these count their carries,
+    # as lat_sum_hi does (they equal the latency sum, which can pass 2^63): the totals are
+    # hi * 2^62 + lo, and Engine.counters() returns the totals under the lo names
+    int64_t g_runnable_hi
+    int64_t g_wait_p_hi
+    int64_t g_fresh          # Gs newproc / arrivals allocated fresh (malg: no free G)
+    int64_t g_cold           # G touches charged CostModel.g_cold (footprint.pxi)
+    int64_t cpu_switches     # a core handed to a thread waiting for it (sched/cpu.pxi)
+    int64_t cpu_slice_ends   # a thread lost its core at the end of its OS time slice
+    int64_t cpu_wait_cycles  # total cycles threads waited for a core
+    int64_t g_moves          # G touches on another core than its last (footprint.pxi)
     # the GC pacer and its mark workers (sched/gc.pxi; zero unless GC is on)
     int64_t gc_dedicated_cycles   # mark CPU of dedicated workers (gcMarkWorkerDedicatedMode)
     int64_t gc_fractional_cycles  # ... of fractional workers
@@ -713,6 +805,8 @@ cdef enum:  # which cycle total overflowed (ERR_OVERFLOW's err_arg; gmpcore.runn
     OVF_MUTEX_WAIT = 5
     OVF_CACHE = 6
     OVF_BUSY = 7
+    OVF_RUNNABLE = 8     # p_unpark_cycles or gc_pause_cycles (core/observe.pxi)
+    OVF_CPU_WAIT = 9         # Counters.cpu_wait_cycles (sched/cpu.pxi)
 
 # ---------------------------------------------------------------------------------------------
 # Cache model.  Every piece of shared scheduler state sits on a modelled 64-byte line; a
@@ -802,6 +896,9 @@ ctypedef struct RunConfig:
     int64_t stw_retry        # preemptall retry period while the world stops
     Costs cost
     Strategy strat
+    int64_t adapt_every      # the GOMAXPROCS controller's period (0: no controller)
+    double clock_ghz         # Machine.clock_ghz: the controller reads ns
+    int64_t os_slice         # OS time slice of a thread on a shared core (0: no time-sharing)
     # the GC pacer and mark workers (gmpcore.GC; sched/gc.pxi).  gc_pacer = 0: GC cycles are
     # the pauses above only
     int32_t gc_pacer         # 1: the GOGC pacer starts cycles; mark workers and assists
@@ -1070,4 +1167,42 @@ ctypedef struct State:
                              # G_LOOPS_INLINE per G
     int64_t gside_cap        # G slots the allocated side tables hold (0: none allocated)
     uint8_t core_socket[MAX_CORES]  # socket of each core (socket_of without a division)
+    # the article's 4.2 metrics (core/observe.pxi)
+    int64_t nrunnable        # Gs in _Grunnable now
+    int64_t runnable_at      # cycle g_runnable_cycles / g_wait_p_cycles are integrated up to
+    int64_t unpark_hist[1920]    # P unpark latencies, log-bucketed as hist (HIST_BUCKETS)
+    # the adaptive GOMAXPROCS controller (sched/adapt.pxi)
+    int64_t adapt_every      # its period in cycles (0: off)
+    double clock_ghz
+    int32_t adapt_newprocs   # a change waiting for the GC cycle or a stop in progress (0: none)
+    int32_t adapt_state      # ADAPT_IDLE / ADAPT_WAITING (a retry is due) / ADAPT_STOPPING
+    # the cumulative figures at the previous call (a window is the difference), in cycles
+    int64_t adapt_prev_now
+    int64_t adapt_prev_gcpause
+    int64_t adapt_prev_midle
+    int64_t adapt_prev_mcycles
+    int64_t adapt_prev_unparks
+    int64_t adapt_prev_unpark
+    int64_t adapt_prev_runnable
+    int64_t adapt_prev_waitp
+    int64_t gc_pause_acc     # this GC cycle's stop-the-world time so far (work.pauseNS)
+    # CPU time-sharing (sched/cpu.pxi): Ms holding Ps beyond the cores queue for them.
+    # Per-core and per-M side tables, allocated only when cpu_on (procs > cores)
+    int32_t cpu_on
+    int32_t cpu_sleep        # the step just run blocks its thread in the kernel (syscall, usleep)
+    int64_t os_slice         # cycles a thread keeps a shared core while others wait
+    int32_t *core_owner      # per core: the thread running on it (-1: none)
+    int32_t *core_qhead      # per core: FIFO of threads waiting for it (through m_cpu_next)
+    int32_t *core_qtail
+    int32_t *core_qlen
+    int64_t *core_slice_end  # per core: when its owner's slice ends
+    int32_t *m_core          # per M: the core it owns (-1: none)
+    int32_t *m_cpu_next
+    int64_t *m_cpu_owed      # per M: CPU cycles of its current step still to run
+    int64_t *m_cpu_since     # per M: when it started waiting for a core
+    # the goroutine footprint (sched/footprint.pxi): Gs created so far, and per G index that
+    # count at its last touch (allocated on use, only when CostModel.g_cold > 0)
+    int64_t g_touches
+    int64_t *g_touched_at
+    int32_t g_touched_cap
     GCState gcs              # the GC pacer, mark workers, assists, forEachP (sched/gc.pxi)

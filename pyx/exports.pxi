@@ -15,6 +15,7 @@ cdef TraceEv _trace_dummy
 cdef Counters _counters_dummy
 cdef CacheStats _cachestats_dummy
 cdef RunConfig _config_dummy
+cdef AdaptMetrics _adapt_dummy
 G_DTYPE = np.asarray(<G[:1]> (&_g_dummy)).dtype
 P_DTYPE = np.asarray(<P[:1]> (&_p_dummy)).dtype
 M_DTYPE = np.asarray(<M[:1]> (&_m_dummy)).dtype
@@ -28,6 +29,8 @@ COUNTERS_DTYPE = np.asarray(<Counters[:1]> (&_counters_dummy)).dtype
 CACHESTATS_DTYPE = np.asarray(<CacheStats[:1]> (&_cachestats_dummy)).dtype
 #: one run's configuration (struct RunConfig, with its Costs and Strategy): Engine's `config`
 CONFIG_DTYPE = np.asarray(<RunConfig[:1]> (&_config_dummy)).dtype
+#: what an adaptive GOMAXPROCS kernel reads (struct AdaptMetrics; gmpcore.adapt)
+ADAPT_DTYPE = np.asarray(<AdaptMetrics[:1]> (&_adapt_dummy)).dtype
 G_RECORD_BYTES = sizeof(G)
 TRACE_EVENT_BYTES = sizeof(TraceEv)
 MARK_BYTES = sizeof(MarkRec)
@@ -120,6 +123,7 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "ERR_MEMLIMIT": ERR_MEMLIMIT, "OVF_IDLE": OVF_IDLE, "OVF_SPINNING": OVF_SPINNING,
          "OVF_LOCK_WAIT": OVF_LOCK_WAIT, "OVF_LOCK_HOLD": OVF_LOCK_HOLD,
          "OVF_MUTEX_WAIT": OVF_MUTEX_WAIT, "OVF_CACHE": OVF_CACHE, "OVF_BUSY": OVF_BUSY,
+         "OVF_CPU_WAIT": OVF_CPU_WAIT,
          "LC_P_HEAD": LC_P_HEAD,
          "LC_P_TAIL": LC_P_TAIL, "LC_P_RING": LC_P_RING, "LC_P_RUNNEXT": LC_P_RUNNEXT,
          "LC_SCHED_LOCK": LC_SCHED_LOCK, "LC_SCHED_RUNQ": LC_SCHED_RUNQ,
@@ -131,6 +135,12 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "SF_IDLEPMASK": SF_IDLEPMASK, "NSCHEDFIELDS": NSCHEDFIELDS, "ACC_READ": ACC_READ,
          "ACC_WRITE": ACC_WRITE, "ACC_RMW": ACC_RMW, "MAX_CORES": MAX_CORES,
          "G_CHUNK_BITS": G_CHUNK_BITS, "G_CHUNK": G_CHUNK}
+# the adaptive GOMAXPROCS controller and the article's 4.2 metrics (sched/adapt.pxi,
+# core/observe.pxi)
+# the spin-bit runtime mutex's unlock event (sched/lock.pxi)
+ENUMS.update({"EV_UNLOCK": EV_UNLOCK})
+ENUMS.update({"EV_ADAPT": EV_ADAPT, "HOOK_GOMAXPROCS": HOOK_GOMAXPROCS,
+              "OVF_RUNNABLE": OVF_RUNNABLE})
 
 
 # Go's status names as module attributes (_engine._Gwaiting, _engine._Pidle, ...), and the
@@ -154,7 +164,9 @@ ERROR_CODES = {k: v for k, v in ENUMS.items() if k.startswith("ERR_")}
 OVERFLOW_NAMES = {OVF_IDLE: "idle_cycles", OVF_SPINNING: "spinning_cycles",
                   OVF_LOCK_WAIT: "lock wait cycles", OVF_LOCK_HOLD: "lock hold cycles",
                   OVF_MUTEX_WAIT: "sync.Mutex wait cycles", OVF_CACHE: "cache cycles",
-                  OVF_BUSY: "per-P busy_cycles"}
+                  OVF_BUSY: "per-P busy_cycles",
+                  OVF_RUNNABLE: "P unpark latency or GC pause cycles",
+                  OVF_CPU_WAIT: "cpu_wait_cycles"}
 #: ERR_MEMLIMIT's (and ERR_NOMEM's) err_arg: the recording buffer that grew (grow's `what`)
 RECORDING_BUFFERS = {4: "start order", 5: "marks", 6: "steals", 7: "samples"}
 M_STATES = {v: k for k, v in ENUMS.items() if k.startswith("MS_")}
@@ -190,7 +202,8 @@ WAIT_REASONS = {waitReasonZero: "", waitReasonSyncWaitGroupWait: "sync.WaitGroup
                 waitReasonSyncRWMutexRLock: "sync.RWMutex.RLock",
                 waitReasonSyncRWMutexLock: "sync.RWMutex.Lock",
                 waitReasonGCAssistWait: "GC assist wait"}
-HOOK_NAMES = {HOOK_VICTIM: "choose_victim", HOOK_AMOUNT: "steal_amount", HOOK_READY: "place_ready"}
+HOOK_NAMES = {HOOK_VICTIM: "choose_victim", HOOK_AMOUNT: "steal_amount", HOOK_READY: "place_ready",
+              HOOK_GOMAXPROCS: "gomaxprocs"}
 HIST_NBUCKETS = HIST_BUCKETS
 HIST_SUBBITS = HIST_SUB_BITS
 LINE_CLASSES = [name for _, name in sorted({

@@ -316,6 +316,8 @@ def check_config(cfg):
         bad("gomaxprocs", int(cfg["gomaxprocs"]), f"0..nprocs ({int(cfg['nprocs'])})")
     if int(cfg["trace_from"]) > int(cfg["trace_to"]):
         bad("trace_from", int(cfg["trace_from"]), "<= trace_to")
+    if int(cfg["adapt_every"]) > 0 and not 1e-6 <= float(cfg["clock_ghz"]) <= 1e6:
+        bad("clock_ghz", float(cfg["clock_ghz"]), "1e-6..1e6 GHz with a GOMAXPROCS controller")
     cost = cfg["cost"]
     for name in cost.dtype.names:
         if not 0 <= int(cost[name]) <= 10**15:
@@ -352,6 +354,8 @@ cdef object set_kernels(State *s, kernels):
             s.kern.steal_amount = <amount_fn_t> <size_t> addr
         elif hook == "place_ready":
             s.kern.place_ready = <ready_fn_t> <size_t> addr
+        elif hook == "gomaxprocs":
+            s.kern.gomaxprocs = <gomaxprocs_fn_t> <size_t> addr
         else:
             raise ValueError(f"gmpcore: unknown kernel hook {hook!r}; hooks: "
                              f"{', '.join(HOOK_NAMES.values())}")

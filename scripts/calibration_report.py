@@ -2,6 +2,7 @@
 workloads, and put gmpcore's predictions next to them.
 
     python scripts/calibration_report.py calibrate      # -> docs/data/calibration-dev.toml
+    python scripts/calibration_report.py refit          # re-derive its costs (no measuring)
     python scripts/calibration_report.py go200k         # -> docs/data/go-workloads-200k.csv
     nice python scripts/calibration_report.py go10m     # -> docs/data/go-burst-10M.csv
     python scripts/calibration_report.py table          # predicted vs real, as markdown
@@ -48,6 +49,9 @@ def main(step):
         t = time.perf_counter()
         gmpcore.calibrate(CAL, progress=True)
         print(f"calibrate: {time.perf_counter() - t:.1f} s")
+    elif step == "refit":
+        from gmpcore.calibrate import refit
+        refit(gmpcore.load_calibration(CAL)).save(CAL)
     elif step == "go200k":
         go_workloads(n=200_000, work=128, reps=5, progress=show).to_csv(W200K, index=False)
     elif step == "go10m":

@@ -16,10 +16,10 @@ import types
 
 from ._go import GoError
 from .core import (BENCHMARKS, MEASURED_FIELDS, Calibration, CalibrationWarning, calibrate,
-                   load_calibration, machine_info)
+                   load_calibration, machine_info, refit)
 from .workloads import WORKLOADS, go_workloads, predicted_vs_real, selfcheck, twin
 
-__all__ = ["calibrate", "load_calibration", "Calibration", "CalibrationWarning", "GoError",
+__all__ = ["calibrate", "load_calibration", "refit", "Calibration", "CalibrationWarning", "GoError",
            "BENCHMARKS", "MEASURED_FIELDS", "machine_info", "go_workloads", "twin",
            "predicted_vs_real", "selfcheck", "WORKLOADS"]
 

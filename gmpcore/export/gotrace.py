@@ -355,8 +355,11 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
         sysmon_m = spare_m                    # (retake only runs on sysmon: not used)
     # the GC controller's stand-in goroutine and P (module docstring)
     kr, rr = rec["kind"], rec["reason"]
+    # (a GOMAXPROCS stop without a P -- the adaptive controller's, docs/adapt.md -- runs on
+    # the GC controller's thread too)
     is_gc = np.nonzero((kr == k_gcbegin) | (kr == k_gcend) | (
-        ((kr == k_stwbegin) | (kr == k_stwend)) & (rr != STW_GOMAXPROCS)))[0]
+        ((kr == k_stwbegin) | (kr == k_stwend)) & ((rr != STW_GOMAXPROCS) |
+                                                   (rec["p"] < 0))))[0]
     gc_g = gc_p = None
     if len(is_gc):
         named = (kr == k_create) | (kr == k_unblock)
@@ -664,10 +667,10 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
                 kind_ = reasons[i]
                 if stw is not None:
                     fail(i, f"a stop-the-world begins while M{stw[0]}'s is in progress")
-                if kind_ == STW_GOMAXPROCS:
+                if kind_ == STW_GOMAXPROCS and ps[i] >= 0:
                     g = running_ctx(i, m, t)
                     stack = tables.stack(gfn.get(g, -1))
-                else:
+                else:                             # GC, or the GOMAXPROCS controller's
                     gc_ctx(i, m, t)
                     g, stack = gc_g, gc_stack
                 ev(m, EvSTWBegin, t, (tables.string(stw_kind_name(kind_)), stack))
@@ -675,20 +678,22 @@ def write_go_trace(res, path, *, gen_events: int = 1 << 20) -> dict:
             elif k == k_stwend:
                 if stw is None:                   # began before the recording: no range
                     skipped["stw_end"] += 1
-                    if reasons[i] != STW_GOMAXPROCS and reasons[i] != STW_GC_MARKTERM:
+                    if (reasons[i] != STW_GOMAXPROCS or ps[i] < 0) and \
+                            reasons[i] != STW_GC_MARKTERM:
                         gc_park(i, m, t)
                     continue
                 sm, kind_, g, _ = stw
                 if sm != m:
                     fail(i, f"the stop-the-world begun by M{sm} ends on M{m}")
-                if kind_ == STW_GOMAXPROCS:
+                on_gc = g == gc_g                 # (GC, or the GOMAXPROCS controller)
+                if not on_gc:
                     if running_ctx(i, m, t) != g:
                         fail(i, f"the stop-the-world begun by G{g} ends on G{m_g.get(m)}")
                 else:
                     gc_ctx(i, m, t)
                 ev(m, EvSTWEnd, t, ())
                 stw = None
-                if kind_ != STW_GOMAXPROCS and kind_ != STW_GC_MARKTERM:
+                if on_gc and kind_ != STW_GC_MARKTERM:
                     gc_park(i, m, t)              # (after mark termination GCEnd follows)
             elif k == k_gcbegin:
                 gc_ctx(i, m, t)

@@ -18,6 +18,17 @@ created (real Go's also counts sysmon and the template thread, if any).
 
 ``SCHEDTRACE_RE`` matches the summary line of every Go version (and ours), and
 ``parse_schedtrace`` turns real or emulated output into records, so the two can be compared.
+
+``schedtrace(res, metrics=True)`` appends the seed article's section 4.2 metrics to each
+summary line, over the interval since the previous line (docs/observability.md)::
+
+    ... schedticks=[ 36 170 ] | runnable=1172 midle=0.000 punparks=0 punpark=-us gwait=8.2ms gwaitp=8.2ms
+
+``runnable``: Gs runnable at the sample (global + local + in hand); ``midle``: the share of the
+scheduler threads' time parked idle; ``punparks`` / ``punpark``: Ps acquired after an idle
+spell and their mean spell (pidleput -> acquirep; ``-`` if none); ``gwait`` / ``gwaitp``:
+G-time spent runnable, and its part with no idle P (waiting for a P), in ms.  Go prints no
+such fields: the text after `` | `` is gmpcore's.
 """
 from __future__ import annotations
 
@@ -37,7 +48,10 @@ SCHEDTRACE_RE = re.compile(
     r"^SCHED (\d+)ms: gomaxprocs=(\d+) idleprocs=(\d+) threads=(\d+) spinningthreads=(\d+)"
     r"(?: needspinning=(\d+))? idlethreads=(\d+) runqueue=(\d+)"
     r"(?: gcwaiting=(\S+) nmidlelocked=(-?\d+) stopwait=(-?\d+) sysmonwait=(\S+))?"
-    r"(?: \[ ?([\d ]*?) ?\])?(?: schedticks=\[ ?([\d ]*?) ?\])?$")
+    r"(?: \[ ?([\d ]*?) ?\])?(?: schedticks=\[ ?([\d ]*?) ?\])?"
+    # gmpcore's 4.2 metrics (schedtrace(metrics=True)); Go prints none of this
+    r"(?: \| runnable=(\d+) midle=([\d.]+) punparks=(\d+) punpark=([\d.]+|-)us"
+    r" gwait=([\d.]+)ms gwaitp=([\d.]+)ms)?$")
 
 #: scheddetail lines (two leading spaces), current Go
 SCHEDDETAIL_P_RE = re.compile(
@@ -55,6 +69,22 @@ GO_VERSIONS = ("1.25", "1.20", "1.19")
 def _ms(cycles: int, ghz: float) -> int:
     # (now - starttime) / 1e6 on integer nanoseconds, as sysmon computes it
     return int(int(cycles / ghz) // 1_000_000)
+
+
+def _metrics(recs, i, ghz) -> str:
+    # the interval since the previous sample (the first: since the start), as
+    # Result.timeseries computes it
+    r = recs[i]
+    prev = recs[i - 1] if i > 0 else None
+
+    def d(k):
+        return int(r[k]) - (int(prev[k]) if prev is not None else 0)
+    mc, n = d("m_cycles"), d("p_unparks")
+    midle = d("m_idle_cycles") / mc if mc > 0 else 0.0
+    unpark = f"{d('p_unpark_cycles') / n / ghz / 1e3:.1f}" if n > 0 else "-"
+    return (f" | runnable={int(r['runnable'])} midle={midle:.3f} punparks={n} "
+            f"punpark={unpark}us gwait={d('g_runnable_cycles') / ghz / 1e6:.1f}ms "
+            f"gwaitp={d('g_wait_p_cycles') / ghz / 1e6:.1f}ms")
 
 
 def _summary(ms, rec, runq, ticks, version, detailed) -> str:
@@ -101,7 +131,8 @@ def _detail(snap) -> list[str]:
     return out
 
 
-def schedtrace_lines(res, detailed: bool | None = None, go_version: str = "1.25") -> list[str]:
+def schedtrace_lines(res, detailed: bool | None = None, go_version: str = "1.25",
+                     metrics: bool = False) -> list[str]:
     """The schedtrace output of a run as a list of lines (see schedtrace())."""
     if go_version not in GO_VERSIONS:
         raise ValueError(f"go_version must be one of {GO_VERSIONS}, got {go_version!r}")
@@ -122,8 +153,8 @@ def schedtrace_lines(res, detailed: bool | None = None, go_version: str = "1.25"
     lines = []
     for i, rec in enumerate(recs):
         ms = _ms(int(rec["time"]), ghz)
-        lines.append(_summary(ms, rec, res.sample_runq[i], res.sample_ticks[i], go_version,
-                              detailed))
+        line = _summary(ms, rec, res.sample_runq[i], res.sample_ticks[i], go_version, detailed)
+        lines.append(line + (_metrics(recs, i, ghz) if metrics else ""))
         if detailed:
             snap = snaps[i]
             if int(snap["time"]) != int(rec["time"]):
@@ -133,15 +164,18 @@ def schedtrace_lines(res, detailed: bool | None = None, go_version: str = "1.25"
     return lines
 
 
-def schedtrace(res, detailed: bool | None = None, go_version: str = "1.25") -> str:
+def schedtrace(res, detailed: bool | None = None, go_version: str = "1.25",
+               metrics: bool = False) -> str:
     """What ``GODEBUG=schedtrace=N[,scheddetail=1]`` would print for this run, as text.
 
     detailed    also print the P, M and G lines (scheddetail=1); default: when the run took
                 snapshots (run(..., scheddetail=True))
     go_version  "1.25" (current Go, default), "1.20" (1.20-1.24: "[0 0]", no schedticks) or
                 "1.19" (no needspinning either)
+    metrics     append gmpcore's section 4.2 metrics to each summary line (see the module
+                docstring); not Go output
     """
-    return "\n".join(schedtrace_lines(res, detailed, go_version)) + "\n"
+    return "\n".join(schedtrace_lines(res, detailed, go_version, metrics)) + "\n"
 
 
 def _ints(s):
@@ -152,7 +186,9 @@ def parse_schedtrace(text: str) -> list[dict]:
     """Parse schedtrace / scheddetail output (real Go's or gmpcore's) into one dict per SCHED
     line: ms, gomaxprocs, idleprocs, threads, spinningthreads, needspinning (None before Go
     1.20), idlethreads, runqueue, runq (list, or None in detailed mode), schedticks (list or
-    None), and with scheddetail: procs, threads_detail, goroutines (lists of dicts).
+    None), and with scheddetail: procs, threads_detail, goroutines (lists of dicts).  Lines
+    written with metrics=True also give "metrics": runnable, midle, punparks, punpark_us
+    (None for "-"), gwait_ms, gwaitp_ms (else "metrics" is None).
 
     Lines that are not schedtrace output (the program's own output) are skipped.
     """
@@ -169,6 +205,10 @@ def parse_schedtrace(text: str) -> list[dict]:
                    "detailed": g[8] is not None,
                    "runq": None if g[12] is None else _ints(g[12]),
                    "schedticks": None if g[13] is None else _ints(g[13]),
+                   "metrics": None if g[14] is None else {
+                       "runnable": int(g[14]), "midle": float(g[15]), "punparks": int(g[16]),
+                       "punpark_us": None if g[17] == "-" else float(g[17]),
+                       "gwait_ms": float(g[18]), "gwaitp_ms": float(g[19])},
                    "procs": [], "threads_detail": [], "goroutines": []}
             out.append(cur)
             continue

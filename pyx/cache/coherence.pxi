@@ -170,6 +170,8 @@ cdef inline int64_t g_access(State *s, int32_t core, int32_t gi, int32_t kind) n
         what = 1 if socket_of(s, o) == socket_of(s, core) else 2
         if kind != ACC_READ:
             s.cstats[LC_G].invalidations += 1
+        if s.cost.g_move:
+            g_moved(s)                   # the G's other lines follow it (footprint.pxi)
     gp.cowner = <int16_t> core
     return account(s, core, LC_G, what)
 

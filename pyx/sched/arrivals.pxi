@@ -25,8 +25,12 @@ cdef int32_t gfget_global(State *s) noexcept nogil:
         s.sched.gFree = getg(s, gi).schedlink
         s.sched.gFreeCount -= 1
         s.c.gfree_reuse += 1
+        s.step_acc += g_created(s, False, gi)    # (footprint.pxi)
         return gi
-    return allocg(s)
+    gi = allocg(s)
+    if gi >= 0:
+        s.step_acc += g_created(s, True, gi)
+    return gi
 
 
 cdef int64_t arrive(State *s, M *mp, int32_t mi) noexcept nogil:

@@ -199,11 +199,13 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
             w = sudog_claim(s, w)
             g_val_set(s, w, v)
             c.recvs += 1
+            # chan.go send: sendDirect, then unlockf() (unlock(&c.lock)), then goready: the
+            # readying (and its cache accesses) is outside the channel's critical section
+            cost = unlock_id(s, mp, cost)
             goready1(s, mp, w)
-            cost = unlock_id(s, mp, cost + s.cost.ready)
             ret_push(mp, MS_RUN)
             mp.state = MS_AFTERPUT
-            return cost
+            return cost + s.cost.ready
         if buf_send(c, v):
             mp.state = MS_RUN
             return unlock_id(s, mp, cost)
@@ -225,11 +227,12 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         if w != -1:
             recv_from(s, c, w, gi)
             w = sudog_claim(s, w)
+            # chan.go recv: the copy under the lock, then unlockf(), then goready(gp)
+            cost = unlock_id(s, mp, cost)
             goready1(s, mp, w)
-            cost = unlock_id(s, mp, cost + s.cost.ready)
             ret_push(mp, MS_RUN)
             mp.state = MS_AFTERPUT
-            return cost
+            return cost + s.cost.ready
         if buf_recv(s, c, gi):
             mp.state = MS_RUN
             return unlock_id(s, mp, cost)
@@ -260,6 +263,9 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
                     wp.pc = target
             wp.schedlink = rlist
             rlist = w
+        # chan.go closechan: "unlock(&c.lock)" and only then "Ready all Gs now that we've
+        # dropped the channel lock": the k goready calls are outside the critical section
+        cost = unlock_id(s, mp, cost)
         while rlist != -1:
             w = rlist
             wp = getg(s, w)
@@ -267,7 +273,7 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
             wp.schedlink = -1
             goready1(s, mp, w)
             k += 1
-        cost = unlock_id(s, mp, cost + k * s.cost.ready)
+        cost += k * s.cost.ready
         if k:
             ret_push(mp, MS_RUN)
             mp.state = MS_AFTERPUT

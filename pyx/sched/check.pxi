@@ -120,6 +120,7 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
     cdef M *mp
     cdef G *gp
     cdef int32_t st
+    cdef int64_t nrunnable
     if seen == NULL:
         return 0
     i = check_counters(s)
@@ -320,9 +321,11 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
     if nrunning > s.sched.gomaxprocs:
         return check_fail(s, seen, 3)
     # (2) every G's status agrees with where it was found
+    nrunnable = 0
     for gi in range(s.nallg):
         gp = getg(s, gi)
         if gp.status == _Grunnable:
+            nrunnable += 1
             if seen[gi] != SEEN_QUEUE and seen[gi] != SEEN_HAND:
                 return check_fail(s, seen, 2)
         elif gp.status == _Grunning or gp.status == _Gsyscall:
@@ -335,5 +338,13 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
         elif gp.status == _Gdead:
             if seen[gi] != SEEN_FREE and gi != s.maing:
                 return check_fail(s, seen, 2)
+    # (core/observe.pxi) the runnable count the G-wait metric integrates is exact; a P on the
+    # idle list is in an idle spell (its unpark latency runs), a P some M holds is not
+    if nrunnable != s.nrunnable:
+        return check_fail(s, seen, 70)
+    for i in range(s.sched.gomaxprocs):
+        if (s.allp[i].idle and s.allp[i].pidle_since < 0) or (
+                s.allp[i].status == _Prunning and s.allp[i].pidle_since >= 0):
+            return check_fail(s, seen, 70)
     free(seen)
     return 0

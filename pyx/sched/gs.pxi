@@ -153,6 +153,8 @@ cdef void gfput(State *s, P *pp, int32_t gi) noexcept nogil:
     cdef G *gp = getg(s, gi)
     cdef int32_t x
     gside_clear(s, gi)                   # a recycled G starts with val 0 (ginit's reset)
+    if s.cost.g_cold:
+        g_touch(s, gi, False)            # goexit touched it last (footprint.pxi)
     gp.status = _Gdead
     gp.schedlink = pp.gFree
     pp.gFree = gi
@@ -272,6 +274,9 @@ cdef inline void pidleput(State *s, M *mp, int32_t pi) noexcept nogil:
         acc_sched(s, mp, SF_IDLEPMASK, ACC_WRITE)
     pp.link = s.sched.pidle
     s.sched.pidle = pi
+    runnable_flush(s)                    # (core/observe.pxi: npidle changes)
+    if pp.pidle_since < 0:
+        pp.pidle_since = s.now           # P unpark latency: the idle spell starts
     s.sched.npidle += 1
     pp.idle = 1
     s.idlepMask[pi >> 6] |= (<uint64_t> 1) << (pi & 63)
@@ -291,6 +296,7 @@ cdef inline int32_t pidleget(State *s, M *mp) noexcept nogil:
         s.allp[pi].link = -1
         s.allp[pi].idle = 0
         s.idlepMask[pi >> 6] &= ~((<uint64_t> 1) << (pi & 63))
+        runnable_flush(s)                # (core/observe.pxi: npidle changes)
         s.sched.npidle -= 1
     return pi
 
@@ -316,6 +322,7 @@ cdef int32_t pidleget_timers(State *s, M *mp) noexcept nogil:
     s.allp[best].link = -1
     s.allp[best].idle = 0
     s.idlepMask[best >> 6] &= ~((<uint64_t> 1) << (best & 63))
+    runnable_flush(s)                    # (core/observe.pxi: npidle changes)
     s.sched.npidle -= 1
     return best
 
@@ -375,6 +382,8 @@ cdef inline void acquirep(State *s, int32_t mi, int32_t pi) noexcept nogil:
     s.allm[mi].p = pi
     s.allp[pi].m = mi
     s.allp[pi].status = _Prunning
+    if s.allp[pi].pidle_since >= 0:
+        unpark_end(s, &s.allp[pi])       # (core/observe.pxi: P unpark latency)
 
 
 cdef inline int32_t takep(State *s, int32_t mi) noexcept nogil:

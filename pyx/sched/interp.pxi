@@ -27,6 +27,7 @@ cdef void ginit(State *s, G *gp, int64_t goid, int32_t pc, int64_t parent_goid,
     gp.gopc = gopc
     gp.waiting_on = -1
     gp.status = _Grunnable
+    runnable_delta(s, 1)                 # (core/observe.pxi)
     gp.waitreason = waitReasonZero
     gp.loopdepth = 0
     gp.flags = 0
@@ -76,6 +77,7 @@ cdef void gwake(State *s, M *mp, int32_t gi) noexcept nogil:
     cdef G *gp = getg(s, gi)
     acc_g(s, mp, gi, ACC_WRITE)
     gp.status = _Grunnable
+    runnable_delta(s, 1)                 # (core/observe.pxi)
     gp.waitreason = waitReasonZero
     gp.waiting_on = -1
     gp.runnable_since = s.now
@@ -99,6 +101,7 @@ cdef void gstop(State *s, M *mp, int32_t gi, int32_t reason) noexcept nogil:
     acc_g(s, mp, gi, ACC_WRITE)
     trace_ev(s, TE_GO_STOP, gp.goid, 0, mp.p, mp.id, reason)
     gp.status = _Grunnable
+    runnable_delta(s, 1)                 # (core/observe.pxi)
     gp.runnable_since = s.now
     gp.m = -1
     mp.curg = -1
@@ -113,6 +116,9 @@ cdef int32_t newproc(State *s, M *mp, P *pp, int32_t fn, int32_t parent) noexcep
         gi = allocg(s)
         if gi < 0:
             return -1
+        s.step_acc += g_created(s, True, gi)     # malg: a new G and stack (footprint.pxi)
+    else:
+        s.step_acc += g_created(s, False, gi)    # a reuse, cold past the caches' reach
     acc_g(s, mp, gi, ACC_WRITE)
     gp = getg(s, gi)
     par = getg(s, parent)

@@ -17,6 +17,7 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
     cdef int64_t next_check = s.events + check_every if check_every > 0 else INT64_MAX
     cdef Event ev, pend
     cdef bint pending = False       # pend: the M's next event, not yet in the heap (see below)
+    cdef bint nofast = False        # (cpu.pxi: the M's next event must go through the heap)
     cdef int32_t mi
     while s.status == ST_RUNNING:
         if pending and (s.events >= stop_at or popped >= budget or s.events >= s.max_events or
@@ -66,14 +67,26 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
         if ev.kind == EV_GC:
             gc_event(s, ev.id)
             continue
+        if ev.kind == EV_UNLOCK:
+            lock_unlock_event(s, ev.id)          # sched/lock.pxi: unlock2 of a contended lock
+            continue
+        if ev.kind == EV_ADAPT:
+            adapt_event(s, ev.id)                   # the GOMAXPROCS controller (adapt.pxi)
+            continue
         mi = ev.id
         if (ev.kind >> 4) != s.allm[mi].ev_gen:
             continue                            # superseded (the M was preempted)
+        if s.cpu_on and cpu_switch_point(s, mi):
+            continue                            # its core goes to another thread (cpu.pxi)
         while True:
             s.step_acc = 0
             cost = m_step(s, mi)
             if cost >= 0:
                 cost += s.step_acc              # cycles of the step's cache accesses
+            nofast = False
+            if s.cpu_on:
+                cost = cpu_after_step(s, &s.allm[mi], mi, cost)   # shared cores (cpu.pxi)
+                nofast = s.m_cpu_owed[mi] != 0      # its next event is a slice end: via the heap
             s.events += 1
             if s.events >= next_check:
                 next_check = s.events + check_every
@@ -82,7 +95,7 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
                 break
             t = s.now + cost
             if ((s.heap_n == 0 or t < s.heap[0].time) and t <= s.max_cycles
-                    and s.events < stop_at and s.events < s.max_events):
+                    and s.events < stop_at and s.events < s.max_events and not nofast):
                 s.now = t
                 continue
             pend = m_event(s, t, mi)            # m_push, fused with the next pop

@@ -107,6 +107,7 @@ cdef int32_t newm(State *s) noexcept nogil:
     s.sched.mnext += 1
     mp = &s.allm[mi]
     m_init(s, mp, mi)
+    mp.born = s.now                    # (core/observe.pxi: thread-time)
     s.c.newm += 1
     return mi
 
@@ -341,6 +342,7 @@ cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
                 if victim.status == _Prunning and not victim_in_syscall(s, victim):
                     # usleep(3): the victim is probably about to run it (runqgrab); not when
                     # the victim's M is in a syscall, whose P cannot schedule runnext soon
+                    s.cpu_sleep = 1             # (a nanosleep: off its core, cpu.pxi)
                     return s.cost.steal_probe + s.cost.runnext_backoff
                 return s.cost.steal_probe
         mp.state = MS_STEAL_VICTIM
@@ -519,11 +521,9 @@ cdef inline int64_t fr_nothing(State *s, M *mp, int32_t mi) noexcept nogil:
 
 
 cdef inline int64_t stealwork_pass(State *s, M *mp, int32_t mi) noexcept nogil:
-    # stealWork: start of a pass (stealOrder.start(cheaprand()))
+    # stealWork: start of a pass (stealOrder.start(cheaprand())); gcwaiting is checked per
+    # victim, in stealwork_victim, as Go checks it inside the enum loop
     cdef uint32_t r
-    if s.gcwaiting:
-        mp.state = MS_FR_TOP                # stealWork: "if sched.gcwaiting: return"
-        return 0
     if mp.steal_pass >= s.strat.steal_passes:
         return fr_nothing(s, mp, mi)
     # stealOrder.start(cheaprand()): a random start and a random stride coprime to nprocs
@@ -547,6 +547,13 @@ cdef inline int64_t stealwork_pass(State *s, M *mp, int32_t mi) noexcept nogil:
 cdef inline int64_t stealwork_victim(State *s, M *mp, int32_t mi) noexcept nogil:
     # stealWork: the next victim of the pass, probed by runqgrab
     cdef int32_t pi
+    if s.gcwaiting and mp.steal_i < s.sched.gomaxprocs:
+        # proc.go stealWork: "if sched.gcwaiting.Load() { return ... newWork=true }" at every
+        # position of the stealOrder walk (not once per pass): a stop-the-world that begins
+        # while this M walks the Ps stops its stealing at the next victim
+        s.c.steal_gcwaiting += 1
+        mp.state = MS_FR_TOP
+        return 0
     pi = next_victim(s, mp)
     if pi < 0:
         mp.steal_pass += 1
@@ -796,6 +803,7 @@ cdef int64_t execute(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef P *pp = &s.allp[mp.p]
     acc_g(s, mp, gi, ACC_WRITE)
     gp.status = _Grunning
+    runnable_delta(s, -1)                # (core/observe.pxi)
     gp.m = mi
     gp.flags &= ~G_FLAG_PREEMPT             # execute: gp.preempt = false
     mp.curg = gi
@@ -813,4 +821,6 @@ cdef int64_t execute(State *s, M *mp, int32_t mi) noexcept nogil:
         if s.record and not (gp.flags & G_FLAG_SYSTEM):
             record_start(s, gp.goid)
     mp.state = MS_RUN
+    if s.cost.g_cold:
+        s.step_acc += g_touch(s, gi, True)    # its lines, cold after a long wait (footprint.pxi)
     return s.cost.execute

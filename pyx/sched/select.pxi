@@ -91,7 +91,8 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef G *gp = getg(s, gi)
     cdef Chan *c
     cdef const int32_t *ins
-    cdef int64_t cost = s.cost.chan, d = 0, dd = 0, when
+    cdef int64_t cost = s.cost.chan, d = 0, dd = 0, when = 0
+    cdef bint wake = False
     base = gp.pc
     n = s.code[base * INSTR_WIDTH + 1]
     if gp.flags & G_FLAG_SELWOKE:
@@ -198,14 +199,16 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
         if after == -1 or (done != -1 and dd < d):
             d = dd
         when = s.now + d
+        wake = timer_wake(s, mp.p, when)           # (time.go maybeAdd, as for a sleep)
         if timer_add(s, mp.p, when, ~gi) != 0:
             fail(s, ERR_NOMEM, 8)
             return -1
         g_wait_set(s, gi, when)
-        if s.poller != -1 and when < s.poll_until:
-            poller_rearm(s, when)
     cost = sel_unlock_all(s, mp, gp, base, cost)
     gopark(s, mp, gp, waitReasonSelect, head)
+    if wake and wake_netpoller(s, when):
+        ret_push(mp, MS_SCHEDULE)
+        mp.state = MS_AFTERPUT                     # wakeNetPoller's wakep, then schedule
     return cost + s.cost.park
 
 

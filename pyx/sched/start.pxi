@@ -125,6 +125,7 @@ cdef int sched_start(State *s, int32_t gomaxprocs, uint32_t start_schedtick, int
         s.allp[i].runnext = -1
         s.allp[i].oldm = -1
         s.allp[i].gFree = -1
+        s.allp[i].pidle_since = -1
         s.allp[i].runq_off = <int64_t> i * s.strat.ring_cap
     # procresize: P0 runs main; the others go idle in descending id order on the LIFO
     # pidle list, so the lowest id is taken first
@@ -175,6 +176,7 @@ cdef int sched_start(State *s, int32_t gomaxprocs, uint32_t start_schedtick, int
         s.bg_events += 1
     s.stw_m = -1
     s.gc_m = -1
+    s.arr_m = -1
     s.gcsema_head = -1
     s.gcsema_tail = -1
     if gc_controller or s.gc_period > 0 or s.gc_heap_goal > 0:

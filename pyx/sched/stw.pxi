@@ -94,6 +94,8 @@ cdef void world_stopped(State *s) noexcept nogil:
     if s.stw_m >= 0:
         s.allm[s.stw_m].state = MS_STW_START
         m_push(s, s.now + s.cost.futex_wake, s.stw_m)
+    elif s.stw_kind == STW_GOMAXPROCS:
+        adapt_world_stopped(s)                        # the GOMAXPROCS controller (adapt.pxi)
     else:
         heap_push(s, s.now + (s.gc_sweepterm if s.stw_kind == STW_GC_SWEEPTERM
                               else s.gc_markterm), EV_GC, GCEV_START)
@@ -136,6 +138,7 @@ cdef void procresize(State *s, int32_t nprocs, int32_t mi) noexcept nogil:
             releasep(s, pp.m)
         pp.status = _Pdead
         pp.idle = 0
+        pp.pidle_since = -1                           # (an idle spell no acquirep ends)
         s.idlepMask[i >> 6] &= ~((<uint64_t> 1) << (i & 63))
     for i in range(old, nprocs):
         pp = &s.allp[i]
@@ -143,6 +146,7 @@ cdef void procresize(State *s, int32_t nprocs, int32_t mi) noexcept nogil:
         pp.m = -1
         pp.oldm = -1
         pp.link = -1
+        pp.pidle_since = -1
     s.sched.gomaxprocs = nprocs
     trace_ev(s, TE_PROCS_CHANGE, 0, nprocs, keep, mp.id, 0)
     if mi >= 0 and mp.p != keep:
@@ -257,6 +261,7 @@ cdef void start_the_world(State *s) noexcept nogil:
         sysmon_wake(s)
     s.stw_m = -1
     s.c.stw_pause_cycles += pause
+    gc_pause_note(s)                                  # MemStats.PauseNs (sched/adapt.pxi)
     if pause > s.c.stw_pause_max:
         s.c.stw_pause_max = pause
     # wakep(): a spinner for any excess work -- the global queue, or timers that now need an M

@@ -26,6 +26,7 @@ cdef int64_t entersyscall(State *s, M *mp, int32_t mi, int64_t d) noexcept nogil
     mp.state = MS_EXITSYSCALL
     if s.gcwaiting:
         entersyscall_gcwait(s, mp, mi)                # the stopper is waiting for this P
+    s.cpu_sleep = 1                                   # blocked in the kernel: off its core
     return s.cost.entersyscall + d
 
 
@@ -76,6 +77,7 @@ cdef int64_t exitsyscall_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     # exitsyscallNoP: _Grunnable, dropg, globrunqput (the tail), unlock, stopm
     acc_g(s, mp, gi, ACC_WRITE)
     gp.status = _Grunnable
+    runnable_delta(s, 1)                 # (core/observe.pxi)
     gp.runnable_since = s.now
     gp.m = -1
     mp.curg = -1

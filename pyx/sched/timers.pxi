@@ -2,7 +2,14 @@
 # work on stealWork's last pass, and -- when every M would sleep -- by the one M blocked in
 # netpoll until the earliest timer (findRunnable step 16: pollUntil).
 
+cdef enum:
+    TIMER_HEAP_N = 4     # time.go timerHeapN: the timer heap is 4-ary
+
+
 cdef int timer_add(State *s, int32_t pi, int64_t when, int32_t gi) noexcept nogil:
+    # time.go timers.addHeap: append, then siftUp with timerHeapN = 4 children per node.  The
+    # order is timerWhen.less: `when` only (the per-timer rand breaks ties for fake-time timers
+    # only; a real-time timer's rand is 0), so an equal-`when` timer stays below its parent.
     cdef int32_t n = s.ntimers[pi], i, parent, cap
     cdef int64_t *tw
     cdef int32_t *tg
@@ -23,8 +30,8 @@ cdef int timer_add(State *s, int32_t pi, int64_t when, int32_t gi) noexcept nogi
     s.ntimers[pi] = n + 1
     s.ntimers_all += 1
     while i > 0:
-        parent = (i - 1) >> 1
-        if tw[parent] <= when:
+        parent = (i - 1) // TIMER_HEAP_N                   # time.go siftUp
+        if not (when < tw[parent]):
             break
         tw[i] = tw[parent]
         tg[i] = tg[parent]
@@ -35,28 +42,36 @@ cdef int timer_add(State *s, int32_t pi, int64_t when, int32_t gi) noexcept nogi
 
 
 cdef int32_t timer_pop(State *s, int32_t pi) noexcept nogil:
-    # remove and return the earliest timer's G
+    # time.go timers.deleteMin: the last timer moves to the root, then siftDown: at each level
+    # the first of the (up to 4) children strictly earlier than the moving timer's running
+    # minimum takes its place.  Returns the earliest timer's G.
     cdef int64_t *tw = s.timer_when[pi]
     cdef int32_t *tg = s.timer_g[pi]
-    cdef int32_t n = s.ntimers[pi] - 1, i = 0, child, top = tg[0]
-    cdef int64_t lw = tw[n]
+    cdef int32_t n = s.ntimers[pi] - 1, i = 0, j, c, left, end, top = tg[0]
+    cdef int64_t lw = tw[n], w
     cdef int32_t lg = tg[n]
     s.ntimers[pi] = n
     s.ntimers_all -= 1
+    if n == 0:
+        return top
     while True:
-        child = 2 * i + 1
-        if child >= n:
+        left = i * TIMER_HEAP_N + 1
+        if left >= n:
             break
-        if child + 1 < n and tw[child + 1] < tw[child]:
-            child += 1
-        if tw[child] >= lw:
+        end = left + TIMER_HEAP_N if left + TIMER_HEAP_N < n else n
+        w = lw
+        c = -1
+        for j in range(left, end):
+            if tw[j] < w:
+                w = tw[j]
+                c = j
+        if c < 0:
             break
-        tw[i] = tw[child]
-        tg[i] = tg[child]
-        i = child
-    if n > 0:
-        tw[i] = lw
-        tg[i] = lg
+        tw[i] = tw[c]
+        tg[i] = tg[c]
+        i = c
+    tw[i] = lw
+    tg[i] = lg
     return top
 
 
@@ -99,18 +114,40 @@ cdef int64_t run_timers(State *s, M *mp, int32_t mi) noexcept nogil:
     return k * s.cost.ready
 
 
+cdef inline bint timer_wake(State *s, int32_t pi, int64_t when) noexcept nogil:
+    # time.go timer.maybeAdd, before addHeap: "wake = wakeTime == 0 || when < wakeTime" -- the
+    # new timer is the earliest of its P's heap
+    return s.ntimers[pi] == 0 or when < s.timer_when[pi][0]
+
+
+cdef bint wake_netpoller(State *s, int64_t when) noexcept nogil:
+    # proc.go wakeNetPoller(when), called by maybeAdd when `wake`: if an M is blocked in
+    # netpoll (sched.lastpoll == 0), netpollBreak it when it would sleep past `when`;
+    # otherwise wakep() "so it can handle new timers".  Returns True when the caller must run
+    # wakep (through MS_AFTERPUT, after its gopark, as park_m runs the unlockf before
+    # schedule).
+    s.c.wake_netpoller += 1
+    if s.poller != -1:
+        if s.poll_until == 0 or s.poll_until > when:
+            poller_rearm(s, when)
+        return False
+    return True
+
+
 cdef int64_t sleep_park(State *s, M *mp, int32_t mi, int64_t d) noexcept nogil:
-    # time.Sleep(d): a timer on this P, then gopark("sleep"); wakeNetPoller if it is earlier
-    # than what the poller waits for
+    # time.go timeSleep: gopark("sleep") with resetForSleep, which adds the timer to this P
+    # (timer.modify -> maybeAdd) and calls wakeNetPoller when it is this P's earliest
     cdef int32_t gi = mp.curg
     cdef G *gp = getg(s, gi)
     cdef int64_t when = s.now + d
+    cdef bint wake = timer_wake(s, mp.p, when)
     if timer_add(s, mp.p, when, gi) != 0:
         fail(s, ERR_NOMEM, 8)
         return -1
     gopark(s, mp, gp, waitReasonSleep, -1)
-    if s.poller != -1 and when < s.poll_until:
-        poller_rearm(s, when)
+    if wake and wake_netpoller(s, when):
+        ret_push(mp, MS_SCHEDULE)
+        mp.state = MS_AFTERPUT             # wakep, then schedule
     return s.cost.park
 
 

@@ -66,6 +66,14 @@ var micros = map[string]micro{
 	// goroutine create + run + exit in a burst: `for i := range n { go f() }; wg.Wait()` on
 	// one P, after one warm-up burst so the Gs (and their stacks) come from the free lists
 	"spawn": {"ns/goroutine", 2000, spawnBurst},
+	// the same burst in a process that has created no goroutine yet: every G comes from malg
+	// (newproc1's gfget finds no dead G), with a stack that has never been touched.  Only the
+	// first sample of a process is fresh: calibrate runs it once per process.
+	"spawn_fresh": {"ns/goroutine", 200_000, spawnFresh},
+	// the recycled burst of "spawn" at GOMAXPROCS=2: the idle P steals half of main's queue,
+	// so most goroutines run on the other core and come back to main's P through the free
+	// lists (gfput -> sched.gFree -> gfget): each crossing moves the G's lines between cores
+	"spawn_p2": {"ns/goroutine", 2000, func(n int) float64 { return spawnBurstP(n, 2) }},
 	// runtime.Gosched by a lone goroutine: through the global queue and back
 	"gosched": {"ns/op", 1_000_000, func(n int) float64 {
 		runtime.GOMAXPROCS(1)
@@ -226,10 +234,13 @@ func handoff(n int, locked bool) float64 {
 	return <-done
 }
 
-var spawnWarm = map[int]bool{}
 
-func spawnBurst(n int) float64 {
-	runtime.GOMAXPROCS(1)
+func spawnBurst(n int) float64 { return spawnBurstP(n, 1) }
+
+var spawnWarmP = map[[2]int]bool{}
+
+func spawnBurstP(n, procs int) float64 {
+	runtime.GOMAXPROCS(procs)
 	var wg sync.WaitGroup
 	burst := func() {
 		wg.Add(n)
@@ -238,11 +249,25 @@ func spawnBurst(n int) float64 {
 		}
 		wg.Wait()
 	}
-	if !spawnWarm[n] {
+	if !spawnWarmP[[2]int{n, procs}] {
 		burst() // fill the free lists: later bursts recycle Gs and stacks
-		spawnWarm[n] = true
+		spawnWarmP[[2]int{n, procs}] = true
 	}
 	t := time.Now()
 	burst()
+	return perOp(t, n)
+}
+
+// spawnFresh: one burst of n goroutines that cannot recycle any (the first burst of the
+// process, as a program that starts n goroutines pays)
+func spawnFresh(n int) float64 {
+	runtime.GOMAXPROCS(1)
+	var wg sync.WaitGroup
+	wg.Add(n)
+	t := time.Now()
+	for i := 0; i < n; i++ {
+		go func() { wg.Done() }()
+	}
+	wg.Wait()
 	return perOp(t, n)
 }

@@ -70,6 +70,35 @@ var workloads = map[string]func(n, work int, exp bool){
 		close(ch)
 		wg.Wait()
 	},
+	// pipeline: three stages joined by unbuffered channels; main feeds n values to stage 1,
+	// each stage does `work` per value and passes it on, main's sink goroutine drains stage 3
+	"pipeline": func(n, work int, exp bool) {
+		c0 := make(chan int)
+		c1 := make(chan int)
+		c2 := make(chan int)
+		c3 := make(chan int)
+		stage := func(in <-chan int, out chan<- int) {
+			for v := range in {
+				spin(amount(v, work, exp))
+				out <- v
+			}
+			close(out)
+		}
+		go stage(c0, c1)
+		go stage(c1, c2)
+		go stage(c2, c3)
+		done := make(chan struct{})
+		go func() {
+			for range c3 {
+			}
+			close(done)
+		}()
+		for i := 0; i < n; i++ {
+			c0 <- i
+		}
+		close(c0)
+		<-done
+	},
 	// mutex: 8 goroutines share one sync.Mutex, n critical sections in all; each iteration
 	// does `work` inside the lock and `work` outside it
 	"mutex": func(n, work int, exp bool) {

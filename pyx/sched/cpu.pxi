@@ -1,0 +1,212 @@
+# CPU time-sharing: threads beyond the cores share them, as the OS scheduler makes them.
+#
+# With GOMAXPROCS above the core count, Go still runs one M per P, and the OS multiplexes those
+# threads on the cores.  The rule modelled here (only when Machine.procs > Machine.cores, so
+# runs with a core per P are unchanged):
+#
+#   * A thread wants a core while it holds a P and runs runtime or user code: a G, findRunnable,
+#     spinning, lock spinning.  It stops wanting one when its step blocks it (a futex sleep on
+#     a lock or in stopm: the step returns -1), when it enters a system call or runqgrab's
+#     usleep (the step sets s.cpu_sleep), or when it gives up its P.  Threads without a P
+#     (sysmon, the GC controller, a poller blocked in netpoll) are not counted: they are short
+#     or asleep, and taking them out keeps procs <= cores runs exactly as before.
+#   * The thread holding P i sits on core i % cores (acquirep).  Each core runs one thread; the
+#     others that want it wait in a FIFO.  The running thread keeps the core until it blocks or,
+#     while others wait, until its time slice ends; it then goes to the tail of the queue with
+#     the CPU time its current step still needs (a compute is split at the slice end).  Taking
+#     a waiting thread onto a core costs CostModel.ctx_switch.
+#   * The slice is Machine.os_slice_ns, by default Linux's: since 6.6 the EEVDF scheduler
+#     gives equal-weight runnable threads a request of sysctl_sched_base_slice = 0.75 ms scaled
+#     by 1 + log2(min(cores, 8)) (kernel/sched/fair.c, SCHED_TUNABLESCALING_LOG) and picks the
+#     eligible one with the earliest virtual deadline, which for always-runnable threads of
+#     equal weight is round robin with that slice.  (Before 6.6, CFS's sched_latency / nr
+#     with min_granularity came to slices of the same order.)
+#
+# A step's scheduler effects happen when it starts and its cost is CPU time after that, so the
+# hooks sit in the event loop: cpu_switch_point when an M's event comes out of the heap, and
+# cpu_after_step once its step has run.
+
+
+cdef int cpu_alloc(State *s, int64_t os_slice) except -1:
+    # the side tables, when time-sharing is on (procs > cores)
+    cdef int32_t i
+    s.os_slice = os_slice
+    s.core_owner = <int32_t *> malloc(s.ncores * sizeof(int32_t))
+    s.core_qhead = <int32_t *> malloc(s.ncores * sizeof(int32_t))
+    s.core_qtail = <int32_t *> malloc(s.ncores * sizeof(int32_t))
+    s.core_qlen = <int32_t *> calloc(s.ncores, sizeof(int32_t))
+    s.core_slice_end = <int64_t *> calloc(s.ncores, sizeof(int64_t))
+    s.m_core = <int32_t *> malloc(s.maxmcount * sizeof(int32_t))
+    s.m_cpu_next = <int32_t *> malloc(s.maxmcount * sizeof(int32_t))
+    s.m_cpu_owed = <int64_t *> calloc(s.maxmcount, sizeof(int64_t))
+    s.m_cpu_since = <int64_t *> malloc(s.maxmcount * sizeof(int64_t))
+    if (s.core_owner == NULL or s.core_qhead == NULL or s.core_qtail == NULL
+            or s.core_qlen == NULL or s.core_slice_end == NULL or s.m_core == NULL
+            or s.m_cpu_next == NULL or s.m_cpu_owed == NULL or s.m_cpu_since == NULL):
+        cpu_free(s)
+        raise MemoryError("gmpcore: cannot allocate the CPU time-sharing tables")
+    for i in range(s.ncores):
+        s.core_owner[i] = -1
+        s.core_qhead[i] = -1
+        s.core_qtail[i] = -1
+    for i in range(s.maxmcount):
+        s.m_core[i] = -1
+        s.m_cpu_next[i] = -1
+        s.m_cpu_since[i] = -1           # -1: not waiting for a core
+    s.cpu_on = 1
+    return 0
+
+
+cdef void cpu_free(State *s) noexcept:
+    free(s.core_owner)
+    free(s.core_qhead)
+    free(s.core_qtail)
+    free(s.core_qlen)
+    free(s.core_slice_end)
+    free(s.m_core)
+    free(s.m_cpu_next)
+    free(s.m_cpu_owed)
+    free(s.m_cpu_since)
+    s.core_owner = NULL
+    s.core_qhead = NULL
+    s.core_qtail = NULL
+    s.core_qlen = NULL
+    s.core_slice_end = NULL
+    s.m_core = NULL
+    s.m_cpu_next = NULL
+    s.m_cpu_owed = NULL
+    s.m_cpu_since = NULL
+    s.cpu_on = 0
+
+
+cdef inline void cpu_enqueue(State *s, int32_t c, int32_t mi, int64_t owed) noexcept nogil:
+    # M mi waits for core c with `owed` cycles of CPU before its next step.  A preemption
+    # signal sent while it is off its core is handled once it runs (sysmon's preemptone then
+    # takes the flag path instead of splitting a compute that is not running)
+    s.m_cpu_owed[mi] = owed
+    s.m_cpu_since[mi] = s.now
+    s.m_cpu_next[mi] = -1
+    if s.core_qtail[c] == -1:
+        s.core_qhead[c] = mi
+    else:
+        s.m_cpu_next[s.core_qtail[c]] = mi
+    s.core_qtail[c] = mi
+    s.core_qlen[c] += 1
+    s.allm[mi].in_compute = 0
+
+
+cdef inline int64_t cpu_run_until(State *s, int32_t c, int32_t mi, int64_t start,
+                                  int64_t need) noexcept nogil:
+    # the owner of core c needs `need` cycles of CPU from `start`: the time of its next event.
+    # While others wait and that goes past its slice, the event is the slice end instead,
+    # with the rest owed (cpu_switch_point hands the core over there)
+    cdef int64_t end
+    if s.core_qlen[c] > 0 and start + need > s.core_slice_end[c]:
+        end = s.core_slice_end[c] if s.core_slice_end[c] > start else start
+        s.m_cpu_owed[mi] = start + need - end
+        s.allm[mi].in_compute = 0
+        return end
+    return start + need
+
+
+cdef void cpu_grant(State *s, int32_t c) noexcept nogil:
+    # core c is free: the first waiting thread gets it (context switch), or it stays idle
+    cdef int32_t h = s.core_qhead[c]
+    cdef int64_t start, owed
+    if h == -1:
+        s.core_owner[c] = -1
+        return
+    s.core_qhead[c] = s.m_cpu_next[h]
+    if s.core_qhead[c] == -1:
+        s.core_qtail[c] = -1
+    s.core_qlen[c] -= 1
+    s.m_cpu_next[h] = -1
+    s.core_owner[c] = h
+    s.m_core[h] = c
+    s.c.cpu_switches += 1
+    acc_add(s, &s.c.cpu_wait_cycles, s.now - s.m_cpu_since[h], OVF_CPU_WAIT)
+    s.m_cpu_since[h] = -1
+    start = s.now + s.cost.ctx_switch
+    s.core_slice_end[c] = start + s.os_slice
+    owed = s.m_cpu_owed[h]
+    s.m_cpu_owed[h] = 0
+    s.allm[h].ev_gen += 1                # (nothing of it is live in the heap: belt and braces)
+    m_push(s, cpu_run_until(s, c, h, start, owed), h)
+
+
+cdef inline void cpu_release(State *s, int32_t mi) noexcept nogil:
+    cdef int32_t c = s.m_core[mi]
+    if c >= 0:
+        s.m_core[mi] = -1
+        cpu_grant(s, c)
+
+
+cdef void cpu_preempt_compute(State *s, int32_t c) noexcept nogil:
+    # a thread started waiting for core c: an owner in the middle of a long compute loses the
+    # core at its slice end (the timer tick), not when the compute is over
+    cdef int32_t o = s.core_owner[c]
+    cdef M *om
+    cdef int64_t end
+    if o < 0:
+        return
+    om = &s.allm[o]
+    if not om.in_compute or s.m_cpu_owed[o] != 0:
+        return
+    end = s.core_slice_end[c] if s.core_slice_end[c] > s.now else s.now
+    if om.compute_end > end:
+        s.m_cpu_owed[o] = om.compute_end - end
+        om.in_compute = 0
+        om.ev_gen += 1                   # its event at the compute's end is superseded
+        m_push(s, end, o)
+
+
+cdef inline bint cpu_switch_point(State *s, int32_t mi) noexcept nogil:
+    # M mi's event came out of the heap: True when it is not a step to run -- a stray event
+    # of a thread waiting for its core, or an owner's slice end (the core goes to the next
+    # waiting thread, mi to the tail of the queue with the CPU its step still owes)
+    cdef int32_t c
+    cdef int64_t owed = s.m_cpu_owed[mi]
+    if s.m_cpu_since[mi] >= 0:
+        return True
+    if owed == 0:
+        return False
+    c = s.m_core[mi]
+    if c < 0 or c >= s.ncores:
+        fail(s, ERR_INVARIANT, 702)         # (an owner always has its core)
+        return True
+    s.m_cpu_owed[mi] = 0
+    if s.core_qlen[c] == 0:              # (nobody waits any more: keep running)
+        s.core_slice_end[c] = s.now + s.os_slice
+        m_push(s, s.now + owed, mi)
+        return True
+    s.c.cpu_slice_ends += 1
+    s.m_core[mi] = -1
+    cpu_enqueue(s, c, mi, owed)
+    cpu_grant(s, c)
+    return True
+
+
+cdef inline int64_t cpu_after_step(State *s, M *mp, int32_t mi, int64_t cost) noexcept nogil:
+    # M mi's step ran and its next step is `cost` cycles of CPU away (-1: it waits to be
+    # woken).  Returns the cycles until its next event, or -1 when it has none: blocked, or
+    # waiting for its core (cpu_grant pushes it)
+    cdef int32_t c
+    if cost < 0 or s.cpu_sleep or mp.p < 0:
+        s.cpu_sleep = 0
+        cpu_release(s, mi)
+        return cost
+    c = mp.core
+    if c < 0 or c >= s.ncores:
+        fail(s, ERR_INVARIANT, 703)         # (acquirep places Ms on cores)
+        return -1
+    if s.m_core[mi] != c:
+        cpu_release(s, mi)
+        if s.core_owner[c] == -1:
+            s.core_owner[c] = mi
+            s.m_core[mi] = c
+            s.core_slice_end[c] = s.now + s.os_slice
+        else:
+            cpu_enqueue(s, c, mi, cost)
+            cpu_preempt_compute(s, c)
+            return -1
+    return cpu_run_until(s, c, mi, s.now, cost) - s.now
