@@ -144,6 +144,8 @@ class Result:
     summary      dict of scalar metrics (see README, "Results")
     latency      LatencyHistogram of scheduling latency
     unpark_latency  LatencyHistogram of P unpark latency (pidleput -> the next acquirep)
+    gc_assist_per_g LatencyHistogram of the mark-assist time charged to each goroutine that
+                 was charged some (GC pacer runs; docs/gc.md)
     start_order  goroutine ids in the order they first ran (main is 1; creation order)
     marks        pandas DataFrame of executed marks (time, goid, parent_goid, label,
                  spawn_index, iteration, p)
@@ -172,6 +174,7 @@ class Result:
     rtlock_records: list = field(default_factory=list)
     chan_records: list = field(default_factory=list)
     unpark_latency: LatencyHistogram = None   # P unpark latency (pidleput -> acquirep)
+    gc_assist_per_g: LatencyHistogram = None  # mark-assist time per goroutine (docs/gc.md)
 
     @property
     def status(self) -> str:
@@ -250,6 +253,8 @@ class Result:
                     "clock_ghz": machine.clock_ghz, "gmpcore_version": __version__},
             sched_snapshots=list(snapshots))
         res.unpark_latency = unpark
+        res.gc_assist_per_g = LatencyHistogram(eng.gc_assist_hist(), c["gc_assist_cycles"],
+                                               c["gc_assist_g_max"], machine.clock_ghz)
         res.sample_records, res.sample_runq, res.sample_ticks = eng.samples()
         res.trace_records, res.trace_lost = eng.trace(release=True)
         res.mutex_records = eng.mutex_stats()

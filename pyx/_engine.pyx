@@ -259,6 +259,17 @@ cdef class Engine:
     def hist(self):
         return np.asarray(<int64_t[:HIST_BUCKETS]> self.s.hist).copy()
 
+    def gc_assist_hist(self):
+        """Mark-assist cycles per goroutine charged some (sched/gc.pxi), in the latency
+        histogram's buckets: the goroutines that exited, and those still live."""
+        cdef int32_t gi
+        out = np.asarray(<int64_t[:HIST_BUCKETS]> self.s.gcs.assist_hist).copy()
+        if self.s.gcs.on:
+            for gi in range(self.s.nallg):
+                if self.s.gcs.gassist[gi] > 0:
+                    out[hist_bucket(self.s.gcs.gassist[gi])] += 1
+        return out
+
     def start_order(self):
         if self.s.nstart == 0:
             return np.zeros(0, dtype=np.int64)

@@ -971,6 +971,7 @@ ctypedef struct GCState:
     int64_t *credit          # per G slot: gcAssistBytes
     int64_t *gwork           # per G slot: the scan work of its assist in flight
     int64_t *gassist         # per G slot: assist cycles charged to the goroutine running there
+    int64_t assist_hist[1920]    # assist cycles per exited goroutine, log-bucketed as hist
 
 # The whole engine state.  Python owns it through the Engine class; native code sees only this.
 cdef enum:

@@ -186,6 +186,13 @@ def test_assists_park_for_credit_and_are_woken():
     assert res.status == "ok" and s["goroutines_finished"] == 401      # (and main)
     assert s["gc_assist_parks"] > 0
     assert s["gc_assist_gs"] > 1
+    # assist time per goroutine: one histogram entry per goroutine charged, summing to the
+    # total, its max the summary's
+    h = res.gc_assist_per_g
+    assert h.count == s["gc_assist_gs"]
+    assert h.total_cycles * 1 == round(s["gc_mark_assist_ns"] * 3)
+    assert h.max() == pytest.approx(s["gc_assist_ns_max_per_g"])
+    assert 0 < h.percentile(50) <= h.percentile(99) <= h.max()
 
 
 def test_goroutine_exit_and_free_release_the_live_heap():

@@ -488,6 +488,8 @@ cdef void gc_gexit(State *s, int32_t gi) noexcept nogil:
     if g.blacken and g.credit[gi] > 0:
         g.bg_credit += <int64_t> (g.awpb * <double> g.credit[gi])
     g.credit[gi] = 0
+    if g.gassist[gi] > 0:
+        g.assist_hist[hist_bucket(g.gassist[gi])] += 1   # (Result.gc_assist_per_g)
     g.gassist[gi] = 0
 
 
