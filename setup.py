@@ -32,6 +32,15 @@ extensions = [
                        ("GMPCORE_DEBUG", "1" if DEBUG else "0")],
         extra_compile_args=extra_compile_args,
     ),
+    # gmpcore.replay's per-event trace decoding and ordering (its source is pyx/replay/; the file and table levels are
+    # Python: gmpcore/replay/format.py)
+    Extension(
+        "gmpcore.replay._tracecore",
+        ["pyx/replay/_tracecore.pyx"],
+        include_dirs=[np.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=extra_compile_args,
+    ),
 ]
 
 setup(

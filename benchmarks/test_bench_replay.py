@@ -2,7 +2,8 @@
 
 The trace is gmpcore's own (a 64-worker channel pipeline with system calls, ~200k events),
 so the benchmark needs no Go toolchain; real Go traces parse at the same rate per event
-(docs/replay.md)."""
+(docs/replay.md).  test_parse_trace is the native path (pyx/replay/_tracecore.pyx),
+test_parse_trace_reference the pure-Python reference of the same ordering."""
 import pytest
 
 import gmpcore
@@ -28,6 +29,17 @@ def trace_file(tmp_path_factory):
 
 def test_parse_trace(benchmark, trace_file):
     tr = benchmark.pedantic(rp.load, args=(trace_file,), rounds=3, iterations=1)
+    benchmark.extra_info["events"] = len(tr.events)
+    benchmark.extra_info["events_per_s"] = len(tr.events) / benchmark.stats.stats.median
+
+
+def test_parse_trace_reference(benchmark, trace_file):
+    import gmpcore.replay.format as F
+    F._PURE_PYTHON[0] = True
+    try:
+        tr = benchmark.pedantic(rp.load, args=(trace_file,), rounds=1, iterations=1)
+    finally:
+        F._PURE_PYTHON[0] = False
     benchmark.extra_info["events"] = len(tr.events)
     benchmark.extra_info["events_per_s"] = len(tr.events) / benchmark.stats.stats.median
 

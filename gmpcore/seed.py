@@ -14,10 +14,11 @@ What gmpcore's figures are:
 
 * **scheduling delay** -- ``latency_mean_ns``: the mean runnable -> running time of every
   goroutine (creation to first run, and every ready to run), on the emulated clock;
-* **scheduler overhead** -- the share of the Ps' time (``procs x emulated time``) not spent in
-  goroutine code: ``1 - user_cycles / (procs * emulated_cycles)``, where ``user_cycles`` is
+* **scheduler overhead** -- the share of the CPU time the Ps can use (``min(procs, cores) x
+  emulated time``: with more Ps than cores they time-share the cores) not spent in goroutine
+  code: ``1 - user_cycles / (min(procs, cores) * emulated_cycles)``, where ``user_cycles`` is
   the cycles of the programs' ``compute`` summed over the Ps (``P.busy_cycles``).  Scheduler
-  code, lock waits, spinning and Ps left idle all count as overhead.
+  code, lock waits, spinning and idle cores all count as overhead.
 """
 from __future__ import annotations
 
@@ -30,10 +31,22 @@ SEED_ARTICLE = {
 }
 
 
+def _capacity(row) -> float:
+    # the CPU the Ps can use: min(procs, cores) x emulated time (with procs > cores the Ps
+    # time-share the cores, Machine.cores)
+    cores = row.get("ncores", row["procs"])
+    try:
+        cores = int(cores)
+    except (TypeError, ValueError):
+        cores = int(row["procs"])
+    return float(min(int(row["procs"]), max(1, cores))) * float(row["emulated_cycles"])
+
+
 def sched_overhead(row) -> float:
-    """gmpcore's scheduler overhead of one ``queue_comparison`` row: the share of the Ps'
-    time not spent running goroutine code."""
-    capacity = float(row["procs"]) * float(row["emulated_cycles"])
+    """gmpcore's scheduler overhead of one ``queue_comparison`` row: the share of the CPU
+    time the Ps could use (``min(procs, cores) x emulated time``) not spent running goroutine
+    code."""
+    capacity = _capacity(row)
     if capacity <= 0:
         return 0.0
     return 1.0 - float(row["user_cycles"]) / capacity
@@ -47,31 +60,43 @@ def _ns(x: float) -> str:
     return f"{x:.3g} ns"
 
 
+def _ms(x: float) -> str:
+    return f"{x:,.0f} ms" if x >= 100 else f"{x:.3g} ms"
+
+
 def _latency_reason(row, other, op_ns: float) -> str:
     p50 = float(row["latency_p50_ns"])
     mean = float(row["latency_mean_ns"])
+    cpu = float(row.get("cpu_wait_cycles", 0) or 0)
     if row["strategy"] == "go":
         return (f"gmpcore times each G from runnable to running, and in a burst it waits "
-                f"behind its P's backlog (p50 {_ns(p50)}); 89 ns is the order of one "
-                f"schedule+runqget+execute ({_ns(op_ns)} in this cost model), not of a wait")
+                f"behind its P's backlog (p50 {_ns(p50)})" +
+                (f" while {int(row['procs'])} Ps time-share {int(row['ncores'])} cores"
+                 if cpu > 0 and "ncores" in row else "") +
+                f"; 89 ns is the order of one schedule+runqget+execute ({_ns(op_ns)} in "
+                f"this cost model), not of a wait")
     busy = float(row["lock_contended"]) / max(1.0, float(row["lock_acquisitions"]))
     lower = mean < float(other["latency_mean_ns"])
     return (f"one FIFO drained by {int(row['procs'])} Ps in spawn order: a G waits for the "
             f"queue ahead of it ({busy:.0%} of sched.lock acquisitions contended, "
-            f"{float(row['lock_wait_ms']):.3g} ms of M-time waiting)" +
+            f"{_ms(float(row['lock_wait_ms']))} of M-time waiting)" +
             ("; lower than per-P rings, the reverse of the article" if lower else ""))
 
 
 def _overhead_reason(row) -> str:
-    idle = float(row["idle_cycles"]) / (float(row["procs"]) * float(row["emulated_cycles"]))
-    spin = float(row["spinning_cycles"]) / (float(row["procs"]) * float(row["emulated_cycles"]))
+    pt = float(row["procs"]) * float(row["emulated_cycles"])     # (M-time: per P)
+    idle = float(row["idle_cycles"]) / pt
+    spin = float(row["spinning_cycles"]) / pt
+    lock = float(row["lock_wait_cycles"]) / pt
+    cpu = float(row.get("cpu_wait_cycles", 0) or 0)
+    shared = (f"{int(row['procs'])} Ps time-share {int(row['ncores'])} cores; "
+              if cpu > 0 and "ncores" in row else "")
     if row["strategy"] == "go":
-        return (f"counts the Ps' idle and spinning time too (M-time parked {idle:.0%}, spinning "
-                f"{spin:.0%} of P-time): one spawner feeds 16 Ps, so the others wait for work")
-    lock = (float(row["lock_wait_cycles"]) /
-            (float(row["procs"]) * float(row["emulated_cycles"])))
-    return (f"every put and get takes sched.lock: M-time waiting on it {lock:.0%} of P-time, "
-            f"parked {idle:.0%}; the miss rate on its line is "
+        return (f"{shared}it counts every cycle not in goroutine code: M-time spinning "
+                f"{spin:.0%}, parked {idle:.0%}, on sched.lock {lock:.0%} of the Ps' time "
+                f"(one spawner feeds all the Ps)")
+    return (f"{shared}every put and get takes sched.lock: M-time waiting on it {lock:.0%}, "
+            f"parked {idle:.0%} of the Ps' time; the miss rate on its line is "
             f"{float(row.get('miss_rate[sched.lock]', 0.0)):.0%}")
 
 

@@ -159,7 +159,7 @@ def test_stealwork_checks_gcwaiting_at_every_victim():
     s = res.summary
     assert res.status == "ok"
     assert s["stw_count"] == 14
-    assert (s["steal_gcwaiting"], s["steal_attempts"], s["steals"]) == (4, 6975, 1323)
+    assert (s["steal_gcwaiting"], s["steal_attempts"], s["steals"]) == (10, 8484, 1412)
 
 
 def test_no_gcwaiting_no_early_stop():

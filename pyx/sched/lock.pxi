@@ -15,20 +15,21 @@
 # Time model:
 #   * The holder's critical section is one micro-step: it runs at the cycle the lock is granted
 #     and declares when it ends (lock_release(L, end)); the lock stays held until then.
-#   * If any M spins or sleeps on the lock, the unlock is an event at `end` (EV_UNLOCK,
-#     lock_unlock_event), so that its decisions see the waiters of that moment.  There the
-#     first M (in spin order) still spinning takes the lock after a hand-off latency (the line
-#     moving to its core plus its CAS, CostModel.lock_handoff), and unlock2Wake picks whom to
-#     wake.
-#   * A woken M runs CostModel.futex_wake after the release and retries; the lock is free in
+#   * Spinning Ms wait without events, in the order they started (so in the order their spins
+#     end, m.lock_spin_end).  A spinner whose spin ends before an unlock went to sleep at its
+#     spin's end: the next unlock moves it onto the stack (lock_expire), which is kept in the
+#     order the Ms went to sleep (m.lock_spin_end holds that cycle for a sleeper).
+#   * At lock_release, the first spinner whose spin lasts until `end` is lined up: it takes the
+#     lock after a hand-off latency (the line moving to its core plus its CAS,
+#     CostModel.lock_handoff).  With Ms asleep, unlock2Wake's decisions are an event at `end`
+#     (EV_UNLOCK, lock_unlock_event), so that they see the waiters of that moment.
+#   * A woken M runs CostModel.futex_wake after the unlock and retries; the lock is free in
 #     the meantime, so a newcomer may barge in, as on the real mutex.
-#   * A spinner whose window ends before the release goes to sleep then (an event at
-#     m.lock_spin_end, superseded through ev_gen if the lock is handed to it first).
 #
 #   free:     pending == -1 and busy_until <= now
-#   held:     busy_until == INT64_MAX (critical section running, or being handed to `pending`)
-#   M.lock_retry: 0 first attempt, 1 woken from the stack (keeps lock_req), 2 spinning (the
-#   M's event is the end of its spin window; keeps lock_req)
+#   held:     busy_until == INT64_MAX (critical section running), busy_until > now (declared
+#             unlock), or pending != -1 (being handed to `pending`)
+#   M.lock_retry: 0 first attempt, 1 woken from the stack, 2 spinning; 1 and 2 keep lock_req
 
 cdef enum:
     LOCK_SPIN_WINDOW = 2000        # cycles of lock2's spin: 4 x procyield(30) + osyield
@@ -62,48 +63,52 @@ cdef inline bint mutex_prefer_low_latency(State *s, Lock *L) noexcept nogil:
     return L == &s.schedlock
 
 
-cdef inline void spin_append(State *s, Lock *L, int32_t mi) noexcept nogil:
-    s.allm[mi].schedlink = -1
-    if L.spintail == -1:
-        L.spinhead = mi
-    else:
-        s.allm[L.spintail].schedlink = mi
-    L.spintail = mi
+cdef inline bint spin_bit_held(State *s, Lock *L, int64_t t) noexcept nogil:
+    # mutexSpinning at cycle t: its holder is still spinning (it clears the bit when it takes
+    # the lock, lock_granted, or goes to sleep at lock_spin_end)
+    return L.spinner != -1 and s.allm[L.spinner].lock_spin_end >= t
 
 
-cdef inline void spin_remove(State *s, Lock *L, int32_t mi) noexcept nogil:
-    cdef int32_t prev = -1, x = L.spinhead
-    while x != -1 and x != mi:
+cdef inline void sleep_insert(State *s, Lock *L, int32_t mi) noexcept nogil:
+    # lock2: push onto the stack of sleeping Ms; the stack is ordered by the cycle each M went
+    # to sleep (m.lock_spin_end), the latest on top
+    cdef M *mp = &s.allm[mi]
+    cdef int32_t prev = -1, x = L.waithead
+    while x != -1 and s.allm[x].lock_spin_end > mp.lock_spin_end:
         prev = x
         x = s.allm[x].schedlink
-    if x == -1:
-        return
+    mp.schedlink = x
     if prev == -1:
-        L.spinhead = s.allm[mi].schedlink
+        L.waithead = mi
     else:
-        s.allm[prev].schedlink = s.allm[mi].schedlink
-    if L.spintail == mi:
-        L.spintail = prev
-    s.allm[mi].schedlink = -1
-    if L.spinner == mi:
-        L.spinner = -1                 # retire the spin bit (it takes the lock or sleeps)
-
-
-cdef inline void sleep_push(State *s, Lock *L, M *mp, int32_t mi) noexcept nogil:
-    # lock2: "Store the current head of the list of sleeping Ms in our mWaitList.next", CAS
-    # ourselves in as the new head, semasleep(-1)
-    mp.state_after_lock = mp.state
-    mp.state = MS_LOCKWAIT
-    mp.schedlink = L.waithead
-    L.waithead = mi
+        s.allm[prev].schedlink = mi
+    mp.lock_retry = 1
     L.sleeps += 1
 
 
-cdef inline void lock_watch(State *s, Lock *L) noexcept nogil:
-    # an M waits on L: make the unlock at busy_until an event (once)
+cdef inline void lock_expire(State *s, Lock *L, int64_t t) noexcept nogil:
+    # the spinners whose spin ends before cycle t are asleep by then (lock2: "Go to sleep",
+    # retiring the spin bit)
+    cdef int32_t x
+    while L.spinhead != -1 and s.allm[L.spinhead].lock_spin_end < t:
+        x = L.spinhead
+        L.spinhead = s.allm[x].schedlink
+        if L.spinhead == -1:
+            L.spintail = -1
+        if L.spinner == x:
+            L.spinner = -1
+        sleep_insert(s, L, x)
+
+
+cdef inline void lock_watch(State *s, Lock *L, bint release=False) noexcept nogil:
+    # make the unlock at busy_until an event (once): Ms wait on L (or, from lock_release, the
+    # unlock being declared has waiters to decide about, even at this very cycle)
     cdef int32_t lid
-    if L.unlock_ev or L.busy_until == INT64_MAX:
-        return                            # already watched, or a holder will call lock_release
+    if (L.unlock_ev or L.busy_until == INT64_MAX or L.busy_until < s.now or
+            (L.busy_until == s.now and not release)):
+        # already watched; or a holder will call lock_release; or that unlock has happened
+        # (with nobody to wake then: the next holder's unlock will see this M)
+        return
     lid = 0 if L == &s.schedlock else <int32_t> (L - s.locks)
     heap_push(s, L.busy_until, EV_UNLOCK, lid)
     L.unlock_ev = 1
@@ -111,14 +116,11 @@ cdef inline void lock_watch(State *s, Lock *L) noexcept nogil:
 
 cdef int64_t lock_acquire(State *s, Lock *L, int32_t mi) noexcept nogil:
     # lock2.  Returns the cycles until the M's critical-section step (its state is already set
-    # to it), or -1 if the M must wait: the unlock (or its own spin-end event) schedules it.
+    # to it), or -1 if the M must wait: an unlock lines it up or wakes it.
     cdef M *mp = &s.allm[mi]
-    cdef int32_t phase = mp.lock_retry
     cdef bint spin = False
     line_access(s, mp.core, L.line, ACC_RMW)     # the Xchg8/CAS on the lock word
-    if phase == 2:
-        spin_remove(s, L, mi)                    # the spin window is over
-    elif phase == 0:
+    if not mp.lock_retry:
         mp.lock_req = s.now
     if L.pending == -1 and L.busy_until <= s.now:
         L.busy_until = INT64_MAX
@@ -126,35 +128,53 @@ cdef int64_t lock_acquire(State *s, Lock *L, int32_t mi) noexcept nogil:
         L.grant_time = s.now
         L.acquisitions += 1
         mp.lock_attail = 0
-        if phase:
+        if mp.lock_retry:
             acc_add(s, &L.wait_cycles, s.now - mp.lock_req, OVF_LOCK_WAIT)
             mp.lock_retry = 0
         return s.cost.lock
-    if phase == 0:
+    if not mp.lock_retry:
         L.contended += 1
-    if phase != 2:
-        # lock2's loop: take the spin bit if nobody has it; spin if we have it, if woken from
-        # the bottom of the stack (atTail), or on sched.lock (mutexPreferLowLatency)
-        if L.spinner == -1:
-            L.spinner = mi
-            spin = True
-        elif mp.lock_attail or mutex_prefer_low_latency(s, L):
-            spin = True
-        mp.lock_attail = 0
-    lock_watch(s, L)
-    if spin:
-        # spin on the lock word until lock_spin_end; the unlock hands the lock over if it comes
-        # first (and supersedes this event)
-        mp.lock_cont = mp.state
-        mp.state = MS_LOCK
+    # lock2's loop: take the spin bit if nobody has it; spin if we have it, if woken from the
+    # bottom of the stack (atTail), or on sched.lock (mutexPreferLowLatency)
+    if not spin_bit_held(s, L, s.now):
+        L.spinner = mi
+        spin = True
+    elif mp.lock_attail or mutex_prefer_low_latency(s, L):
+        spin = True
+    mp.lock_attail = 0
+    mp.lock_spin_end = s.now + (LOCK_SPIN_WINDOW if spin else 0)
+    mp.state_after_lock = mp.state
+    if (spin and L.pending == -1 and L.spinhead == -1 and L.busy_until != INT64_MAX and
+            L.busy_until <= mp.lock_spin_end):
+        # the holder has declared its unlock, within our spin and with nobody spinning ahead
+        # of us: that unlock will find us spinning and hand us the lock.  Line up for it now;
+        # the unlock's wake decisions still run at busy_until if Ms sleep (lock_watch), with
+        # this M counted as the spinner.
+        L.pending = mi
+        L.spin_acquires += 1
+        if L.waithead != -1:
+            lock_watch(s, L)
         mp.lock_retry = 2
-        mp.lock_spin_end = s.now + LOCK_SPIN_WINDOW
-        spin_append(s, L, mi)
-        m_push(s, mp.lock_spin_end, mi)
+        m_push(s, L.busy_until + s.cost.lock_handoff, mi)
         return -1
-    # go to sleep on the stack of sleeping Ms (a woken M that lost pushes itself again)
-    mp.lock_retry = 1
-    sleep_push(s, L, mp, mi)
+    mp.state = MS_LOCKWAIT
+    if spin:
+        # spin on the lock word (no event: an unlock lines us up, or lock_expire puts us to
+        # sleep when our spin ends before one)
+        mp.lock_retry = 2
+        mp.schedlink = -1
+        if L.spintail == -1:
+            L.spinhead = mi
+        else:
+            s.allm[L.spintail].schedlink = mi
+        L.spintail = mi
+        if L.pending == -1:
+            lock_watch(s, L)              # a declared unlock with nobody lined up: decide then
+        return -1
+    # go to sleep at once (a spinner exists); a woken M that lost pushes itself again
+    lock_expire(s, L, s.now)              # (spinners that gave up earlier are below us)
+    sleep_insert(s, L, mi)
+    lock_watch(s, L)                      # the unlock decides whether to wake us
     return -1
 
 
@@ -163,6 +183,9 @@ cdef inline void lock_granted(State *s, Lock *L, int32_t mi) noexcept nogil:
     if L.pending == mi:
         line_access(s, s.allm[mi].core, L.line, ACC_RMW)   # the waiter's winning CAS
         L.pending = -1
+        L.busy_until = INT64_MAX
+        if L.spinner == mi:
+            L.spinner = -1                # its CAS clears mutexSpinning
         L.holder = mi
         L.acquisitions += 1
         acc_add(s, &L.wait_cycles, s.now - s.allm[mi].lock_req, OVF_LOCK_WAIT)
@@ -201,43 +224,46 @@ cdef void unlock2_wake(State *s, Lock *L, int64_t end, bint spinning) noexcept n
     m_push(s, end + s.cost.futex_wake, w)
 
 
+cdef inline void lock_line_up(State *s, Lock *L, int64_t end) noexcept nogil:
+    # the first spinner still spinning at `end` (spinners whose spin ended before went to
+    # sleep: lock_expire) takes the lock then; it keeps the spin bit until its CAS
+    cdef int32_t w
+    cdef M *wp
+    lock_expire(s, L, end)
+    w = L.spinhead
+    if w == -1:
+        return
+    wp = &s.allm[w]
+    L.spinhead = wp.schedlink
+    if L.spinhead == -1:
+        L.spintail = -1
+    wp.schedlink = -1
+    wp.state = wp.state_after_lock      # its critical-section step (lock_granted)
+    L.pending = w
+    L.spin_acquires += 1
+    m_push(s, end + s.cost.lock_handoff, w)
+
+
 cdef void lock_release(State *s, Lock *L, int64_t end) noexcept nogil:
-    # unlock2: the holder's critical section ends at `end` (>= now).  With Ms waiting, the
-    # release is an event at `end` (lock_unlock_event); later arrivals add it (lock_watch).
+    # unlock2: the holder's critical section ends at `end` (>= now)
     acc_add(s, &L.hold_cycles, end - L.grant_time, OVF_LOCK_HOLD)
     L.holder = -1
     L.busy_until = end
-    if L.waithead != -1 or L.spinhead != -1:
-        lock_watch(s, L)
+    if L.spinhead != -1:
+        lock_line_up(s, L, end)
+    if L.waithead != -1:
+        lock_watch(s, L, True)
 
 
 cdef void lock_unlock_event(State *s, int32_t lid) noexcept nogil:
-    # EV_UNLOCK: unlock2 at busy_until, with the lock's waiters of this moment
+    # EV_UNLOCK: unlock2Wake at busy_until, with the lock's waiters of this moment
     cdef Lock *L = &s.schedlock if lid == 0 else &s.locks[lid]
-    cdef int32_t w
-    cdef M *wp
-    cdef bint spinning, free
     L.unlock_ev = 0
     if L.busy_until != INT64_MAX and L.busy_until > s.now:
-        lock_watch(s, L)                 # (a newer release, later: watch that one)
+        lock_watch(s, L, True)           # (a newer release, later: watch that one)
         return
-    # a newcomer may have taken the lock at this very cycle, before this event (barging)
-    free = L.pending == -1 and L.busy_until <= s.now
-    # the first M still spinning sees the lock free and takes it
-    w = L.spinhead
-    while w != -1 and s.allm[w].lock_spin_end < s.now:
-        w = s.allm[w].schedlink
-    # mutexSpinning as unlock2Wake reads it
-    spinning = L.spinner != -1 and s.allm[L.spinner].lock_spin_end >= s.now
+    lock_expire(s, L, s.now)
+    if L.pending == -1 and L.busy_until <= s.now and L.spinhead != -1:
+        lock_line_up(s, L, s.now)        # a spinner that came after the unlock was declared
     if L.waithead != -1:
-        unlock2_wake(s, L, s.now, spinning)
-    if w == -1 or not free:
-        return
-    spin_remove(s, L, w)
-    wp = &s.allm[w]
-    wp.state = wp.lock_cont             # its critical-section step (lock_granted)
-    wp.ev_gen += 1                      # its spin-end event is superseded
-    L.pending = w
-    L.busy_until = INT64_MAX
-    L.spin_acquires += 1
-    m_push(s, s.now + s.cost.lock_handoff, w)
+        unlock2_wake(s, L, s.now, spin_bit_held(s, L, s.now))
