@@ -309,6 +309,8 @@ SCENARIOS = {
     "adaptive-gomaxprocs": ("adaptive_gomaxprocs", "the article's adaptive GOMAXPROCS rule "
                             "against a fixed GOMAXPROCS on a bursty workload with long GC "
                             "pauses"),
+    "pool-false-sharing": ("pool_false_sharing", "sync.Pool's poolLocal with and without its "
+                           "128-byte pad (false sharing between Ps)"),
 }
 
 

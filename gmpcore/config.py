@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields, replace
 
-from . import _engine
+from . import _engine, units
 
 __all__ = ["Machine", "CostModel", "Strategy", "STRATEGIES", "STRATEGY_DOCS", "get_strategy",
            "GC"]
@@ -163,12 +163,12 @@ class Machine:
 
     def ns(self, cycles):
         """Emulated cycles as nanoseconds of this machine's clock."""
-        return cycles / self.clock_ghz
+        return units.cycles_to_ns(cycles, self.clock_ghz)
 
     def cycles(self, ns) -> int:
         """Nanoseconds as a whole number of this machine's cycles (rounded): the one place a
         time in ns becomes the engine's unit."""
-        return int(round(ns * self.clock_ghz))
+        return units.ns_to_cycles(ns, self.clock_ghz)
 
     def to_native(self) -> dict:
         """The machine's fields of the engine's RunConfig (_engine.CONFIG_DTYPE), in cycles."""

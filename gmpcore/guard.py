@@ -59,17 +59,17 @@ def _spawn_bound(c: CompiledProgram) -> tuple[float, float]:
                 mult.append(_mul(mult[-1], max(a, 0)))
             elif op == OP["ENDLOOP"]:
                 mult.pop()
-            elif op == OP["CHAN_RECV"] and b >= 0:
+            elif op in (OP["CHAN_RECV"], OP["CRECV"]) and b >= 0:
                 # `for range ch` runs once per value sent: not bounded by this analysis.
                 # Goroutines spawned inside are unbounded; marks inside are not counted (the
                 # marks buffer grows on demand, and a failed allocation raises MemoryError)
                 mult.append(UNBOUNDED)
                 range_ends.append(b)
-            elif op == OP["GO"]:
+            elif op in (OP["GO"], OP["GOX"]):
                 cs, cm = body(a)
                 spawns += _mul(mult[-1], 1 + cs)
                 marks += _mul(mult[-1], cm)
-            elif op == OP["MARK"] and mult[-1] != UNBOUNDED:
+            elif op in (OP["MARK"], OP["MARKX"]) and mult[-1] != UNBOUNDED:
                 marks += mult[-1]
         visiting.discard(f)
         memo[f] = (spawns, marks)
@@ -86,11 +86,13 @@ def _spawn_bound(c: CompiledProgram) -> tuple[float, float]:
 def _side_table_bytes(c: CompiledProgram) -> int:
     """Bytes per G slot of the side tables the engine may allocate for this program (gs.pxi):
     G.val for channel operations, G.wait_start for mutexes, selects and preempted computes,
-    the counters of loops nested deeper than the G record holds, context deadlines."""
+    the counters of loops nested deeper than the G record holds, context deadlines, and the
+    GSync table of sync.Cond tickets and LockOSThread links (pyx/sched/lockos.pxi)."""
     code = c.code.reshape(-1, INSTR)
     ops = set(int(o) for o in code[:, 0]) if len(code) else set()
     per_g = 0
-    if ops & {OP["CHAN_SEND"], OP["CHAN_RECV"], OP["CHAN_CLOSE"], OP["SELECT"]}:
+    if ops & {OP["CHAN_SEND"], OP["CHAN_RECV"], OP["CHAN_CLOSE"], OP["SELECT"],
+              OP["POOL_GET"], OP["POOL_PUT"]}:
         per_g += 8
     if ops & {OP["LOCK"], OP["SELECT"], OP["COMPUTE"]}:
         per_g += 8
@@ -105,6 +107,9 @@ def _side_table_bytes(c: CompiledProgram) -> int:
         per_g += 4 * (_engine.MAXLOOPDEPTH - _engine.ENUMS["G_LOOPS_INLINE"])
     if c.uses_deadlines:
         per_g += 8
+    if ops & {OP[k] for k in ("COND_ADD", "COND_WAIT", "COND_SIGNAL", "COND_BROADCAST",
+                              "LOCKOSTHREAD", "UNLOCKOSTHREAD")}:
+        per_g += 8                                    # struct GSync
     return per_g
 
 
@@ -193,7 +198,9 @@ def check_memory(c: CompiledProgram, procs: int, ring_cap: int, record: bool, tr
         if est == UNBOUNDED and worst in ("goroutines", "start order", "marks"):
             # recursion: the program may create any number of goroutines; only refuse what
             # recording would certainly grow without bound
-            if not record:
+            if not record or _conditional(c):
+                # (a recursion under the DSL's `if`, as a fan-out tree, ends when its
+                # condition says so; the recording budget stops one that does not)
                 return _budget(limit, parts)
             raise MemoryLimitError(
                 "gmpcore: this program can create an unbounded number of goroutines and "
@@ -206,6 +213,11 @@ def check_memory(c: CompiledProgram, procs: int, ring_cap: int, record: bool, tr
             f"{parts[worst] / 2**20:,.0f} MiB), over the memory limit of {limit / 2**20:,.0f} "
             f"MiB; reduce the run ({hint}) or raise memory_limit")
     return _budget(limit, parts)
+
+
+def _conditional(c: CompiledProgram) -> bool:
+    """The program branches on values (Function.if_): its recursion may be bounded."""
+    return bool((c.code.reshape(-1, INSTR)[:, 0] == OP["IF"]).any())
 
 
 # buffers that are only allocated as the run records (the rest are allocated up front)

@@ -1,6 +1,8 @@
 """What a run returns: plain data (numpy arrays, dicts, pandas frames)."""
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -171,6 +173,11 @@ class Result:
     final: dict = field(default_factory=dict)             # P/M/G records at the end
     mutex_records: list = field(default_factory=list)
     rwmutex_records: list = field(default_factory=list)
+    # sync.Pool / sync.Cond / contexts (each record with its "name"), LockOSThread counters
+    pool_records: list = field(default_factory=list)
+    cond_records: list = field(default_factory=list)
+    ctx_records: list = field(default_factory=list)
+    sync_counters: dict = field(default_factory=dict)
     rtlock_records: list = field(default_factory=list)
     chan_records: list = field(default_factory=list)
     unpark_latency: LatencyHistogram = None   # P unpark latency (pidleput -> acquirep)
@@ -243,6 +250,17 @@ class Result:
         summary.update(_article_metrics(c, unpark, ns))
         summary.update(_gc_section(c, ns, gc, gc_model))
         names = program_names(compiled)
+        chan_records = eng.chan_stats()
+        if len(chan_records) > len(names.channels):
+            # channels made at run time (Function.make_chan): `<name>#k`, k-th of its site
+            sites = list(compiled.makechan_names or [])
+            seen: dict = {}
+            extra = []
+            for r in chan_records[len(names.channels):]:
+                k = seen[r["site"]] = seen.get(r["site"], -1) + 1
+                site = sites[r["site"]] if 0 <= r["site"] < len(sites) else "chan"
+                extra.append(f"{site}#{k}")
+            names = dataclasses.replace(names, channels=names.channels + tuple(extra))
         res = cls(
             summary=summary, latency=hist, start_order=eng.start_order(),
             mark_records=eng.marks(), names=names, per_p_records=_per_p(eng),
@@ -259,7 +277,14 @@ class Result:
         res.trace_records, res.trace_lost = eng.trace(release=True)
         res.mutex_records = eng.mutex_stats()
         res.rwmutex_records = eng.rwmutex_stats()
-        res.chan_records = eng.chan_stats()
+        res.pool_records = [{"name": n, **r} for n, r in
+                            zip(getattr(compiled, "pool_names", None) or (), eng.pool_stats())]
+        res.cond_records = [{"name": n, **r} for n, r in
+                            zip(getattr(compiled, "cond_names", None) or (), eng.cond_stats())]
+        res.ctx_records = [{"name": n, **r} for n, r in
+                           zip(getattr(compiled, "ctx_names", None) or (), eng.ctx_stats())]
+        res.sync_counters = eng.sync_counters()
+        res.chan_records = chan_records
         res.rtlock_records = eng.rtlock_stats()
         res.final = {"procs": eng.procs(), "threads": eng.threads(),
                      "goroutines": _with_go_fields(eng.goroutines(live_only=True), compiled),
@@ -282,6 +307,9 @@ class Result:
             "iteration": r["iteration"],
             "p": r["p"],
             "value": r["value"],
+            # a mark with values (Function.mark(label, a, b, c)): a is `value`, then these
+            "value2": r["value2"],
+            "value3": r["value3"],
         })
 
     def mark_tuples(self) -> list[tuple]:
@@ -370,6 +398,34 @@ class Result:
                               "starvation_switches": r["starvation_switches"],
                               "handoffs": r["handoffs"]}
                              for n, r in zip(names, self.mutex_records)])
+
+    @property
+    def pools(self):
+        """Per sync.Pool: Gets and Puts; where each Get found its value (private slot, own
+        shared chain, another P's chain, the victim cache, New, or nil); poolCleanup moves;
+        and what the pool's cache lines did (hits, transfers from another core, memory,
+        invalidations) -- false sharing shows as transfers."""
+        import pandas as pd
+        cols = ["pool", "gets", "puts", "private_hits", "shared_hits", "steals", "victim_hits",
+                "news", "nil_gets", "cleanups", "line_hits", "line_transfers",
+                "line_transfers_remote", "line_mem", "line_invalidations"]
+        return pd.DataFrame([{"pool": r["name"], **{k: r[k] for k in cols[1:]}}
+                             for r in self.pool_records], columns=cols)
+
+    @property
+    def conds(self):
+        """Per sync.Cond: Waits, Signals, Broadcasts, goroutines woken, still waiting."""
+        import pandas as pd
+        cols = ["cond", "waits", "signals", "broadcasts", "wakeups", "waiting"]
+        return pd.DataFrame([{"cond": r["name"], **{k: r[k] for k in cols[1:]}}
+                             for r in self.cond_records], columns=cols)
+
+    @property
+    def contexts(self):
+        """Per context (Program.with_cancel): canceled or not."""
+        import pandas as pd
+        return pd.DataFrame([{"context": r["name"], "canceled": r["canceled"]}
+                             for r in self.ctx_records], columns=["context", "canceled"])
 
     @property
     def rwmutexes(self):

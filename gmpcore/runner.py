@@ -235,7 +235,7 @@ def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=
         if not isinstance(gomaxprocs_policy, GomaxprocsPolicy):
             raise TypeError(f"gomaxprocs_policy must be a gmpcore.GomaxprocsPolicy, got "
                             f"{type(gomaxprocs_policy).__name__}")
-    compiled = program.compile()
+    compiled = program.compile(machine=machine)
     gc = _resolve_gc(gc, machine, compiled)
     nprocs = max(machine.procs, compiled.max_procs)
     adapt_every = 0
@@ -329,10 +329,32 @@ ERRORS = {
     E["ERR_OVERFLOW"]: (OverflowError, "gmpcore: the run's {total} total passed 2**63 cycles at "
                         "cycle {now}; the run was stopped (shorten it with max_cycles, or use "
                         "smaller costs / durations)", None),
+    # the DSL's values (sched/expr.pxi): arg is the pc of the instruction, or the bad value
+    E["ERR_DIVIDE"]: (ProgramError, "panic: runtime error: integer divide by zero (instruction "
+                      "{arg}: {instr}) at cycle {now}", None),
+    E["ERR_SHIFT"]: (ProgramError, "panic: runtime error: negative shift amount (instruction "
+                     "{arg}: {instr}) at cycle {now}", None),
+    E["ERR_CLOSE_NIL"]: (ProgramError, "panic: close of nil channel (instruction {arg}: "
+                         "{instr}) at cycle {now}", None),
+    E["ERR_BAD_CHAN"]: (ProgramError, "gmpcore: the channel value {arg} names no channel at "
+                        "cycle {now}", None),
     # (ERR_MEMLIMIT: MemoryLimitError, its message from the run's RecordingBudget.error)
     E["ERR_MEMLIMIT"]: (MemoryLimitError, "{memlimit}", None),
 }
 del E
+
+
+def _instruction(compiled, pc) -> str:
+    """'<OP> in function <name>' for the instruction at pc (error messages)."""
+    from .program import OP
+    names = {v: k for k, v in OP.items()}
+    entries = list(compiled.func_entry)
+    if not 0 <= pc < len(compiled.code) // _engine.INSTR:
+        return "?"
+    fn = max((i for i, e in enumerate(entries) if e <= pc), key=lambda i: entries[i],
+             default=None)
+    op = names.get(int(compiled.code[pc * _engine.INSTR]), "?")
+    return f"{op} in function {compiled.func_names[fn]!r}" if fn is not None else op
 
 
 def engine_error(eng, prep) -> Exception:
@@ -347,6 +369,8 @@ def engine_error(eng, prep) -> Exception:
         ctx["name"] = objs[arg] if 0 <= arg < len(objs) else f"#{arg}"
     if code == _engine.ERR_KERNEL:
         ctx.update(_kernel_error(eng, prep, arg))
+    if code in (_engine.ERR_DIVIDE, _engine.ERR_SHIFT, _engine.ERR_CLOSE_NIL):
+        ctx["instr"] = _instruction(prep.compiled, arg)
     if code == _engine.ERR_OVERFLOW:
         ctx["total"] = _engine.OVERFLOW_NAMES.get(arg, "?")
     if code == _engine.ERR_MEMLIMIT:

@@ -10,11 +10,13 @@ story; the programs are plain gmpcore Programs you can inspect or vary.
     scenarios.per_p_counters()                 # per-P counters with and without padding
     scenarios.gc_stw_tail()                    # GC stop-the-world: global vs per-P queues
     scenarios.adaptive_gomaxprocs()            # the article's GOMAXPROCS rule vs fixed
+    scenarios.pool_false_sharing()             # sync.Pool's poolLocal with and without its pad
 
 docs/scenarios.md shows each one's output and what it means.
 """
 from __future__ import annotations
 
+from . import units
 from .config import GC, Machine
 from .dist import Const, Exponential, LogNormal, as_distribution
 from .program import Program
@@ -23,9 +25,12 @@ from .runner import run
 __all__ = ["shared_slice_program", "shared_slice_incident", "leaky_pipeline_program",
            "leaky_pipeline", "context_leak_program", "context_leak", "per_p_counters_program",
            "per_p_counters", "gc_stw_program", "gc_stw_tail", "bursty_program",
-           "adaptive_gomaxprocs"]
+           "adaptive_gomaxprocs", "pool_program", "pool_false_sharing"]
 
-US = 3_000            # cycles per microsecond at the default 3 GHz clock
+# cycles per microsecond at the default Machine clock (3 GHz), for the scenarios whose
+# durations are still built in cycles; context_leak_program gives its durations in time units
+# (us=), converted with the run's own clock (gmpcore.units)
+US = units.ns_to_cycles(units.US, Machine().clock_ghz)
 
 
 def shared_slice_program(goroutines: int, fixed: bool, work=Exponential(20_000),
@@ -134,24 +139,24 @@ def context_leak_program(requests: int = 200, watches: bool = False, timeout_us:
     served = prog.waitgroup("served")
     main = prog.func("main")
     main.go("metrics")
-    main.wg_add(served, requests).wg_wait(served).sleep(1000 * US)
+    main.wg_add(served, requests).wg_wait(served).sleep(ms=1)
     metrics = prog.func("metrics")
     with metrics.loop(1_000_000):
-        metrics.sleep(Const(1000 * US)).compute(Const(US))
-    prog.arrivals("handler", Exponential(interarrival_us * US), requests)
+        metrics.sleep(ms=1).compute(us=1)
+    prog.arrivals("handler", us=Exponential(interarrival_us), count=requests)
     h = prog.func("handler")
-    h.with_timeout(Const(int(timeout_us * US))).go("background")
-    h.compute(Exponential(handle_us * US)).mark("served").wg_done(served)
+    h.with_timeout(us=timeout_us).go("background")
+    h.compute(us=Exponential(handle_us)).mark("served").wg_done(served)
     bg = prog.func("background")
     with bg.loop(1_000_000):
         if watches:
             with bg.select() as sel:
                 with sel.done():
                     bg.ret()
-                with sel.after(Const(int(tick_us * US))):
-                    bg.compute(Const(int(tick_work_us * US)))
+                with sel.after(us=tick_us):
+                    bg.compute(us=tick_work_us)
         else:
-            bg.sleep(Const(int(tick_us * US))).compute(Const(int(tick_work_us * US)))
+            bg.sleep(us=tick_us).compute(us=tick_work_us)
     return prog
 
 
@@ -348,5 +353,59 @@ def adaptive_gomaxprocs(procs: int = 2, max_procs: int = 8, every_ms: float = 10
             "g_wait_p_ms": s["g_wait_p_ns_total"] / 1e6,
             "m_idle_frac": s["m_idle_frac"],
             "p_unpark_us_mean": s["p_unpark_ns_mean"] / 1e3,
+        })
+    return pd.DataFrame(rows)
+
+
+# -- sync.Pool false sharing (the sync block) ---------------------------------------------------
+def pool_program(padded: bool = True, workers: int = 4, iterations: int = 2_000,
+                 work=Const(600)) -> Program:
+    """`workers` goroutines that each, `iterations` times, take a buffer from one sync.Pool,
+    work with it for `work` cycles and put it back -- the article's per-request buffer pool.
+    padded=True is Go's layout (each P's poolLocal padded to 128 bytes); padded=False packs
+    two 32-byte poolLocals to a 64-byte line, so Ps 2k and 2k+1 write the same line on every
+    Get (l.private = nil) and Put (l.private = x): false sharing."""
+    prog = Program()
+    wg = prog.waitgroup("wg")
+    pool = prog.pool("buffers", padded=padded, new=1)
+    prog.func("main").wg_add(wg, workers).go("worker", times=workers).wg_wait(wg)
+    w = prog.func("worker")
+    with w.loop(iterations):
+        w.pool_get(pool).compute(as_distribution(work)).pool_put(pool, "val")
+    w.wg_done(wg)
+    return prog
+
+
+def pool_false_sharing(procs: int = 4, iterations: int = 2_000, seed: int = 1,
+                       work=Const(600)):
+    """sync.Pool with and without poolLocal's 128-byte pad, one worker per P: the pool's
+    Get/Put counts, where Gets were served, and the pool's cache lines -- transfers from
+    another core (coherence misses), invalidations, cycles spent on them -- and emulated
+    time.  Unpadded, neighbouring Ps' poolLocals share a line and every Get and Put moves it
+    between their cores; padded, each P's line stays in its core."""
+    import pandas as pd
+    rows = []
+    for padded in (False, True):
+        res = run(pool_program(padded, procs, iterations, work), procs=procs, seed=seed,
+                  record=False)
+        s = res.summary
+        p = res.pools.iloc[0]
+        costs = res.config["costs"]
+        ops = int(p["gets"] + p["puts"])
+        remote = int(p["line_transfers_remote"])
+        cycles = (int(p["line_hits"]) * costs.cache_hit
+                  + (int(p["line_transfers"]) - remote) * costs.cache_local
+                  + remote * costs.cache_remote + int(p["line_mem"]) * costs.cache_mem)
+        rows.append({
+            "variant": "padded (Go)" if padded else "unpadded",
+            "status": s["status"],
+            "gets": int(p["gets"]),
+            "puts": int(p["puts"]),
+            "private_hits": int(p["private_hits"]),
+            "line_transfers": int(p["line_transfers"]),
+            "invalidations": int(p["line_invalidations"]),
+            "transfers_per_op": int(p["line_transfers"]) / max(ops, 1),
+            "pool_line_cycles": cycles,
+            "emulated_ms": s["emulated_ns"] / 1e6,
         })
     return pd.DataFrame(rows)

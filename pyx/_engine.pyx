@@ -19,6 +19,8 @@ per event happens here, without the GIL.  Layout of this extension:
     sched/lock.pxi      the modelled lock (sched.lock)
     sched/runq.pxi      per-P rings: runqput, runqputslow, steal copy
     sched/interp.pxi    goroutine bytecode: compute, go, WaitGroup, mark, loops, Gosched, exit
+    sched/expr.pxi      the DSL's values: expressions, locals, go with arguments, if,
+                        marks with values, channels made at run time
     sched/proc.pxi      Ms' micro-steps: schedule, findRunnable, stealWork, wakep, startm, stopm
     sched/cpu.pxi       Ms beyond the cores time-share them (per-core FIFO, OS time slice)
     sched/loop.pxi      the event loop and m_step, the dispatch of a micro-step by M state
@@ -35,6 +37,10 @@ per event happens here, without the GIL.  Layout of this extension:
     sched/stw.pxi       stop-the-world: GC pauses, GOMAXPROCS (procresize, stealOrder.reset)
     sched/gc.pxi        GC work: the GOGC pacer, mark workers, assists, the forEachP barrier
     sched/adapt.pxi     the adaptive GOMAXPROCS controller (a user kernel, every N ms)
+    sched/pool.pxi      sync.Pool: per-P poolLocal, getSlow stealing, victim cache, poolCleanup
+    sched/cond.pxi      sync.Cond over the runtime notify list (tickets)
+    sched/ctx.pxi       context cancellation: CancelFunc closes Done, then the children's
+    sched/lockos.pxi    LockOSThread (startlockedm / stoplockedm), entersyscallblock
     sched/start.pxi     start-up: allocate the state, schedinit, M0 and main, sysmon, GC thread
     exports.pxi         what Python reads: dtypes derived from the structs, enum tables
     loader.pxi          the native loader: every operand of the program and the RunConfig
@@ -74,6 +80,7 @@ include "sched/footprint.pxi"
 include "sched/lock.pxi"
 include "sched/runq.pxi"
 include "sched/interp.pxi"
+include "sched/expr.pxi"
 include "sched/proc.pxi"
 include "sched/cpu.pxi"
 include "sched/loop.pxi"
@@ -90,6 +97,10 @@ include "sched/netpoll.pxi"
 include "sched/stw.pxi"
 include "sched/gc.pxi"
 include "sched/adapt.pxi"
+include "sched/pool.pxi"
+include "sched/cond.pxi"
+include "sched/ctx.pxi"
+include "sched/lockos.pxi"
 include "sched/start.pxi"
 include "exports.pxi"
 include "loader.pxi"
@@ -164,6 +175,13 @@ cdef class Engine:
                 raise MemoryError("gmpcore: cannot allocate the GC tables")
         state_alloc(s, loaded["chan_caps"], loaded["rw_w"], loaded["var_kinds"],
                     loaded["uses_deadlines"], loaded["nrtlocks"])
+        # sync.Pool, sync.Cond, contexts and the per-G side table they need (before the
+        # cache layout, which gives the pools and conds their lines)
+        pools_alloc(s, loaded["pool_padded"], loaded["pool_has_new"], loaded["pool_new_base"])
+        conds_alloc(s, loaded["nconds"])
+        ctxs_alloc(s, loaded["ctx_parent"], loaded["ctx_done"])
+        if loaded["uses_gsync"]:
+            gsync_alloc(s)
         cache_layout(s, c.cores if c.cores > 0 else c.nprocs, c.sockets, c.layout)
         sched_start(s, c.gomaxprocs, c.start_schedtick, loaded["main_fn"], loaded["sys_fn"],
                     c.init_goroutines, gc_controller, loaded["arr_fn"], loaded["arr_dist"],
@@ -315,6 +333,26 @@ cdef class Engine:
     def rwmutex_stats(self):
         return [dict(self.s.rwmutexes[i]) for i in range(self.s.nrwmutexes)]
 
+    def pool_stats(self):
+        """Per sync.Pool: Get/Put counts by where Get found its value, and what the pool's
+        lines did in the cache model."""
+        return [pool_stats_of(&self.s.pools[i]) for i in range(self.s.npools)]
+
+    def cond_stats(self):
+        return [{"waits": self.s.conds[i].waits, "signals": self.s.conds[i].signals,
+                 "broadcasts": self.s.conds[i].broadcasts, "wakeups": self.s.conds[i].wakeups,
+                 "waiting": self.s.conds[i].nwait} for i in range(self.s.nconds)]
+
+    def ctx_stats(self):
+        return [{"canceled": bool(self.s.chans[self.s.ctxs[i].done].closed),
+                 "cancels": self.s.ctxs[i].cancels} for i in range(self.s.nctxs)]
+
+    def sync_counters(self):
+        """Counters of LockOSThread and entersyscallblock (kept out of Counters, whose
+        fields are Result.summary's)."""
+        return {"lockedm_handoffs": self.s.lockedm_handoffs,
+                "lockedm_exits": self.s.lockedm_exits, "syscall_block": self.s.syscall_block}
+
     def rtlock_stats(self):
         return [dict(acquisitions=self.s.locks[i].acquisitions,
                      contended=self.s.locks[i].contended,
@@ -323,7 +361,9 @@ cdef class Engine:
                      sleeps=self.s.locks[i].sleeps, wakes=self.s.locks[i].wakes,
                      tail_wakes=self.s.locks[i].tail_wakes,
                      spin_acquires=self.s.locks[i].spin_acquires)
-                for i in range(self.s.rtlock0, self.s.nlocks)]
+                # (the locks of channels made at run time follow the runtime locks)
+                for i in range(self.s.rtlock0,
+                               self.s.nlocks - (self.s.nchans - self.s.nchans_static))]
 
     def chan_stats(self):
         cdef Chan *c
@@ -337,7 +377,8 @@ cdef class Engine:
                         "lock_acquisitions": self.s.locks[c.lock_id].acquisitions,
                         "lock_contended": self.s.locks[c.lock_id].contended,
                         "lock_wait_cycles": self.s.locks[c.lock_id].wait_cycles,
-                        "lock_hold_cycles": self.s.locks[c.lock_id].hold_cycles})
+                        "lock_hold_cycles": self.s.locks[c.lock_id].hold_cycles,
+                        "site": c.site})
         return out
 
     def cache_stats(self):

@@ -48,6 +48,8 @@ cdef enum:
     waitReasonSemacquire = 11    # runtime.GOMAXPROCS waiting on gcsema for a GC cycle to end
     waitReasonSyncRWMutexRLock = 12
     waitReasonSyncRWMutexLock = 13
+    waitReasonChanReceiveNilChan = 14    # a receive from a nil channel (DSL channel values)
+    waitReasonSyncCondWait = 15  # sync.Cond.Wait (runtime/sema.go notifyListWait)
     waitReasonGCAssistWait = 40  # gcParkAssist: a mark assist waiting for background credit
                                  # (sched/gc.pxi; numbered apart from other streams' additions)
 
@@ -202,6 +204,9 @@ ctypedef struct M:
     int64_t lock_spin_end   # lock2: cycle this M's spin on a lock word ends (then it sleeps)
     int32_t lock_attail     # lock2's atTail: woken from the bottom of the sleep stack (may spin)
     int64_t born            # cycle newm created the thread (the M idle fraction's thread-time)
+    int32_t lockedg         # m.lockedg: the G locked to this thread by LockOSThread (-1: none)
+    int32_t lockedExt       # m.lockedExt: LockOSThread calls not yet undone by UnlockOSThread
+    int32_t lockedwake      # startlockedm's notewakeup came before stoplockedm's mPark
 
 # A modelled lock (sched.lock now; channel locks and mutexes reuse it).  FIFO waiters; a holder's
 # critical section ends at held_until; a waiter lined up for hand-off is `pending`.
@@ -263,6 +268,8 @@ ctypedef struct Chan:
     int64_t recvs
     int64_t blocked_sends
     int64_t blocked_recvs
+    int32_t site            # the OP_MAKECHAN that made it (its c: a name index), -1: declared
+                            # with Program.chan
 
 # A sync.Mutex (internal/sync/mutex.go): state bits and the semaphore's waiter queue.
 ctypedef struct Mutex:
@@ -305,6 +312,71 @@ ctypedef struct WaitGroup:
     int32_t waittail
     int32_t nwait
 
+# sync.Pool (sync/pool.go): one poolLocal per P.  poolLocalInternal is `private any` plus a
+# poolChain (the owner pushes and pops at the head, thieves pop the tail); the chain of
+# poolDequeues is kept as one deque of values (same order of values).  Without padding two
+# poolLocals (32 bytes each) share a 64-byte line; Go pads each to 128 bytes (two lines).
+ctypedef struct PoolLocal:
+    int64_t private         # l.private (0: nil)
+    int64_t *buf            # the poolChain's values, a ring of cap slots (NULL until a push)
+    uint32_t head           # pushHead / popHead end (free-running)
+    uint32_t tail           # popTail end
+    uint32_t cap
+    int32_t line            # cache line of this poolLocal (shared with a neighbour unpadded)
+    int32_t dline           # cache line of its poolDequeue's headTail word
+
+ctypedef struct Pool:
+    PoolLocal *local        # p.local: nprocs slots, localSize of them in use
+    PoolLocal *victim       # p.victim: last cycle's local (poolCleanup)
+    int32_t localSize       # p.localSize (0: not pinned since the last GC: not in allPools)
+    int32_t victimSize
+    int32_t padded          # poolLocal padded to 128 bytes (Go's layout)
+    int32_t line            # the Pool struct's line (local, localSize: read by every pin)
+    int32_t has_new         # p.New != nil: New returns new_base + news
+    int32_t _pad
+    int64_t new_base
+    int64_t gets
+    int64_t puts
+    int64_t private_hits    # Get served by l.private
+    int64_t shared_hits     # Get served by this P's shared chain (popHead)
+    int64_t steals          # Get served by another P's shared chain (getSlow's popTail)
+    int64_t victim_hits     # Get served by the victim cache
+    int64_t news            # Get called New
+    int64_t nil_gets        # Get returned nil (no New)
+    int64_t cleanups        # poolCleanup passes that moved a non-empty local to victim
+    int64_t line_hits       # cache model: accesses to the pool's lines that hit,
+    int64_t line_transfers  #   came from another core (a coherence miss; of which remote:
+    int64_t line_transfers_remote   # from another socket),
+    int64_t line_mem        #   came from memory,
+    int64_t line_invalidations  # and copies they invalidated
+
+# sync.Cond's notify list (runtime/sema.go notifyList): tickets in Wait order; waiters linked
+# through G.schedlink, each G's ticket in the GSync side table.
+ctypedef struct Cond:
+    uint32_t wait           # notifyList.wait: the next ticket (notifyListAdd)
+    uint32_t notify         # notifyList.notify: the next ticket to be notified
+    int32_t head            # waiting Gs (-1: none), in the order they called notifyListWait
+    int32_t tail
+    int32_t line            # cache line of the notifyList
+    int32_t nwait
+    int64_t waits
+    int64_t signals
+    int64_t broadcasts
+    int64_t wakeups
+
+# A cancelable context (context.WithCancel): Done() is channel `done`, closed by cancel;
+# children are the contexts whose parent chain leads here.
+ctypedef struct Ctx:
+    int32_t parent          # -1: context.Background()
+    int32_t done            # index of its Done() channel in State.chans
+    int64_t cancels         # CancelFunc calls that cancelled it (directly or via a parent)
+
+# Per-G state of these features, a side table by G index allocated only for programs that use
+# them (the G record stays small): a Cond ticket and the LockOSThread state.
+ctypedef struct GSync:
+    uint32_t ticket         # notifyListAdd's ticket, until notifyListWait
+    int32_t lockedm         # g.lockedm: the M this G is locked to (-1: none)
+
 # One entry of the event heap: (time, seq) orders events; ties never break at random.
 ctypedef struct Event:
     int64_t time
@@ -330,7 +402,10 @@ ctypedef struct MarkRec:
     int32_t spawn_index
     int32_t iteration
     int32_t p
-    int64_t value           # the goroutine's G.val (last value received)
+    int64_t value           # the goroutine's G.val (last value received); a mark with
+                            # values (OP_MARKX): the first value
+    int64_t value2          # OP_MARKX: the second and third values (0: none)
+    int64_t value3
 
 # ---------------------------------------------------------------------------------------------
 # Bytecode.  One instruction = INSTR_WIDTH int32 words: (opcode, a, b, c).  gmpcore/program.py
@@ -375,6 +450,35 @@ cdef enum Opcode:
     OP_WUNLOCK = 29      # a = RWMutex: Unlock, before its writer Mutex (OP_WUNLOCK; OP_UNLOCK w)
     OP_WITH_TIMEOUT = 25 # a = distribution: context.WithTimeout -- the G's deadline becomes
                          #     min(deadline, now + d); goroutines it starts inherit it
+    # The DSL's values (gmpcore/expr.py; pyx/sched/expr.pxi evaluates them).  An operand named
+    # "expression" is the start (in word pairs) of an expression in the program's `exprs`
+    # array, which the loader checks: it ends, fits the stack and leaves the values required.
+    # Locals are the G's frame in the State.locals side table.  (From 60: the other streams
+    # number their opcodes after 29.)
+    OP_SET = 60          # a = local slot, b = expression: slot = value
+    OP_IF = 61           # a = expression, b = pc to go to when it is false (0)
+    OP_GOX = 62          # a = function, b = expression of c values: `go f(args)`, the values
+                         #     land in the new G's first c locals
+    OP_MARKX = 63        # a = label, b = expression of c (1..3) values recorded with the mark
+    OP_MAKECHAN = 64     # a = local slot, b = capacity, c = name index: slot = make(chan, b)
+    OP_CSEND = 65        # a = channel expression, b = value source (VAL_*), c = constant or
+                         #     value expression (VAL_EXPR)
+    OP_CRECV = 66        # a = channel expression, b = `range` exit (-1: none)
+    OP_CCLOSE = 67       # a = channel expression
+    # sync.Pool, sync.Cond, context cancellation, LockOSThread (sched/pool.pxi, cond.pxi,
+    # ctx.pxi, lockos.pxi)
+    OP_POOL_PUT = 30     # a = pool, b = value source (VAL_*), c = constant: sync.Pool.Put
+    OP_POOL_GET = 31     # a = pool: sync.Pool.Get (the value lands in G.val; 0: nil)
+    OP_COND_ADD = 32     # a = cond: runtime_notifyListAdd (the ticket goes to the G's side
+                         #     table); Cond.Wait compiles to COND_ADD, UNLOCK, COND_WAIT, LOCK
+    OP_COND_WAIT = 33    # a = cond: runtime_notifyListWait(ticket)
+    OP_COND_SIGNAL = 34  # a = cond: runtime_notifyListNotifyOne
+    OP_COND_BROADCAST = 35   # a = cond: runtime_notifyListNotifyAll
+    OP_CANCEL = 36       # a = context: its CancelFunc (close Done, then its children's)
+    OP_LOCKOSTHREAD = 37     # runtime.LockOSThread
+    OP_UNLOCKOSTHREAD = 38   # runtime.UnlockOSThread
+    OP_SYSCALL_BLOCK = 39    # a = distribution: a system call entered with entersyscallblock
+                             #     (the P is handed off at once)
 
 cdef enum:
     VAR_SHARED = 0       # one word on one line
@@ -388,12 +492,47 @@ cdef enum:
     SEL_DEFAULT = 3
     SEL_DONE = 4         # case <-ctx.Done(): fires at the goroutine's deadline (none: never)
     MAX_SELECT_CASES = 64
+    SELCASE_CHANVAL = 256    # a flag of a recv/send case's word a: b is a channel expression
+                             # (DSL channel values, sched/expr.pxi); the value source is then
+                             # (a >> 4) & 0xF
 
 cdef enum:
     VAL_CONST = 0        # the constant c
     VAL_SPAWN = 1        # the goroutine's spawn index
     VAL_ITER = 2         # the innermost loop iteration
     VAL_REG = 3          # the last value received (G.val)
+    VAL_EXPR = 4         # the value of expression c (DSL expressions)
+
+# Expression words (op, arg) of the program's `exprs` array: a stack machine over int64.  A
+# channel value is its index + 1 (0: the nil channel).
+cdef enum:
+    X_END = 0            # arg = the number of values left on the stack (the loader checks it)
+    X_CONST = 1          # push arg
+    X_LOCAL = 2          # push local slot arg
+    X_SPAWN = 3          # push the G's spawn index
+    X_ITER = 4           # push the iteration of the enclosing loop at depth arg (0: outermost)
+    X_RECV = 5           # push the value last received (G.val)
+    X_NEG = 6            # unary: -x
+    X_NOT = 7            # !x (0 -> 1, else 0)
+    X_BITNOT = 8         # ^x
+    X_ADD = 9            # binary, on the two top values (x op y, y on top)
+    X_SUB = 10
+    X_MUL = 11
+    X_DIV = 12           # Go's /: truncated; y == 0 panics
+    X_MOD = 13           # Go's %: the sign of x; y == 0 panics
+    X_EQ = 14
+    X_NE = 15
+    X_LT = 16
+    X_LE = 17
+    X_GT = 18
+    X_GE = 19
+    X_AND = 20           # &
+    X_OR = 21            # |
+    X_XOR = 22           # ^
+    X_SHL = 23           # <<: a negative count panics, >= 64 gives 0
+    X_SHR = 24           # >> (arithmetic)
+    EXPR_STACK = 16      # the deepest stack an expression may use
+    MAX_LOCALS = 16      # locals (parameters included) of one function
 
 cdef enum DistKind:
     DIST_CONST = 0       # a
@@ -517,6 +656,8 @@ cdef enum MState:
     MS_GCSTOPM_LOCKED = 39   # findRunnable step 0: gcstopm under sched.lock
     MS_STW_WAIT = 40         # a stopper waiting for the world to stop (no event)
     MS_STW_START = 41        # the world is stopped: procresize, startTheWorld, go on
+    MS_LOCKEDM_WAKE = 42     # stoplockedm's end: woken by startlockedm, acquirep(nextp) and
+                             #     execute the locked G (sched/lockos.pxi)
     MS_GCWORK = 60           # a GC mark worker on this P: the next chunk of scan work, or stop
                              #   (sched/gc.pxi gc_work_step; numbered apart from other streams)
     MS_GCASSIST = 61         # a mark assist's scan work is over (gc.pxi gc_assist_end)
@@ -796,6 +937,10 @@ cdef enum ErrCode:
     ERR_WUNLOCK_UNLOCKED = 11    # fatal error: sync: Unlock of unlocked RWMutex
     ERR_OVERFLOW = 12        # a cycle total would not fit an int64: err_arg = OVF_* (which)
     ERR_MEMLIMIT = 13        # recording buffers reached State.rec_limit: err_arg = which buffer
+    ERR_DIVIDE = 14          # panic: runtime error: integer divide by zero (DSL expression)
+    ERR_SHIFT = 15           # panic: runtime error: negative shift amount
+    ERR_CLOSE_NIL = 16       # panic: close of nil channel
+    ERR_BAD_CHAN = 17        # a channel value that is no channel (err_arg: the value)
 
 cdef enum:  # which cycle total overflowed (ERR_OVERFLOW's err_arg; gmpcore.runner names them)
     OVF_IDLE = 1
@@ -1206,4 +1351,32 @@ ctypedef struct State:
     int64_t g_touches
     int64_t *g_touched_at
     int32_t g_touched_cap
+    # DSL values (pyx/sched/expr.pxi): the expression words, and each G's frame of `nlocals`
+    # int64 locals in a side table by G index (only for programs with locals: it keeps the G
+    # record small for everyone else); channels made at run time (OP_MAKECHAN) grow chans,
+    # locks and lines, so their capacities are kept
+    const int32_t *exprs
+    int32_t nexprs           # words
+    int32_t nlocals          # locals per G (0: the program has none)
+    int64_t *locals
+    int32_t locals_cap       # Gs the locals table holds
+    int32_t chans_cap
+    int32_t locks_cap
+    int32_t lines_cap
+    int32_t nchans_static    # the channels declared with Program.chan
+    # sync.Pool, sync.Cond, contexts, LockOSThread (sched/pool.pxi, cond.pxi, ctx.pxi,
+    # lockos.pxi)
+    Pool *pools
+    int32_t npools
+    int32_t pool_line0       # first line of the pools (cache/layout.pxi)
+    Cond *conds
+    int32_t nconds
+    int32_t cond_line0
+    Ctx *ctxs
+    int32_t nctxs
+    GSync *gsync             # by G index (NULL: the program uses no Cond / LockOSThread)
+    int32_t gsync_cap
+    int64_t lockedm_exits    # threads that exited with their G locked (goexit0 -> mexit)
+    int64_t lockedm_handoffs # startlockedm hand-offs of a P to a locked M
+    int64_t syscall_block    # entersyscallblock calls
     GCState gcs              # the GC pacer, mark workers, assists, forEachP (sched/gc.pxi)

@@ -53,8 +53,8 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "waitReasonSemacquire": waitReasonSemacquire,
          "waitReasonSyncRWMutexRLock": waitReasonSyncRWMutexRLock,
          "waitReasonSyncRWMutexLock": waitReasonSyncRWMutexLock, "MAX_LOOP_DEPTH": MAX_LOOP_DEPTH,
+         "G_LOOPS_INLINE": G_LOOPS_INLINE, "waitReasonSyncCondWait": waitReasonSyncCondWait,
          "waitReasonGCAssistWait": waitReasonGCAssistWait,
-         "G_LOOPS_INLINE": G_LOOPS_INLINE,
          "G_FLAG_SYSTEM": G_FLAG_SYSTEM, "G_FLAG_STARTED": G_FLAG_STARTED,
          "G_FLAG_CLOSED": G_FLAG_CLOSED, "G_FLAG_HANDOFF": G_FLAG_HANDOFF,
          "G_FLAG_RESUME": G_FLAG_RESUME, "G_FLAG_PREEMPT": G_FLAG_PREEMPT,
@@ -69,6 +69,11 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "OP_NETWAIT": OP_NETWAIT, "OP_TOUCH": OP_TOUCH, "OP_GOMAXPROCS": OP_GOMAXPROCS,
          "OP_ALLOC": OP_ALLOC, "OP_RLOCK": OP_RLOCK, "OP_RUNLOCK": OP_RUNLOCK,
          "OP_WLOCK": OP_WLOCK, "OP_WUNLOCK": OP_WUNLOCK, "OP_WITH_TIMEOUT": OP_WITH_TIMEOUT,
+         "OP_POOL_PUT": OP_POOL_PUT, "OP_POOL_GET": OP_POOL_GET, "OP_COND_ADD": OP_COND_ADD,
+         "OP_COND_WAIT": OP_COND_WAIT, "OP_COND_SIGNAL": OP_COND_SIGNAL,
+         "OP_COND_BROADCAST": OP_COND_BROADCAST, "OP_CANCEL": OP_CANCEL,
+         "OP_LOCKOSTHREAD": OP_LOCKOSTHREAD, "OP_UNLOCKOSTHREAD": OP_UNLOCKOSTHREAD,
+         "OP_SYSCALL_BLOCK": OP_SYSCALL_BLOCK,
          "VAR_SHARED": VAR_SHARED, "VAR_PER_P": VAR_PER_P, "VAR_PER_P_PADDED": VAR_PER_P_PADDED,
          "SEL_RECV": SEL_RECV, "SEL_SEND": SEL_SEND, "SEL_AFTER": SEL_AFTER,
          "SEL_DEFAULT": SEL_DEFAULT, "SEL_DONE": SEL_DONE, "MAX_SELECT_CASES": MAX_SELECT_CASES,
@@ -102,7 +107,8 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "MS_SEL_LOCKED": MS_SEL_LOCKED, "MS_EXITSYSCALL": MS_EXITSYSCALL,
          "MS_EXITSYSCALL_LOCKED": MS_EXITSYSCALL_LOCKED, "MS_POLL_LOCKED": MS_POLL_LOCKED,
          "MS_GCSTOPM_LOCKED": MS_GCSTOPM_LOCKED, "MS_STW_WAIT": MS_STW_WAIT,
-         "MS_STW_START": MS_STW_START, "MS_GCWORK": MS_GCWORK, "MS_GCASSIST": MS_GCASSIST,
+         "MS_STW_START": MS_STW_START, "MS_LOCKEDM_WAKE": MS_LOCKEDM_WAKE,
+         "MS_GCWORK": MS_GCWORK, "MS_GCASSIST": MS_GCASSIST,
          "STEAL_HALF": STEAL_HALF, "STEAL_ONE": STEAL_ONE,
          "STEAL_ALL_BUT_ONE": STEAL_ALL_BUT_ONE, "STEAL_BATCH": STEAL_BATCH,
          "VICTIM_GO": VICTIM_GO, "VICTIM_RANDOM": VICTIM_RANDOM,
@@ -134,7 +140,19 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "SF_SPIN": SF_SPIN, "SF_MIDLE": SF_MIDLE, "SF_GOID": SF_GOID,
          "SF_IDLEPMASK": SF_IDLEPMASK, "NSCHEDFIELDS": NSCHEDFIELDS, "ACC_READ": ACC_READ,
          "ACC_WRITE": ACC_WRITE, "ACC_RMW": ACC_RMW, "MAX_CORES": MAX_CORES,
-         "G_CHUNK_BITS": G_CHUNK_BITS, "G_CHUNK": G_CHUNK}
+         "G_CHUNK_BITS": G_CHUNK_BITS, "G_CHUNK": G_CHUNK,
+         # the DSL's values (gmpcore/expr.py, sched/expr.pxi)
+         "waitReasonChanReceiveNilChan": waitReasonChanReceiveNilChan, "OP_SET": OP_SET,
+         "OP_IF": OP_IF, "OP_GOX": OP_GOX, "OP_MARKX": OP_MARKX, "OP_MAKECHAN": OP_MAKECHAN,
+         "OP_CSEND": OP_CSEND, "OP_CRECV": OP_CRECV, "OP_CCLOSE": OP_CCLOSE,
+         "VAL_EXPR": VAL_EXPR, "X_END": X_END, "X_CONST": X_CONST, "X_LOCAL": X_LOCAL,
+         "X_SPAWN": X_SPAWN, "X_ITER": X_ITER, "X_RECV": X_RECV, "X_NEG": X_NEG, "X_NOT": X_NOT,
+         "X_BITNOT": X_BITNOT, "X_ADD": X_ADD, "X_SUB": X_SUB, "X_MUL": X_MUL, "X_DIV": X_DIV,
+         "X_MOD": X_MOD, "X_EQ": X_EQ, "X_NE": X_NE, "X_LT": X_LT, "X_LE": X_LE, "X_GT": X_GT,
+         "X_GE": X_GE, "X_AND": X_AND, "X_OR": X_OR, "X_XOR": X_XOR, "X_SHL": X_SHL,
+         "X_SHR": X_SHR, "EXPR_STACK": EXPR_STACK, "MAX_LOCALS": MAX_LOCALS,
+         "ERR_DIVIDE": ERR_DIVIDE, "ERR_SHIFT": ERR_SHIFT, "ERR_CLOSE_NIL": ERR_CLOSE_NIL,
+         "ERR_BAD_CHAN": ERR_BAD_CHAN, "SELCASE_CHANVAL": SELCASE_CHANVAL}
 # the adaptive GOMAXPROCS controller and the article's 4.2 metrics (sched/adapt.pxi,
 # core/observe.pxi)
 # the spin-bit runtime mutex's unlock event (sched/lock.pxi)
@@ -168,7 +186,8 @@ OVERFLOW_NAMES = {OVF_IDLE: "idle_cycles", OVF_SPINNING: "spinning_cycles",
                   OVF_RUNNABLE: "P unpark latency or GC pause cycles",
                   OVF_CPU_WAIT: "cpu_wait_cycles"}
 #: ERR_MEMLIMIT's (and ERR_NOMEM's) err_arg: the recording buffer that grew (grow's `what`)
-RECORDING_BUFFERS = {4: "start order", 5: "marks", 6: "steals", 7: "samples"}
+RECORDING_BUFFERS = {4: "start order", 5: "marks", 6: "steals", 7: "samples",
+                     8: "channels made by the program"}
 M_STATES = {v: k for k, v in ENUMS.items() if k.startswith("MS_")}
 VICTIMS = _by_prefix("VICTIM_")                 # Strategy.victim
 STEAL_AMOUNTS = _by_prefix("STEAL_")            # Strategy.steal_amount
@@ -179,6 +198,7 @@ ACCESS_KINDS = _by_prefix("ACC_")               # Function.touch(kind=)
 SELECT_KINDS = _by_prefix("SEL_")
 VALUE_SOURCES = _by_prefix("VAL_", {"reg": "val"})
 DISTS = _by_prefix("DIST_")
+EXPR_OPS = {k[2:]: v for k, v in ENUMS.items() if k.startswith("X_")}   # gmpcore/expr.py
 OPCODES = {k[3:]: v for k, v in ENUMS.items() if k.startswith("OP_")}
 STATUS_NAMES = {v: k[3:].lower() for k, v in ENUMS.items() if k.startswith("ST_")}
 
@@ -201,6 +221,8 @@ WAIT_REASONS = {waitReasonZero: "", waitReasonSyncWaitGroupWait: "sync.WaitGroup
                 waitReasonSyscall: "syscall", waitReasonSemacquire: "semacquire",
                 waitReasonSyncRWMutexRLock: "sync.RWMutex.RLock",
                 waitReasonSyncRWMutexLock: "sync.RWMutex.Lock",
+                waitReasonChanReceiveNilChan: "chan receive (nil chan)",
+                waitReasonSyncCondWait: "sync.Cond.Wait",
                 waitReasonGCAssistWait: "GC assist wait"}
 HOOK_NAMES = {HOOK_VICTIM: "choose_victim", HOOK_AMOUNT: "steal_amount", HOOK_READY: "place_ready",
               HOOK_GOMAXPROCS: "gomaxprocs"}

@@ -36,6 +36,18 @@ cdef class _Loader:
                              f"loop depth {self.depth[target]}, the jump at {self.depth[pc]}")
         return 0
 
+    cdef int expr(self, int32_t pc, int64_t e, dict starts, int64_t lo, int64_t hi,
+                  str what) except -1:
+        # operand e names an expression leaving lo..hi values
+        n = starts.get(e)
+        if n is None:
+            raise ValueError(f"gmpcore: bad program: {self.where(pc)}: {what} {e} is not the "
+                             f"start of an expression")
+        if not lo <= n <= hi:
+            raise ValueError(f"gmpcore: bad program: {self.where(pc)}: {what} {e} gives {n} "
+                             f"values ({lo}..{hi} needed)")
+        return 0
+
     cdef int index(self, int32_t pc, int64_t v, int64_t n, str what) except -1:
         if not 0 <= v < n:
             raise ValueError(f"gmpcore: bad program: {self.where(pc)}: {what} {v} does not "
@@ -44,6 +56,57 @@ cdef class _Loader:
 
 
 _OPNAMES = {v: k[3:] for k, v in ENUMS.items() if k.startswith("OP_")}
+_X_PUSH = (X_CONST, X_LOCAL, X_SPAWN, X_ITER, X_RECV)
+_X_UNARY = (X_NEG, X_NOT, X_BITNOT)
+
+
+def check_exprs(exprs, int64_t nlocals):
+    # The DSL's expressions (sched/expr.pxi evaluates them unchecked): every one ends with an
+    # X_END whose count is what it leaves, pops only what it pushed, stays within EXPR_STACK,
+    # and reads existing locals and loop depths.  Returns {start: number of values} -- the
+    # only offsets an instruction may name.
+    cdef const int32_t[::1] ex = exprs
+    cdef int64_t k, nx = len(exprs) // 2, start = 0, sp = 0
+    cdef int32_t op, arg
+    if len(exprs) % 2:
+        raise ValueError("gmpcore: bad program: exprs must be (op, arg) word pairs")
+    starts = {}
+    for k in range(nx):
+        op = ex[2 * k]
+        arg = ex[2 * k + 1]
+        where = f"expression {start}, word {k - start}"
+        if op == X_END:
+            if arg != sp:
+                raise ValueError(f"gmpcore: bad program: {where}: ends with {sp} values, "
+                                 f"says {arg}")
+            starts[start] = sp
+            start = k + 1
+            sp = 0
+            continue
+        if op in _X_PUSH:
+            if op == X_LOCAL and not 0 <= arg < nlocals:
+                raise ValueError(f"gmpcore: bad program: {where}: local {arg} does not "
+                                 f"exist (a frame has {nlocals})")
+            if op == X_ITER and not 0 <= arg < MAX_LOOP_DEPTH:
+                raise ValueError(f"gmpcore: bad program: {where}: loop depth {arg} out of "
+                                 f"range")
+            sp += 1
+            if sp > EXPR_STACK:
+                raise ValueError(f"gmpcore: bad program: {where}: deeper than {EXPR_STACK} "
+                                 f"values")
+        elif op in _X_UNARY:
+            if sp < 1:
+                raise ValueError(f"gmpcore: bad program: {where}: operator on an empty stack")
+        elif X_ADD <= op <= X_SHR:
+            if sp < 2:
+                raise ValueError(f"gmpcore: bad program: {where}: binary operator with "
+                                 f"{sp} value(s)")
+            sp -= 1
+        else:
+            raise ValueError(f"gmpcore: bad program: {where}: unknown operation {op}")
+    if start != nx:
+        raise ValueError(f"gmpcore: bad program: expression {start} does not end")
+    return starts
 
 
 def _int32_array(value, name):
@@ -76,6 +139,37 @@ cdef object load_program(State *s, program, const RunConfig *c):
 
     cdef int64_t nfuncs = len(func_entry), ndists = len(dist_kind), nchans = len(chan_caps)
     cdef int64_t nrw = len(rw_w), nvars = len(var_kinds)
+    exprs = _int32_array(getattr(program, "exprs", None), "exprs")
+    cdef int64_t nlocals = int(getattr(program, "nlocals", 0) or 0)
+    cdef int64_t nsites = len(getattr(program, "makechan_names", None) or [])
+    if not 0 <= nlocals <= MAX_LOCALS:
+        raise ValueError(f"gmpcore: bad program: {nlocals} locals per frame (0..{MAX_LOCALS})")
+    estarts = check_exprs(exprs, nlocals)
+    # sync.Pool, sync.Cond and contexts (sched/pool.pxi, cond.pxi, ctx.pxi): absent from a
+    # program that has none
+    pool_padded = [bool(x) for x in (getattr(program, "pool_padded", None) or [])]
+    pool_has_new = [bool(x) for x in (getattr(program, "pool_has_new", None) or [])]
+    pool_new_base = [int(x) for x in (getattr(program, "pool_new_base", None) or [])]
+    ctx_parent = [int(x) for x in (getattr(program, "ctx_parent", None) or [])]
+    ctx_done = [int(x) for x in (getattr(program, "ctx_done", None) or [])]
+    cdef int64_t npools = len(pool_padded), nctxs = len(ctx_parent)
+    cdef int64_t nconds = int(getattr(program, "nconds", 0) or 0)
+    if len(pool_has_new) != npools or len(pool_new_base) != npools:
+        raise ValueError("gmpcore: bad program: pool_padded, pool_has_new and pool_new_base "
+                         "differ in length")
+    if any(not -2**63 <= v < 2**63 - 2**32 for v in pool_new_base):
+        raise ValueError("gmpcore: bad program: a pool's New base does not fit in int64")
+    if not 0 <= nconds < 2**31 or npools >= 2**20:
+        raise ValueError(f"gmpcore: bad program: {nconds} conds, {npools} pools")
+    if len(ctx_done) != nctxs:
+        raise ValueError("gmpcore: bad program: ctx_parent and ctx_done differ in length")
+    for ci, (par, dn) in enumerate(zip(ctx_parent, ctx_done)):
+        if not -1 <= par < ci:
+            raise ValueError(f"gmpcore: bad program: context {ci}'s parent {par} is not an "
+                             f"earlier context (or -1: Background)")
+        if not 0 <= dn < len(chan_caps):
+            raise ValueError(f"gmpcore: bad program: context {ci}'s Done channel {dn} does not "
+                             f"exist (the program has {len(chan_caps)})")
     if len(code) == 0 or len(code) % INSTR_WIDTH or len(code) // INSTR_WIDTH >= 2**31 - 1:
         raise ValueError(f"gmpcore: bad program: the code must be a non-empty whole number of "
                          f"{INSTR_WIDTH}-word instructions, got {len(code)} words")
@@ -195,10 +289,47 @@ cdef object load_program(State *s, program, const RunConfig *c):
                     and cv[a * INSTR_WIDTH + 2] == pc):
                 raise ValueError(f"gmpcore: bad program: {L.where(pc)}: its start {a} is not "
                                  f"the LOOP it closes")
-        elif op == OP_CHAN_SEND:
-            L.index(pc, a, nchans, "channel")
-            if b not in (VAL_CONST, VAL_SPAWN, VAL_ITER, VAL_REG):
+        elif op == OP_CHAN_SEND or op == OP_CSEND:
+            if op == OP_CSEND:
+                L.expr(pc, a, estarts, 1, 1, "channel expression")
+            else:
+                L.index(pc, a, nchans, "channel")
+            if b not in (VAL_CONST, VAL_SPAWN, VAL_ITER, VAL_REG, VAL_EXPR):
                 raise ValueError(f"gmpcore: bad program: {L.where(pc)}: unknown value source {b}")
+            if b == VAL_EXPR:
+                L.expr(pc, cv[pc * INSTR_WIDTH + 3], estarts, 1, 1, "value expression")
+        elif op == OP_CRECV:
+            L.expr(pc, a, estarts, 1, 1, "channel expression")
+            if b != -1:
+                L.jump(pc, b, "range exit")
+        elif op == OP_CCLOSE:
+            L.expr(pc, a, estarts, 1, 1, "channel expression")
+        elif op == OP_SET:
+            L.index(pc, a, nlocals, "local")
+            L.expr(pc, b, estarts, 1, 1, "expression")
+        elif op == OP_IF:
+            L.expr(pc, a, estarts, 1, 1, "condition")
+            L.jump(pc, b, "else target")
+        elif op == OP_GOX:
+            L.index(pc, a, nfuncs, "function")
+            n = cv[pc * INSTR_WIDTH + 3]
+            if not 0 <= n <= nlocals:
+                raise ValueError(f"gmpcore: bad program: {L.where(pc)}: {n} arguments (a frame "
+                                 f"has {nlocals} locals)")
+            L.expr(pc, b, estarts, n, n, "arguments")
+        elif op == OP_MARKX:
+            L.index(pc, a, nlabels, "label")
+            n = cv[pc * INSTR_WIDTH + 3]
+            if not 1 <= n <= 3:
+                raise ValueError(f"gmpcore: bad program: {L.where(pc)}: a mark records 1..3 "
+                                 f"values, not {n}")
+            L.expr(pc, b, estarts, n, n, "values")
+        elif op == OP_MAKECHAN:
+            L.index(pc, a, nlocals, "local")
+            if not 0 <= b <= 1 << 26:
+                raise ValueError(f"gmpcore: bad program: {L.where(pc)}: channel capacity {b} "
+                                 f"outside 0..2**26")
+            L.index(pc, cv[pc * INSTR_WIDTH + 3], nsites, "make(chan) site")
         elif op == OP_CHAN_RECV:
             L.index(pc, a, nchans, "channel")
             if b != -1:
@@ -236,12 +367,21 @@ cdef object load_program(State *s, program, const RunConfig *c):
                     raise ValueError(f"gmpcore: bad program: {L.where(pc)}: word {k} of its "
                                      f"case table is not a SELCASE")
                 kind = cv[k * INSTR_WIDTH + 1] & 0xF
-                src = cv[k * INSTR_WIDTH + 1] >> 4
+                src = (cv[k * INSTR_WIDTH + 1] >> 4) & 0xF
+                if cv[k * INSTR_WIDTH + 1] & ~(0xFF | SELCASE_CHANVAL) or (
+                        cv[k * INSTR_WIDTH + 1] & SELCASE_CHANVAL and
+                        kind != SEL_RECV and kind != SEL_SEND):
+                    raise ValueError(f"gmpcore: bad program: {L.where(pc)}: case {i} has "
+                                     f"unknown flags {cv[k * INSTR_WIDTH + 1]:#x}")
                 if kind not in (SEL_RECV, SEL_SEND, SEL_AFTER, SEL_DEFAULT, SEL_DONE) or \
-                        src not in (VAL_CONST, VAL_SPAWN, VAL_ITER, VAL_REG):
+                        src not in (VAL_CONST, VAL_SPAWN, VAL_ITER, VAL_REG, VAL_EXPR):
                     raise ValueError(f"gmpcore: bad program: {L.where(pc)}: case {i} has an "
                                      f"unknown kind {kind} or value source {src}")
-                if kind == SEL_RECV or kind == SEL_SEND:
+                if src == VAL_EXPR:
+                    L.expr(pc, cv[k * INSTR_WIDTH + 3], estarts, 1, 1, f"case {i}'s value")
+                if cv[k * INSTR_WIDTH + 1] & SELCASE_CHANVAL:
+                    L.expr(pc, cv[k * INSTR_WIDTH + 2], estarts, 1, 1, f"case {i}'s channel")
+                elif kind == SEL_RECV or kind == SEL_SEND:
                     L.index(pc, cv[k * INSTR_WIDTH + 2], nchans, f"case {i}'s channel")
                 elif kind == SEL_AFTER:
                     L.index(pc, cv[k * INSTR_WIDTH + 2], ndists, f"case {i}'s timeout "
@@ -254,10 +394,24 @@ cdef object load_program(State *s, program, const RunConfig *c):
                 L.jump(pc, cv[k * INSTR_WIDTH + 1], f"case {i}'s body")
             pc += 2 * n + 1
             continue
+        elif op == OP_POOL_PUT:
+            L.index(pc, a, npools, "sync.Pool")
+            if b not in (VAL_CONST, VAL_SPAWN, VAL_ITER, VAL_REG, VAL_EXPR):
+                raise ValueError(f"gmpcore: bad program: {L.where(pc)}: unknown value source {b}")
+            if b == VAL_EXPR:
+                L.expr(pc, cv[pc * INSTR_WIDTH + 3], estarts, 1, 1, "value expression")
+        elif op == OP_POOL_GET:
+            L.index(pc, a, npools, "sync.Pool")
+        elif op in (OP_COND_ADD, OP_COND_WAIT, OP_COND_SIGNAL, OP_COND_BROADCAST):
+            L.index(pc, a, nconds, "sync.Cond")
+        elif op == OP_CANCEL:
+            L.index(pc, a, nctxs, "context")
+        elif op == OP_SYSCALL_BLOCK:
+            L.index(pc, a, ndists, "distribution")
         elif op == OP_SELCASE:
             raise ValueError(f"gmpcore: bad program: {L.where(pc)}: a SELCASE outside a "
                              f"select's case table")
-        elif op not in (OP_EXIT, OP_GOSCHED, OP_SYSPARK):
+        elif op not in (OP_EXIT, OP_GOSCHED, OP_SYSPARK, OP_LOCKOSTHREAD, OP_UNLOCKOSTHREAD):
             raise ValueError(f"gmpcore: bad program: {L.where(pc)}: unknown opcode {op}")
         pc += 1
 
@@ -275,8 +429,12 @@ cdef object load_program(State *s, program, const RunConfig *c):
     s.ndists = <int32_t> ndists
     s.nwgs = nwgs
     s.nmutexes = nmutexes
+    cdef const int32_t[::1] xv = exprs
+    s.exprs = &xv[0] if len(exprs) else NULL
+    s.nexprs = <int32_t> len(exprs)
+    s.nlocals = <int32_t> nlocals
     ops = code[::INSTR_WIDTH]
-    return {"arrays": (code, func_entry, dist_kind, dist_a, dist_b),
+    return {"arrays": (code, func_entry, dist_kind, dist_a, dist_b, exprs),
             "chan_caps": [int(x) for x in chan_caps], "rw_w": [int(x) for x in rw_w],
             "var_kinds": [int(x) for x in var_kinds], "nrtlocks": nrtlocks,
             "main_fn": main_fn, "sys_fn": sys_fn, "arr_fn": arr_fn, "arr_dist": arr_dist,
@@ -284,7 +442,14 @@ cdef object load_program(State *s, program, const RunConfig *c):
             # a GC controller for a program that allocates (or calls runtime.GC), a deadline
             # per G for one that uses context deadlines
             "uses_alloc": bool((ops == OP_ALLOC).any()),
-            "uses_deadlines": bool((ops == OP_WITH_TIMEOUT).any())}
+            "uses_deadlines": bool((ops == OP_WITH_TIMEOUT).any()),
+            "pool_padded": pool_padded, "pool_has_new": pool_has_new,
+            "pool_new_base": pool_new_base, "nconds": nconds, "ctx_parent": ctx_parent,
+            "ctx_done": ctx_done,
+            # the per-G side table: Cond tickets, g.lockedm
+            "uses_gsync": bool(np.isin(ops, [OP_COND_ADD, OP_COND_WAIT, OP_COND_SIGNAL,
+                                             OP_COND_BROADCAST, OP_LOCKOSTHREAD,
+                                             OP_UNLOCKOSTHREAD]).any())}
 
 
 def _bad_config(name, v, rng):

@@ -82,7 +82,10 @@ def program(r: random.Random) -> gc.Program:
     wgs = [prog.waitgroup(f"wg{i}") for i in range(2)]
     vars_ = [prog.var("v"), prog.var("pp", per_p=True), prog.var("pad", per_p=True, padded=True)]
     nf = r.randint(1, 6)
-    funcs = [prog.func("main")] + [prog.func(f"f{i}") for i in range(nf)]
+    # the DSL's values: some functions take an int and a channel (go f(x, ch)), and use
+    # expressions, if/else and channels made at run time (gmpcore/expr.py)
+    funcs = [prog.func("main")] + [prog.func(f"f{i}", *(("x", "c chan") if r.random() < 0.3
+                                                        else ())) for i in range(nf)]
     scale = r.choice([10, 1000, 100_000, 10_000_000])
 
     def body(k, f, depth, nops):
@@ -90,11 +93,36 @@ def program(r: random.Random) -> gc.Program:
             op = r.choice(["compute", "compute", "go", "go", "mark", "loop", "gosched", "send",
                            "recv", "close", "lock", "rwlock", "sleep", "wg", "hold", "select",
                            "syscall", "netwait", "alloc", "gc", "gomaxprocs", "touch",
-                           "timeout", "range", "ret"])
+                           "timeout", "range", "ret", "xmark", "if", "mkchan", "let"])
             if op == "compute":
                 f.compute(dist(r, scale))
             elif op == "go" and k + 1 < len(funcs):
-                f.go(funcs[r.randint(k + 1, len(funcs) - 1)], times=r.choice([1, 1, 3, 50, 400]))
+                g = funcs[r.randint(k + 1, len(funcs) - 1)]
+                args = ()
+                if g.params:
+                    args = (value(f), r.choice(chans) if r.random() < 0.5 or not f.params
+                            else f.params[1])
+                f.go(g, *args, times=r.choice([1, 1, 3, 50, 400]))
+            elif op == "xmark":
+                f.mark(f"x{k}", *[value(f) for _ in range(r.randint(1, 3))])
+            elif op == "let":
+                if f._nslots < 12:
+                    f.let(f"l{f._nslots}", value(f))
+            elif op == "if" and depth < 3:
+                with f.if_(r.choice([value(f) < value(f), value(f) == value(f),
+                                     (value(f) > 0) & (value(f) != 3)])):
+                    body(k, f, depth + 1, r.randint(0, 2))
+                if r.random() < 0.5:
+                    with f.else_():
+                        body(k, f, depth + 1, r.randint(0, 2))
+            elif op == "mkchan" and f._nslots < 12:
+                ch = f.make_chan(cap=r.choice([0, 1, 4]))
+                if r.random() < 0.5:
+                    f.send(ch, value(f))
+                if r.random() < 0.5:
+                    f.recv(ch)
+                if r.random() < 0.3:
+                    f.close(ch)
             elif op == "mark":
                 f.mark(f"m{k}")
             elif op == "loop" and depth < 3:
@@ -103,7 +131,8 @@ def program(r: random.Random) -> gc.Program:
             elif op == "gosched":
                 f.gosched()
             elif op == "send":
-                f.send(r.choice(chans), r.choice(["spawn", "iter", "val", 7]))
+                ch = f.params[1] if f.params and r.random() < 0.3 else r.choice(chans)
+                f.send(ch, r.choice(["spawn", "iter", "val", 7, value(f)]))
             elif op == "recv":
                 f.recv(r.choice(chans))
             elif op == "range" and depth < 3:
@@ -140,7 +169,8 @@ def program(r: random.Random) -> gc.Program:
                             continue            # (at most one after/done/default case)
                         if True:
                             if kind == "recv":
-                                cm = sel.recv(r.choice(chans))
+                                cm = sel.recv(f.params[1] if f.params and r.random() < 0.4
+                                              else r.choice(chans))
                             elif kind == "send":
                                 cm = sel.send(r.choice(chans), "spawn")
                             elif kind == "after":
@@ -171,10 +201,24 @@ def program(r: random.Random) -> gc.Program:
             elif op == "ret" and r.random() < 0.2:
                 f.ret()
 
+    def value(f):
+        """A random int expression over what f can read (division and shifts may panic)."""
+        leaves = [f.spawn, f.received, r.randint(-5, 5)] + ([f.params[0]] if f.params else [])
+        a, b = r.choice(leaves), r.choice(leaves)
+        op = r.choice(["+", "-", "*", "//", "%", "<<", ">>", "&", "leaf", "leaf", "panic"])
+        if op == "leaf" or (isinstance(a, int) and isinstance(b, int)):
+            return gc.expr.as_expr(a) if isinstance(a, int) else a
+        b = gc.expr.as_expr(b)
+        # (divisors and shift counts kept valid but for the rare "panic" case)
+        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+                "//": lambda: a // (b | 1), "%": lambda: a % (b | 1),
+                "<<": lambda: a << (b & 15), ">>": lambda: a >> (b & 127),
+                "&": lambda: a & b, "panic": lambda: a // b}[op]()
+
     for k, f in enumerate(funcs):
         body(k, f, 0, r.randint(0, 8))
-    if r.random() < 0.15:
-        prog.arrivals(r.choice(funcs[1:]),
+    if r.random() < 0.15 and any(not g.params for g in funcs[1:]):
+        prog.arrivals(r.choice([g for g in funcs[1:] if not g.params]),
                       gc.Exponential(r.choice([100, 10_000])), r.randint(1, 500))
     return prog
 

@@ -220,6 +220,17 @@ def marks(res: gc.Result):
                m["value"].tolist())
 
 
+def by_values(fmt):
+    """to_strings for check_against_go: each mark as fmt(label, value, value2, value3) -- the
+    values a DSL twin records with Function.mark(label, a, b, c), as the Go program passes
+    them to recorder.Add(kind, a, b, c); fmt is then the Go program's Print function."""
+    def to_strings(res):
+        m = res.marks
+        return [fmt(*r) for r in zip(m["label"].tolist(), m["value"].tolist(),
+                                     m["value2"].tolist(), m["value3"].tolist())]
+    return to_strings
+
+
 def by_lineage(fmt):
     """to_strings for check_against_go: each mark as fmt(label, lineage, iteration), where
     lineage is the spawn indices from main down to the goroutine (see lineages)."""

@@ -553,7 +553,7 @@ def test_result_shape_and_repr():
 
     marks = res.marks
     assert list(marks.columns) == ["time_cycles", "time_ns", "goid", "parent_goid", "label",
-                                   "spawn_index", "iteration", "p", "value"]
+                                   "spawn_index", "iteration", "p", "value", "value2", "value3"]
     assert len(marks) == 300
     assert (marks["label"] == "w").all()
     assert (marks["parent_goid"] == 1).all()

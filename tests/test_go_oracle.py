@@ -32,11 +32,11 @@ import pytest
 
 import gmpcore as gc
 import go_oracle as oracle
-from go_oracle import by_lineage, check_against_go
+from go_oracle import by_lineage, by_values, check_against_go
 
 pytestmark = pytest.mark.go
 
-PROGRAMS = ("spawn", "nested", "chain", "spawners", "loop")
+PROGRAMS = ("spawn", "nested", "chain", "spawners", "loop", "tree")
 
 
 @pytest.fixture(scope="session")
@@ -122,29 +122,37 @@ def test_spawn_chain(go_binaries, record_property, depth, n):
 
 # -- 3. several spawners -------------------------------------------------------------------------
 def spawners_program(k, m):
+    """tests/go/cmd/spawners, line for line (goroutine arguments, marks with values)."""
     prog = gc.Program()
     wg = prog.waitgroup("wg")
+
+    worker = prog.func("worker", "j", "i")      # func worker(j, i int) {
+    j, i = worker.params
+    worker.mark("w", j, i)                      #     recorder.Add('w', int64(j), int64(i), 0)
+    worker.wg_done(wg)                          #     wg.Done()
+
+    spawner = prog.func("spawner", "j")         # func spawner(j int) {
+    j, = spawner.params
+    spawner.mark("s", j)                        #     recorder.Add('s', int64(j), 0, 0)
+    with spawner.loop(m) as i:                  #     for i := 0; i < m; i++ {
+        spawner.go(worker, j, i)                #         go worker(j, i)
+
     main = prog.func("main")
-    main.wg_add(wg, k * m)
-    main.go("spawner", times=k)
-    main.wg_wait(wg)
-    s = prog.func("spawner")
-    s.mark("s")
-    s.go("worker", times=m)
-    w = prog.func("worker")
-    w.mark("w")
-    w.wg_done(wg)
+    main.wg_add(wg, k * m)                      # wg.Add(k * m)
+    with main.loop(k) as j:                     # for j := 0; j < k; j++ {
+        main.go(spawner, j)                     #     go spawner(j)
+    main.wg_wait(wg)                            # wg.Wait()
     return prog
 
 
-def spawners_fmt(label, lineage, iteration):
-    return f"s{lineage[0]}" if label == "s" else f"w{lineage[0]}.{lineage[1]}"
+# the Go program's Print
+spawners_fmt = by_values(lambda kind, a, b, c: f"w{a}.{b}" if kind == "w" else f"s{a}")
 
 
 @pytest.mark.parametrize("k,m", [(4, 100), (4, 300), (8, 100), (8, 300)])
 def test_several_spawners(go_binaries, record_property, k, m):
     fits = check_against_go(f"spawners k={k} m={m}", go_binaries["spawners"], [k, m],
-                            spawners_program(k, m), by_lineage(spawners_fmt), record_property)
+                            spawners_program(k, m), spawners_fmt, record_property)
     for f in fits:
         assert len(f.go_order) == k * (m + 1)
 
@@ -190,3 +198,37 @@ def test_loop_with_gosched(go_binaries, record_property, g, iters):
                             by_lineage(loop_fmt), record_property)
     for f in fits:
         assert len(f.go_order) == 2 * g * iters
+
+
+# -- 5. a fan-out tree: one recursive function with `if` ----------------------------------------
+def tree_program(depth, fanout):
+    """tests/go/cmd/tree, line for line: node(depth, id) recurses under `if depth > 0`."""
+    prog = gc.Program()
+    wg = prog.waitgroup("wg")
+
+    node = prog.func("node", "depth", "id")     # func node(depth, id int) {
+    d, id_ = node.params
+    node.mark("n", d, id_)                      #     recorder.Add('n', int64(depth), int64(id), 0)
+    with node.if_(d > 0):                       #     if depth > 0 {
+        with node.loop(fanout) as i:            #         for i := 0; i < fanout; i++ {
+            node.go(node, d - 1, id_ * fanout + i)  #         go node(depth-1, id*fanout+i)
+    with node.else_():                          #     } else {
+        node.wg_done(wg)                        #         wg.Done()
+
+    main = prog.func("main")
+    main.wg_add(wg, fanout ** depth)            # wg.Add(leaves)
+    main.go(node, depth, 0)                     # go node(depth, 0)
+    main.wg_wait(wg)                            # wg.Wait()
+    return prog
+
+
+@pytest.mark.parametrize("depth,fanout", [(2, 3), (4, 4), (3, 8), (10, 2)])
+def test_fanout_tree(go_binaries, record_property, depth, fanout):
+    fits = check_against_go(f"tree depth={depth} F={fanout}", go_binaries["tree"],
+                            [depth, fanout], tree_program(depth, fanout),
+                            by_values(lambda kind, a, b, c: f"n{a}.{b}"), record_property)
+    nodes = sum(fanout ** k for k in range(depth + 1))
+    for f in fits:
+        assert len(f.go_order) == nodes
+        assert sorted(f.go_order) == sorted(f"n{depth - k}.{i}" for k in range(depth + 1)
+                                            for i in range(fanout ** k))

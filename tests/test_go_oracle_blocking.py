@@ -39,7 +39,7 @@ from __future__ import annotations
 import pytest
 
 import gmpcore as gc
-from go_oracle import build_for_session, check_against_go, emulate, marks
+from go_oracle import build_for_session, by_values, check_against_go, emulate, marks
 from helpers import MS
 
 pytestmark = pytest.mark.go
@@ -55,32 +55,41 @@ def go_cmd_binaries(go_toolchain, tmp_path_factory):
 
 # -- 1. unbuffered ping-pong between pairs ----------------------------------------------------
 def pingpong_program(pairs, k):
+    """tests/go/cmd/pingpong, line for line: a channel pair made per loop iteration and
+    passed to one pinger and one ponger function (DSL arguments and channel values)."""
     prog = gc.Program()
     wg = prog.waitgroup("wg")
+
+    pinger = prog.func("pinger", "i", "ping chan", "pong chan")  # func pinger(i int, ping, pong chan int64)
+    i, ping, pong = pinger.params
+    with pinger.loop(k) as it:                  # for it := 0; it < k; it++ {
+        pinger.send(ping, it)                   #     ping <- int64(it)
+        v = pinger.recv(pong, into="v")         #     v := <-pong
+        pinger.mark("a", i, it, v)              #     recorder.Add('a', int64(i), int64(it), v)
+    pinger.wg_done(wg)                          # wg.Done()
+
+    ponger = prog.func("ponger", "i", "ping chan", "pong chan")
+    i, ping, pong = ponger.params
+    with ponger.loop(k) as it:                  # for it := 0; it < k; it++ {
+        v = ponger.recv(ping, into="v")         #     v := <-ping
+        ponger.mark("b", i, it, v)              #     recorder.Add('b', int64(i), int64(it), v)
+        ponger.send(pong, v)                    #     pong <- v
+    ponger.wg_done(wg)
+
     main = prog.func("main")
-    main.wg_add(wg, 2 * pairs)
-    for i in range(pairs):
-        ping, pong = prog.chan(f"ping{i}"), prog.chan(f"pong{i}")
-        a = prog.func(f"pinger{i}")
-        with a.loop(k):
-            a.send(ping, "iter")
-            a.recv(pong)
-            a.mark(f"a{i}")
-        a.wg_done(wg)
-        b = prog.func(f"ponger{i}")
-        with b.loop(k):
-            b.recv(ping)
-            b.mark(f"b{i}")
-            b.send(pong, "val")
-        b.wg_done(wg)
-        main.go(f"pinger{i}")
-        main.go(f"ponger{i}")
-    main.wg_wait(wg)
+    main.wg_add(wg, 2 * pairs)                  # wg.Add(2 * pairs)
+    with main.loop(pairs) as i:                 # for i := 0; i < pairs; i++ {
+        ping = main.make_chan("ping")           #     ping, pong := make(chan int64), make(chan int64)
+        pong = main.make_chan("pong")
+        main.go(pinger, i, ping, pong)          #     go pinger(i, ping, pong)
+        main.go(ponger, i, ping, pong)          #     go ponger(i, ping, pong)
+    main.wg_wait(wg)                            # wg.Wait()
     return prog
 
 
 def pingpong_strings(res):
-    return [f"{label}.{it}.{v}" for label, _, it, v in marks(res)]
+    # the Go program's Print: fmt.Sprintf("%c%d.%d.%d", r.Kind, r.A, r.B, r.C)
+    return by_values(lambda kind, a, b, c: f"{kind}{a}.{b}.{c}")(res)
 
 
 @pytest.mark.parametrize("pairs,k", [(1, 5), (3, 4), (8, 10), (200, 3)])
@@ -96,31 +105,35 @@ def test_pingpong_pairs(go_cmd_binaries, record_property, pairs, k):
 
 
 # -- 2. a worker pool reading a buffered channel ----------------------------------------------
-def workerpool_program(workers, jobs, cap):
+def workerpool_program(workers, n, cap):
+    """tests/go/cmd/workerpool, line for line: the jobs channel is made in main and passed to
+    each worker with its number (DSL arguments and channel values)."""
     prog = gc.Program()
     wg = prog.waitgroup("wg")
-    ch = prog.chan("jobs", cap=cap)
+
+    worker = prog.func("worker", "w", "jobs chan")   # func worker(w int, jobs chan int64)
+    w, jobs = worker.params
+    with worker.range(jobs) as v:               # for v := range jobs {
+        worker.mark("w", w, v)                  #     recorder.Add('w', int64(w), v, 0)
+    worker.wg_done(wg)                          # wg.Done()
+
     main = prog.func("main")
-    main.wg_add(wg, workers)
-    main.go("worker", times=workers)
-    with main.loop(jobs):
-        main.send(ch, "iter")
-        main.mark("m")
-    main.close(ch)
-    main.mark("c")
-    main.wg_wait(wg)
-    w = prog.func("worker")
-    with w.range(ch):
-        w.mark("w")
-    w.wg_done(wg)
+    jobs = main.make_chan("jobs", cap=cap)      # jobs := make(chan int64, c)
+    main.wg_add(wg, workers)                    # wg.Add(w)
+    with main.loop(workers) as i:               # for i := 0; i < w; i++ {
+        main.go(worker, i, jobs)                #     go worker(i, jobs)
+    with main.loop(n) as j:                     # for j := 0; j < n; j++ {
+        main.send(jobs, j)                      #     jobs <- int64(j)
+        main.mark("m", 0, j)                    #     recorder.Add('m', 0, int64(j), 0)
+    main.close(jobs)                            # close(jobs)
+    main.mark("c")                              # recorder.Add('c', 0, 0, 0)
+    main.wg_wait(wg)                            # wg.Wait()
     return prog
 
 
 def workerpool_strings(res):
-    out = []
-    for label, si, it, v in marks(res):
-        out.append({"w": f"w{si}.{v}", "m": f"m.{it}", "c": "c"}[label])
-    return out
+    # the Go program's Print
+    return by_values(lambda kind, a, b, c: {"w": f"w{a}.{b}", "m": f"m.{b}", "c": "c"}[kind])(res)
 
 
 @pytest.mark.parametrize("workers,jobs,cap", [(3, 10, 2), (4, 30, 0), (4, 30, 8), (8, 100, 16),

@@ -415,7 +415,8 @@ def check_result(res: gc.Result, spec: Spec, cfg: dict):
 
     marks = res.marks
     assert list(marks.columns) == ["time_cycles", "time_ns", "goid", "parent_goid", "label",
-                                   "spawn_index", "iteration", "p", "value"]
+                                   "spawn_index", "iteration", "p", "value", "value2",
+                                   "value3"]
     got = collections.Counter(zip(marks["label"], marks["iteration"]))
     for key, n in got.items():
         assert n <= spec.mark_counts[key], (key, n, spec.mark_counts[key])

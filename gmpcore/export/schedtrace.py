@@ -94,7 +94,8 @@ def _summary(ms, rec, runq, ticks, version, detailed) -> str:
         head += f"needspinning={rec['needspinning']} "
     head += f"idlethreads={rec['nmidle']} runqueue={rec['runqsize']}"
     if detailed:
-        # (the emulator models no locked Ms and no sysmon deep sleep)
+        # (nmidlelocked, the Ms asleep in stoplockedm, and sysmon's deep sleep are not
+        # sampled)
         gcw = "true" if rec["gcwaiting"] else "false"
         return head + f" gcwaiting={gcw} nmidlelocked=0 stopwait={rec['stopwait']} sysmonwait=false"
     n = int(rec["gomaxprocs"])                       # allp after procresize: len == gomaxprocs
@@ -118,16 +119,25 @@ def _detail(snap) -> list[str]:
                    f"syscalltick={int(p['syscalltick'])} m={m} runqsize={size} "
                    f"gfreecnt={int(p['gFreeCount'])} "
                    f"timerslen={int(snap['timerslen'][int(p['id'])]) if 'timerslen' in snap else 0}")
+    # LockOSThread: m.lockedg and g.lockedm (the engine keeps the G side in a side table;
+    # the M's lockedg names both ends)
+    has_locked = "lockedg" in (threads.dtype.names or ())
+    lockedm = {int(mp["lockedg"]): int(mp["id"]) for mp in threads
+               if has_locked and mp["lockedg"] >= 0}
     for mp in threads[::-1]:                      # allm is a push-front list: newest M first
         p = "nil" if mp["p"] < 0 else str(int(mp["p"]))
+        lg = ("nil" if not has_locked or mp["lockedg"] < 0 or mp["lockedg"] >= len(goid)
+              else str(int(goid[mp["lockedg"]])))
         g = "nil" if mp["curg"] < 0 else str(int(goid[mp["curg"]]))
         out.append(f"  M{int(mp['id'])}: p={p} curg={g} mallocing=0 throwing=0 preemptoff= "
                    f"locks=0 dying=0 spinning={'true' if mp['spinning'] else 'false'} "
-                   f"blocked={'true' if mp['parked'] else 'false'} lockedg=nil")
-    for g in gs:                                  # forEachG: allgs order, dead Gs included
+                   f"blocked={'true' if mp['parked'] else 'false'} lockedg={lg}")
+    for gi, g in enumerate(gs):                   # forEachG: allgs order, dead Gs included
         m = "nil" if g["m"] < 0 else str(int(g["m"]))
+        lm = lockedm.get(gi)
         out.append(f"  G{int(g['goid'])}: status={int(g['status'])}"
-                   f"({wait_reason_name(g['waitreason'])}) m={m} lockedm=nil")
+                   f"({wait_reason_name(g['waitreason'])}) m={m} "
+                   f"lockedm={'nil' if lm is None else lm}")
     return out
 
 

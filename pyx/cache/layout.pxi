@@ -58,7 +58,10 @@ cdef int cache_layout(State *s, int ncores, int sockets, int layout) except -1:
                       (s.nprocs + 7) // 8 if s.var_kind[i] == VAR_PER_P else s.nprocs)
     s.nlines = (base + nsched + s.nwgs + s.nchans + s.nmutexes + (s.nlocks - s.rtlock0)
                 + nvarlines + s.nrwmutexes)
+    j = s.nlines                                  # sync.Pool and sync.Cond lines from here on
+    s.nlines += pools_nlines(s) + s.nconds
     s.lines = <Line *> calloc(s.nlines, sizeof(Line))
+    s.lines_cap = s.nlines                     # (grown by channels made at run time)
     s.core_hit = <int64_t *> calloc(ncores, sizeof(int64_t))
     s.core_miss = <int64_t *> calloc(ncores, sizeof(int64_t))
     if s.lines == NULL or s.core_hit == NULL or s.core_miss == NULL:
@@ -111,7 +114,11 @@ cdef int cache_layout(State *s, int ncores, int sockets, int layout) except -1:
         s.lines[i].cls = LC_USER
     for i in range(s.nvars):
         s.var_line[i] += k
-    s.rw_line0 = s.nlines - s.nrwmutexes
+    s.rw_line0 = j - s.nrwmutexes
     for i in range(s.nrwmutexes):
         s.rwmutexes[i].line = s.rw_line0 + i
+    pools_layout(s, j)                            # (sched/pool.pxi)
+    s.cond_line0 = s.nlines - s.nconds
+    for i in range(s.nconds):
+        s.conds[i].line = s.cond_line0 + i
     return 0

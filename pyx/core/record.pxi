@@ -62,6 +62,8 @@ cdef bint record_mark(State *s, int32_t gi, G *gp, int32_t label, int32_t p) noe
     r.iteration = g_iter(s, gi, gp)
     r.p = p
     r.value = g_val(s, gi)
+    r.value2 = 0
+    r.value3 = 0
     return True
 
 

@@ -5,6 +5,10 @@
 # *waker's* P runnext.  Values are int64: a receiver finds what it got in G.val.
 
 cdef inline int64_t chan_value(State *s, int32_t gi, G *gp, const int32_t *ins) noexcept nogil:
+    cdef int64_t v = 0
+    if ins[2] == VAL_EXPR:
+        expr_eval(s, gi, gp, ins[3], &v)             # (a panic has called fail: the run stops)
+        return v
     if ins[2] == VAL_SPAWN:
         return gp.spawn_index
     if ins[2] == VAL_ITER:
@@ -168,6 +172,41 @@ cdef int32_t sq_park(State *s, Chan *c, int32_t gi, int32_t ci, int32_t is_send,
     return 0
 
 
+cdef int32_t closechan_collect(State *s, Chan *c) noexcept nogil:
+    # closechan, under the lock (c.closed is set): every parked receiver gets the zero value
+    # and goes on a gList (a stack, linked through schedlink); returns its head.  (Also
+    # context cancel: ctx.pxi.)
+    cdef int32_t w, target, rlist = -1
+    cdef G *wp
+    while c.recvq_head != -1:
+        w = sudog_claim(s, sq_dequeue(s, c, False))
+        wp = getg(s, w)
+        g_val_set(s, w, 0)
+        if not (wp.flags & G_FLAG_SELWOKE):
+            target = s.code[(wp.pc - 1) * INSTR_WIDTH + 2]   # its receive's `range` exit
+            if target >= 0:
+                wp.pc = target
+        wp.schedlink = rlist
+        rlist = w
+    return rlist
+
+
+cdef int64_t closechan_ready(State *s, M *mp, int32_t rlist) noexcept nogil:
+    # closechan, after the unlock: "Ready all Gs now that we've dropped the channel lock",
+    # popping the gList -- the last parked receiver first.  Returns how many were readied.
+    cdef int64_t k = 0
+    cdef int32_t w
+    cdef G *wp
+    while rlist != -1:
+        w = rlist
+        wp = getg(s, w)
+        rlist = wp.schedlink
+        wp.schedlink = -1
+        goready1(s, mp, w)
+        k += 1
+    return k
+
+
 cdef int64_t chan_begin(State *s, M *mp, int32_t mi, int32_t ci) noexcept nogil:
     # lock(&c.lock); the operation itself is the next step
     mp.arg = ci
@@ -177,18 +216,18 @@ cdef int64_t chan_begin(State *s, M *mp, int32_t mi, int32_t ci) noexcept nogil:
 
 
 cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
-    cdef int32_t ci = mp.arg, gi = mp.curg, w, target
+    cdef int32_t ci = mp.arg, gi = mp.curg, w, rlist
     cdef Chan *c = &s.chans[ci]
     cdef G *gp = getg(s, gi)
-    cdef G *wp
     cdef const int32_t *ins = &s.code[gp.pc * INSTR_WIDTH]
     cdef int64_t v, cost = s.cost.chan, k
-    cdef int32_t rlist = -1
     lock_granted(s, &s.locks[mp.lock_id], mi)
     mp.arg = -1
     gp.pc += 1
-    if ins[0] == OP_CHAN_SEND:
+    if ins[0] == OP_CHAN_SEND or ins[0] == OP_CSEND:
         v = chan_value(s, gi, gp, ins)
+        if s.status == ST_ERROR:
+            return -1
         if c.closed:
             fail(s, ERR_SEND_CLOSED, ci)
             return -1
@@ -216,7 +255,7 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         cost = unlock_id(s, mp, cost)
         gopark(s, mp, gp, waitReasonChanSend, ci)
         return cost + s.cost.park
-    elif ins[0] == OP_CHAN_RECV:
+    elif ins[0] == OP_CHAN_RECV or ins[0] == OP_CRECV:
         if c.closed and c.qcount == 0:
             g_val_set(s, gi, 0)                          # the zero value, !ok
             if ins[2] >= 0:
@@ -242,7 +281,7 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         cost = unlock_id(s, mp, cost)
         gopark(s, mp, gp, waitReasonChanReceive, ci)
         return cost + s.cost.park
-    else:  # OP_CHAN_CLOSE
+    else:  # OP_CHAN_CLOSE, OP_CCLOSE
         if c.closed:
             fail(s, ERR_CLOSE_CLOSED, ci)
             return -1
@@ -250,29 +289,11 @@ cdef int64_t chan_locked(State *s, M *mp, int32_t mi) noexcept nogil:
         if c.sendq_head != -1:
             fail(s, ERR_SEND_CLOSED, ci)         # a parked sender panics when it resumes
             return -1
-        # all receivers get the zero value; closechan collects them on a gList (a stack),
-        # then readies them popping it: the last parked receiver first
-        k = 0
-        while c.recvq_head != -1:
-            w = sudog_claim(s, sq_dequeue(s, c, False))
-            wp = getg(s, w)
-            g_val_set(s, w, 0)
-            if not (wp.flags & G_FLAG_SELWOKE):
-                target = s.code[(wp.pc - 1) * INSTR_WIDTH + 2]   # its receive's `range` exit
-                if target >= 0:
-                    wp.pc = target
-            wp.schedlink = rlist
-            rlist = w
         # chan.go closechan: "unlock(&c.lock)" and only then "Ready all Gs now that we've
         # dropped the channel lock": the k goready calls are outside the critical section
+        rlist = closechan_collect(s, c)
         cost = unlock_id(s, mp, cost)
-        while rlist != -1:
-            w = rlist
-            wp = getg(s, w)
-            rlist = wp.schedlink
-            wp.schedlink = -1
-            goready1(s, mp, w)
-            k += 1
+        k = closechan_ready(s, mp, rlist)
         cost += k * s.cost.ready
         if k:
             ret_push(mp, MS_RUN)

@@ -49,6 +49,8 @@ cdef bint select_blocks_forever(State *s, int32_t gi) noexcept nogil:
     # with no sudog enqueued when every case's channel is nil (select.go)
     cdef G *gp = getg(s, gi)
     cdef int32_t base = gp.pc, n, i
+    if gp.waitreason == waitReasonChanSendNilChan or gp.waitreason == waitReasonChanReceiveNilChan:
+        return True                       # a send/receive on a nil channel (DSL channel values)
     if gp.waitreason != waitReasonSelect or base < 0 or base >= s.ncode:
         return False
     if s.code[base * INSTR_WIDTH] != OP_SELECT:
@@ -56,6 +58,8 @@ cdef bint select_blocks_forever(State *s, int32_t gi) noexcept nogil:
     n = s.code[base * INSTR_WIDTH + 1]
     if n < 1 or base + n >= s.ncode:
         return False
+    if gp.waiting_on == -1 and g_wait(s, gi) == 0:
+        return True                       # no sudog, no timer: every channel case is nil
     for i in range(n):
         if (s.code[(base + 1 + i) * INSTR_WIDTH + 1] & 0xF) != SEL_DONE:
             return False
@@ -240,6 +244,18 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
                 if seen_add(s, seen, gi, SEEN_WAIT):
                     return check_fail(s, seen, 1)
                 gi = getg(s, gi).schedlink
+    for i in range(s.nconds):                     # sync.Cond notify lists
+        n = 0
+        gi = s.conds[i].head
+        while gi != -1:
+            n += 1
+            if seen_add(s, seen, gi, SEEN_WAIT):
+                return check_fail(s, seen, 1)
+            if getg(s, gi).schedlink == -1 and gi != s.conds[i].tail:
+                return check_fail(s, seen, 33)
+            gi = getg(s, gi).schedlink
+        if n != s.conds[i].nwait:
+            return check_fail(s, seen, 33)
     gi = s.gcsema_head
     while gi != -1:
         if seen_add(s, seen, gi, SEEN_WAIT):
@@ -296,6 +312,11 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
                 return check_fail(s, seen, 3)
         if in_sequence(mp, MS_EXECUTE) and mp.arg != -1 and mp.curg == -1:
             if seen_add(s, seen, mp.arg, SEEN_HAND):
+                return check_fail(s, seen, 1)
+        if (mp.lockedg >= 0 and mp.nextp >= 0 and mp.curg == -1
+                and getg(s, mp.lockedg).status == _Grunnable):
+            # startlockedm handed the locked G and a P to this M (sched/lockos.pxi)
+            if seen_add(s, seen, mp.lockedg, SEEN_HAND):
                 return check_fail(s, seen, 1)
         gi = mp.gbatch_head if mp.gbatch_n > 0 else -1
         while gi != -1:

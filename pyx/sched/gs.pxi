@@ -139,6 +139,11 @@ cdef int32_t allocg(State *s) noexcept nogil:
         s.deadlines_cap *= 2
     if s.gside_cap > 0 and i >= s.gside_cap and gside_grow(s) != 0:
         return -1
+    if s.nlocals > 0 and not locals_grow(s, i):   # the DSL's frame of locals (sched/expr.pxi)
+        return -1
+    if gsync_grow(s, i) != 0:                 # (Cond tickets, LockOSThread: lockos.pxi)
+        fail(s, ERR_NOMEM, 11)
+        return -1
     if s.gcs.on and i >= s.gcs.gcap and gc_grow(s, i) != 0:
         return -1                            # (the GC's per-G side tables: sched/gc.pxi)
     s.nallg += 1

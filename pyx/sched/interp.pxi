@@ -165,6 +165,7 @@ cdef int64_t goexit(State *s, M *mp, int32_t mi, int32_t gi) noexcept nogil:
     if gi == s.maing:
         s.status = ST_OK
         return -1
+    frame_clear(s, gi)                   # (DSL locals: a reused G starts with a zero frame)
     gfput(s, &s.allp[mp.p], gi)
     mp.state = MS_SCHEDULE
     return s.cost.goexit
@@ -390,11 +391,53 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
             mp.arg = -1                      # sellock from the lowest channel
             return sel_lock_next(s, mp, mi)
 
+        elif op == OP_POOL_PUT or op == OP_POOL_GET:
+            # sync.Pool (sched/pool.pxi): user code on this P's poolLocal, no parking
+            n = pool_put(s, mp, mi, a) if op == OP_POOL_PUT else pool_get(s, mp, mi, a)
+            if n < 0 or n > 0 or s.step_acc > 0:
+                return n
+
+        elif op == OP_COND_ADD:
+            n = cond_add(s, mp, a)                   # sched/cond.pxi
+            if n > 0 or s.step_acc > 0:
+                return n
+
+        elif op == OP_COND_WAIT:
+            return cond_wait(s, mp, mi, a)
+
+        elif op == OP_COND_SIGNAL:
+            return cond_signal(s, mp, mi, a)
+
+        elif op == OP_COND_BROADCAST:
+            return cond_broadcast(s, mp, mi, a)
+
+        elif op == OP_CANCEL:
+            return ctx_cancel(s, mp, mi, a)          # sched/ctx.pxi
+
+        elif op == OP_LOCKOSTHREAD:
+            return lock_os_thread(s, mp, mi)         # sched/lockos.pxi
+
+        elif op == OP_UNLOCKOSTHREAD:
+            return unlock_os_thread(s, mp, mi)
+
+        elif op == OP_SYSCALL_BLOCK:
+            n = sample_dist(s, a)
+            gp.pc += 1
+            return entersyscallblock(s, mp, mi, n)
+
         elif op == OP_SYSPARK:
             # a runtime goroutine (runfinq) that parks for good: "finalizer wait"
             gp.pc += 1
             gopark(s, mp, gp, waitReasonFinalizerWait, -1)
             return s.cost.park
+
+        elif (op == OP_SET or op == OP_IF or op == OP_GOX or op == OP_MARKX or
+              op == OP_MAKECHAN or op == OP_CSEND or op == OP_CRECV or op == OP_CCLOSE):
+            # the DSL's values, `if`, go with arguments, marks with values, channel values
+            # (sched/expr.pxi)
+            n = dsl_exec(s, mp, mi, gi, gp, ins)
+            if n != DSL_CONTINUE:
+                return n
 
         else:
             fail(s, ERR_BAD_PC, gp.pc)

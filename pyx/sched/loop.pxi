@@ -116,6 +116,8 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     if st == MS_RUN:
         return interp(s, mp, mi)
     elif st == MS_SCHEDULE:
+        if mp.lockedg >= 0:
+            return schedule_locked(s, mp, mi)      # stoplockedm / mexit (sched/lockos.pxi)
         s.c.schedules += 1
         return fr_top(s, mp, mi, s.cost.schedule)
     elif st == MS_ARRIVE:
@@ -199,5 +201,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         return wakep_locked(s, mp, mi)
     elif st == MS_STARTM_LOCKED:
         return startm_locked(s, mp, mi)
+    elif st == MS_LOCKEDM_WAKE:
+        return lockedm_wake(s, mp, mi)
     fail(s, ERR_INVARIANT, 1000 + st)
     return -1

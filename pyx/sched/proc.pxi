@@ -122,6 +122,7 @@ cdef void m_init(State *s, M *mp, int32_t mi) noexcept nogil:
     mp.arg = -1
     mp.steal_victim = -1
     mp.steal_next = -1
+    mp.lockedg = -1
     mp.core = mi % s.ncores            # until it first takes a P (acquirep places it)
     mp.state = MS_PARKED
 
@@ -731,6 +732,8 @@ cdef inline int64_t execute_step(State *s, M *mp, int32_t mi) noexcept nogil:
         cost = wakep_begin(s, mp, mi, MS_EXECUTE)
         if cost != NOT_STARTED:
             return cost
+    if s.gsync_cap > 0 and s.gsync[mp.arg].lockedm >= 0 and s.gsync[mp.arg].lockedm != mi:
+        return startlockedm(s, mp, mi, mp.arg)     # the G runs only on its M (lockos.pxi)
     return execute(s, mp, mi)
 
 

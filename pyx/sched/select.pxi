@@ -27,7 +27,11 @@ cdef inline const int32_t *sel_case(State *s, int32_t base, int32_t i) noexcept 
 
 
 cdef inline int64_t sel_value(State *s, int32_t gi, G *gp, const int32_t *ins) noexcept nogil:
-    cdef int32_t src = ins[1] >> 4
+    cdef int32_t src = (ins[1] >> 4) & 0xF
+    cdef int64_t v = 0
+    if src == VAL_EXPR:
+        expr_eval(s, gi, gp, ins[3], &v)        # (a panic has called fail: the run stops)
+        return v
     if src == VAL_SPAWN:
         return gp.spawn_index
     if src == VAL_ITER:
@@ -35,6 +39,25 @@ cdef inline int64_t sel_value(State *s, int32_t gi, G *gp, const int32_t *ins) n
     if src == VAL_REG:
         return g_val(s, gi)
     return ins[3]
+
+
+cdef int32_t sel_chan(State *s, int32_t gi, G *gp, const int32_t *ins) noexcept nogil:
+    # the channel of a recv/send case: b, or (SELCASE_CHANVAL) the channel value of expression
+    # b, evaluated by the select's own G (mp.curg) each time it is needed -- a channel value
+    # comes only from locals, which do not change while the G is in the select.  -1: the nil
+    # channel, whose case is never ready (selectgo skips it); also after a panic or a value
+    # that names no channel (fail has been called: the run stops)
+    cdef int64_t h
+    if not (ins[1] & SELCASE_CHANVAL):
+        return ins[2]
+    if expr_eval(s, gi, gp, ins[2], &h) < 0:
+        return -1
+    if h == 0:
+        return -1
+    if not 1 <= h <= s.nchans:
+        fail(s, ERR_BAD_CHAN, h)
+        return -1
+    return <int32_t> (h - 1)
 
 
 cdef int64_t sel_lock_next(State *s, M *mp, int32_t mi) noexcept nogil:
@@ -47,8 +70,8 @@ cdef int64_t sel_lock_next(State *s, M *mp, int32_t mi) noexcept nogil:
         ins = sel_case(s, base, i)
         kind = ins[1] & 0xF
         if kind == SEL_RECV or kind == SEL_SEND:
-            ci = ins[2]
-            if ci > mp.arg and (best == -1 or ci < best):
+            ci = sel_chan(s, mp.curg, gp, ins)
+            if ci >= 0 and ci > mp.arg and (best == -1 or ci < best):
                 best = ci
     if best == -1:
         return sel_pass(s, mp, mi)
@@ -68,10 +91,13 @@ cdef int64_t sel_unlock_all(State *s, M *mp, G *gp, int32_t base, int64_t cost) 
         kind = ins[1] & 0xF
         if kind != SEL_RECV and kind != SEL_SEND:
             continue
-        ci = ins[2]
+        ci = sel_chan(s, mp.curg, gp, ins)
+        if ci < 0:
+            continue                                  # (a nil channel: never locked)
         dup = 0
         for j in range(i):
-            if (sel_case(s, base, j)[1] & 0xF) <= SEL_SEND and sel_case(s, base, j)[2] == ci:
+            if (sel_case(s, base, j)[1] & 0xF) <= SEL_SEND and \
+                    sel_chan(s, mp.curg, gp, sel_case(s, base, j)) == ci:
                 dup = 1
                 break
         if dup:
@@ -86,7 +112,7 @@ cdef int64_t sel_unlock_all(State *s, M *mp, G *gp, int32_t base, int64_t cost) 
 
 cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef int32_t gi = mp.curg, base, n, i, k, j, kind, won = -1, dflt = -1, after = -1
-    cdef int32_t norder = 0, w = -1, sgi, head = -1, done = -1
+    cdef int32_t norder = 0, w = -1, sgi, head = -1, done = -1, ci
     cdef int32_t order[MAX_SELECT_CASES]
     cdef G *gp = getg(s, gi)
     cdef Chan *c
@@ -133,7 +159,10 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
                 won = i
                 break
             continue
-        c = &s.chans[ins[2]]
+        ci = sel_chan(s, gi, gp, ins)
+        if ci < 0:
+            continue                                  # a nil channel is never ready
+        c = &s.chans[ci]
         if kind == SEL_RECV:
             sgi = -1 if c.closed else sq_dequeue(s, c, True)
             if sgi != -1:
@@ -150,7 +179,7 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
                 break
         else:
             if c.closed:
-                fail(s, ERR_SEND_CLOSED, ins[2])      # sclose: panic
+                fail(s, ERR_SEND_CLOSED, ci)          # sclose: panic
                 return -1
             sgi = sq_dequeue(s, c, False)
             if sgi != -1:
@@ -182,8 +211,11 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
         kind = ins[1] & 0xF
         if kind != SEL_RECV and kind != SEL_SEND:
             continue
-        c = &s.chans[ins[2]]
-        sgi = sudog_alloc(s, gi, ins[2], i, kind == SEL_SEND,
+        ci = sel_chan(s, gi, gp, ins)
+        if ci < 0:
+            continue                                  # (no sudog on a nil channel)
+        c = &s.chans[ci]
+        sgi = sudog_alloc(s, gi, ci, i, kind == SEL_SEND,
                           sel_value(s, gi, gp, ins) if kind == SEL_SEND else 0)
         if sgi < 0:
             return -1
@@ -204,6 +236,8 @@ cdef int64_t sel_pass(State *s, M *mp, int32_t mi) noexcept nogil:
             fail(s, ERR_NOMEM, 8)
             return -1
         g_wait_set(s, gi, when)
+    else:
+        g_wait_set(s, gi, 0)                          # no timer (check.pxi reads it)
     cost = sel_unlock_all(s, mp, gp, base, cost)
     gopark(s, mp, gp, waitReasonSelect, head)
     if wake and wake_netpoller(s, when):

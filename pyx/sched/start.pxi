@@ -83,12 +83,17 @@ cdef int state_alloc(State *s, list caps, list rws, list kinds, bint deadlines,
         s.chans[i].sendq_head = -1
         s.chans[i].sendq_tail = -1
         s.chans[i].lock_id = 1 + i
+        s.chans[i].site = -1
         if caps[i] > 0:
             s.chans[i].buf = <int64_t *> calloc(caps[i], sizeof(int64_t))
             if s.chans[i].buf == NULL:
                 raise MemoryError("gmpcore: cannot allocate a channel buffer")
     for i in range(s.nlocks):
         lock_init(&s.locks[i])
+    # channels made at run time (OP_MAKECHAN) grow these (sched/expr.pxi chan_make)
+    s.nchans_static = s.nchans
+    s.chans_cap = max(s.nchans, 1)
+    s.locks_cap = s.nlocks
     for i in range(s.nmutexes):
         s.mutexes[i].semahead = -1
         s.mutexes[i].sematail = -1
@@ -217,6 +222,7 @@ cdef void state_free(State *s) noexcept:
     free(s.g_val)
     free(s.g_wait)
     free(s.g_loophi)
+    free(s.locals)
     free(s.rwmutexes)
     free(s.var_line)
     free(s.var_kind)
@@ -236,4 +242,8 @@ cdef void state_free(State *s) noexcept:
     free(s.trace)
     free(s.core_hit)
     free(s.core_miss)
+    pools_free(s)                      # sync.Pool, sync.Cond, contexts, the GSync side table
+    free(s.conds)
+    free(s.ctxs)
+    free(s.gsync)
     gc_free(s)

@@ -91,6 +91,8 @@ cdef void world_stopped(State *s) noexcept nogil:
     if stop > s.c.stw_stop_max:
         s.c.stw_stop_max = stop
     s.stw_stopped_at = s.now
+    if s.stw_kind == STW_GC_SWEEPTERM and s.npools > 0:
+        pool_cleanup(s)            # gcStart -> clearpools -> sync.poolCleanup (sched/pool.pxi)
     if s.stw_m >= 0:
         s.allm[s.stw_m].state = MS_STW_START
         m_push(s, s.now + s.cost.futex_wake, s.stw_m)

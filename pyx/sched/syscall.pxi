@@ -84,6 +84,9 @@ cdef int64_t exitsyscall_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     globrunqputbatch(s, mp, gi, gi, 1)
     s.c.syscall_nop += 1
     cost = unlock(s, mp, s.cost.globrunq + s.cost.globrunq_per_g)
+    if mp.lockedg >= 0:
+        mp.state = MS_SCHEDULE                        # a locked G: stoplockedm (lockos.pxi)
+        return cost
     return lock_after(mp, MS_STOPM_LOCKED, cost)
 
 
