@@ -9,7 +9,7 @@
 from ._version import __version__
 from ._engine import G_DTYPE, M_DTYPE, P_DTYPE
 from .configio import load_config, save_config
-from .config import STRATEGIES, STRATEGY_DOCS, CostModel, Machine, Strategy, get_strategy
+from .config import GC, STRATEGIES, STRATEGY_DOCS, CostModel, Machine, Strategy, get_strategy
 from .dist import Const, Distribution, Exponential, LogNormal, Uniform
 from .program import Function, Program, WaitGroup
 from .result import LatencyHistogram, Result
@@ -24,7 +24,7 @@ strategies = STRATEGIES
 
 __all__ = [
     "Program", "Function", "WaitGroup", "run", "Result", "LatencyHistogram",
-    "Machine", "CostModel", "Strategy", "STRATEGIES", "get_strategy",
+    "Machine", "CostModel", "Strategy", "STRATEGIES", "get_strategy", "GC",
     "Distribution", "Const", "Exponential", "Uniform", "LogNormal",
     "ProgramError", "InternalError", "G_DTYPE", "P_DTYPE", "M_DTYPE", "__version__",
     "sweep", "RunSpec", "load_store",

@@ -255,7 +255,8 @@ def cmd_run(args) -> int:
     res = run(prog, procs=procs, strategy=cfg.get("strategy", "go"), seed=r.get("seed", 0),
               machine=machine, costs=cfg.get("costs"), record=r.get("record", True),
               max_events=r.get("max_events"), max_cycles=r.get("max_cycles"),
-              trace=bool(args.trace or args.perfetto), schedtrace_ms=args.schedtrace)
+              trace=bool(args.trace or args.perfetto), schedtrace_ms=args.schedtrace,
+              gc=cfg.get("gc"))                 # a [gc] table: the GC pacer (docs/gc.md)
     if args.trace:
         res.write_go_trace(args.trace)
     if args.perfetto:

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from . import _engine, units
 
-__all__ = ["Machine", "CostModel", "Strategy", "STRATEGIES", "STRATEGY_DOCS", "get_strategy"]
+__all__ = ["Machine", "CostModel", "Strategy", "STRATEGIES", "STRATEGY_DOCS", "get_strategy",
+           "GC"]
 
 
 def _plain_scalars(obj) -> None:
@@ -210,6 +211,70 @@ SYSMON_MIN_SLEEP_NS = 20_000          # proc.go sysmon: usleep(delay), delay fro
 SYSMON_MAX_SLEEP_NS = 10_000_000      # ... doubling up to 10 ms
 STW_RETRY_NS = 100_000                # proc.go stopTheWorldWithSema: notetsleep 100 us, then
                                       # preemptall again
+
+
+GC_SCAN_BYTES_PER_NS = 1.0      # one mark worker's scan rate: tests/go/cmd/gcpacer -forced
+                                # measured 1.0-1.2 B/ns (71 MB heap, GOMAXPROCS 1 and 2; docs/gc.md)
+GC_DRAIN_CHUNK_NS = 10_000      # a worker looks at the scheduler between chunks of this much
+                                # scan work (gcDrain checks preemption between work units)
+
+
+@dataclass(frozen=True)
+class GC:
+    """The garbage collector's work: the GOGC pacer, mark workers and mark assists (docs/gc.md).
+
+    With it, a program that allocates (Function.alloc) gets Go's GC: the pacer
+    (runtime/mgcpacer.go gcControllerState) starts a cycle when heapLive reaches its trigger,
+    between 0.7 and 0.95 of the way to the heap goal heapMarked * (1 + GOGC/100); a cycle is
+    the sweep-termination pause, a concurrent mark phase whose scan work is done by dedicated
+    mark workers on 25% of the Ps, fractional workers for the rounding, idle-priority workers
+    on idle Ps and mark assists charged to allocating goroutines, a forEachP ragged barrier,
+    and the mark-termination pause.  The pause lengths are Machine.gc_sweepterm_ns and
+    Machine.gc_markterm_ns.  run(gc=None) uses GC() for a program that allocates, unless the
+    Machine sets a fixed gc_heap_goal_bytes or gc_period_ns (the pauses-only model);
+    run(gc=False) keeps the pauses-only model.
+
+    gogc                GOGC: the heap may grow by this percentage of the marked heap before
+                        the next cycle (-1: off, only runtime.GC() starts one)
+    heap_minimum_bytes  the smallest heap goal at GOGC=100 (Go's defaultHeapMinimum, 4 MiB),
+                        scaled by GOGC/100 as setGCPercent does
+    scan_bytes_per_ns   bytes of heap one mark worker scans per ns (calibrated against Go's
+                        gctrace: docs/gc.md)
+    workers             False: the mark phase lasts as long as 25% of the Ps would take but
+                        uses no CPU and charges no assists (the pauses-only baseline)
+    assists             mark assists (gcAssistAlloc) charged to allocating goroutines
+    roots_bytes         root scan work of every cycle: goroutine stacks and globals (Go's
+                        stackScan + globalsScan, a constant here; they also raise the goal)
+    """
+    gogc: int = 100
+    heap_minimum_bytes: int = 4 << 20
+    scan_bytes_per_ns: float = GC_SCAN_BYTES_PER_NS
+    workers: bool = True
+    assists: bool = True
+    roots_bytes: int = 128 << 10
+
+    def __post_init__(self):
+        _plain_scalars(self)
+        _int_field(self, "gogc", -1, 2**31 - 1)
+        _int_field(self, "heap_minimum_bytes", 0, 2**50)
+        _number(self, "scan_bytes_per_ns", 1e-3, 1e6, " of bytes per ns")
+        _bool(self, "workers")
+        _bool(self, "assists")
+        _int_field(self, "roots_bytes", 0, 2**50)
+
+    def to_native(self, machine: "Machine", pacer: bool) -> dict:
+        """The GC fields of the engine's RunConfig (gc_pacer 0: the pauses-only model)."""
+        rate = self.scan_bytes_per_ns / machine.clock_ghz            # bytes per cycle
+        return {
+            "gc_pacer": int(pacer),
+            "gc_percent": self.gogc,
+            "gc_heap_minimum": self.heap_minimum_bytes * max(self.gogc, 0) // 100,
+            "gc_scan_rate": rate,
+            "gc_chunk": max(64, int(self.scan_bytes_per_ns * GC_DRAIN_CHUNK_NS)),
+            "gc_workers": int(self.workers),
+            "gc_assists": int(self.assists),
+            "gc_roots": self.roots_bytes,
+        }
 
 
 @dataclass(frozen=True)

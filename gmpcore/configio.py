@@ -15,12 +15,12 @@ import math
 from dataclasses import fields
 from pathlib import Path
 
-from .config import STRATEGIES, CostModel, Machine, Strategy
+from .config import GC, STRATEGIES, CostModel, Machine, Strategy
 
 __all__ = ["save_config", "load_config", "config_to_dict", "config_from_dict", "read_data",
            "plain_value", "MAX_FILE_BYTES"]
 
-SECTIONS = {"machine": Machine, "costs": CostModel, "strategy": Strategy}
+SECTIONS = {"machine": Machine, "costs": CostModel, "strategy": Strategy, "gc": GC}
 #: [run] keys: their types and accepted ranges (workload/goroutines/work describe the program
 #: that `gmpcore run CONFIG` runs: a gmpcore.workloads name or "package.module:function")
 RUN_KEYS = {"procs": (int, 1, 1024), "seed": (int, 0, 2**64 - 1), "record": (bool,),

@@ -468,17 +468,32 @@ class Function:
         self._ops.append(("GOMAXPROCS", n))
         return self
 
-    def alloc(self, nbytes: int) -> "Function":
-        """Allocate `nbytes` on the heap: crossing Machine.gc_heap_goal_bytes starts a GC cycle
-        (its stop-the-world pauses), as mallocgc's trigger does."""
+    # ---- the heap (the GC stream: docs/gc.md) ----------------------------------------------
+    def alloc(self, nbytes: int, live: str | None = None) -> "Function":
+        """Allocate `nbytes` on the heap (mallocgc).  How long the bytes stay reachable decides
+        what the GC marks: live=None, a temporary (garbage once the statement is over, as
+        `sink = make([]byte, n)`); live="goroutine", until this goroutine exits (its own
+        data); live="global", until free() drops it (a cache, a global map).  With the GC
+        pacer (gmpcore.GC, the default for a program that allocates) the allocation may start
+        a cycle and, during the mark phase, pay a mark assist; with the pauses-only model,
+        crossing Machine.gc_heap_goal_bytes starts a cycle."""
         nbytes = _count("alloc(nbytes)", nbytes)
-        self._ops.append(("ALLOC", nbytes))
+        if live not in ALLOC_LIVE:
+            raise ValueError(f"alloc(live=) must be one of {list(ALLOC_LIVE)}, got {live!r}")
+        self._ops.append(("ALLOC", nbytes, ALLOC_LIVE[live]))
+        return self
+
+    def free(self, nbytes: int) -> "Function":
+        """Drop the references to `nbytes` of global memory (alloc(live="global")): they become
+        garbage, and the next cycle does not mark them (at most what is held is dropped)."""
+        nbytes = _count("free(nbytes)", nbytes)
+        self._ops.append(("ALLOC", nbytes, 2))
         return self
 
     def gc(self) -> "Function":
         """Start a GC cycle now (runtime.GC()'s trigger; this goroutine does not wait for the
         cycle to finish)."""
-        self._ops.append(("ALLOC", 0))
+        self._ops.append(("ALLOC", 0, 0))
         return self
 
     # -- sync.Pool, sync.Cond, context cancellation, LockOSThread (the sync block) ---------
@@ -777,6 +792,10 @@ def _where() -> str:
                              or f.f_code.co_filename.endswith("contextlib.py")):
         f = f.f_back
     return f"{f.f_code.co_filename}:{f.f_lineno}" if f is not None else "?"
+
+
+#: Function.alloc(live=): OP_ALLOC's kind operand (sched/gc.pxi; 2 is free())
+ALLOC_LIVE = {None: 0, "global": 1, "goroutine": 3}
 
 
 def _count(what: str, n, allow_zero=False) -> int:
@@ -1197,7 +1216,7 @@ class Program:
                     code.append([OP["GOMAXPROCS"], op[1], 0, 0])
                 elif kind == "ALLOC":
                     uses_alloc = True
-                    code.append([OP["ALLOC"], op[1], 0, 0])
+                    code.append([OP["ALLOC"], op[1], op[2], 0])
                 elif kind in _SYNC_KINDS:
                     _lower_sync(op, code, dists, ex)   # (the sync block)
                 else:  # pragma: no cover - the builder only appends the kinds above
@@ -1360,8 +1379,8 @@ def validate_compiled(c: CompiledProgram, nrtlocks: int, nrwmutexes: int) -> Non
             raise bad(f"jump target {a} outside the function")
         if name == "GOMAXPROCS" and not 1 <= a <= MAX_GOMAXPROCS:
             raise bad("GOMAXPROCS out of range")
-        if name == "ALLOC" and a < 0:
-            raise bad("negative allocation")
+        if name == "ALLOC" and (a < 0 or b not in (0, 1, 2, 3)):
+            raise bad("negative allocation or unknown allocation kind")
         if name == "SELECT":
             if not 1 <= a <= MAX_SELECT_CASES or pc + a >= hi:
                 raise bad("select case count out of range")

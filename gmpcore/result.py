@@ -146,6 +146,8 @@ class Result:
     summary      dict of scalar metrics (see README, "Results")
     latency      LatencyHistogram of scheduling latency
     unpark_latency  LatencyHistogram of P unpark latency (pidleput -> the next acquirep)
+    gc_assist_per_g LatencyHistogram of the mark-assist time charged to each goroutine that
+                 was charged some (GC pacer runs; docs/gc.md)
     start_order  goroutine ids in the order they first ran (main is 1; creation order)
     marks        pandas DataFrame of executed marks (time, goid, parent_goid, label,
                  spawn_index, iteration, p)
@@ -179,6 +181,7 @@ class Result:
     rtlock_records: list = field(default_factory=list)
     chan_records: list = field(default_factory=list)
     unpark_latency: LatencyHistogram = None   # P unpark latency (pidleput -> acquirep)
+    gc_assist_per_g: LatencyHistogram = None  # mark-assist time per goroutine (docs/gc.md)
 
     @property
     def status(self) -> str:
@@ -190,7 +193,7 @@ class Result:
 
     @classmethod
     def from_engine(cls, eng, compiled, *, machine, strategy, costs, seed, wall, status,
-                    snapshots=()) -> "Result":
+                    snapshots=(), gc=None, gc_model="off") -> "Result":
         """The Result of a finished engine: the one place a Result is built from a run."""
         c = eng.counters()
         hist = LatencyHistogram(eng.hist(), c["lat_sum"], c["lat_max"], machine.clock_ghz)
@@ -245,6 +248,7 @@ class Result:
         unpark = LatencyHistogram(eng.unpark_hist(), c["p_unpark_cycles"], c["p_unpark_max"],
                                   machine.clock_ghz)
         summary.update(_article_metrics(c, unpark, ns))
+        summary.update(_gc_section(c, ns, gc, gc_model))
         names = program_names(compiled)
         chan_records = eng.chan_stats()
         if len(chan_records) > len(names.channels):
@@ -263,9 +267,12 @@ class Result:
             steal_records=eng.steals(), cache_records=cache,
             core_records=np.stack(eng.core_stats()),
             config={"machine": machine, "strategy": strategy, "costs": costs, "seed": seed,
+                    "gc": gc,
                     "clock_ghz": machine.clock_ghz, "gmpcore_version": __version__},
             sched_snapshots=list(snapshots))
         res.unpark_latency = unpark
+        res.gc_assist_per_g = LatencyHistogram(eng.gc_assist_hist(), c["gc_assist_cycles"],
+                                               c["gc_assist_g_max"], machine.clock_ghz)
         res.sample_records, res.sample_runq, res.sample_ticks = eng.samples()
         res.trace_records, res.trace_lost = eng.trace(release=True)
         res.mutex_records = eng.mutex_stats()
@@ -624,7 +631,10 @@ class Result:
 
 # counters the summary reports under another name or in ns (Result.from_engine)
 _SUMMARISED = {"lat_count", "lat_sum", "lat_sum_hi", "lat_max", "max_live", "stw_stop_cycles",
-               "stw_stop_max", "stw_pause_cycles", "stw_pause_max"}
+               "stw_stop_max", "stw_pause_cycles", "stw_pause_max", "gc_dedicated_cycles",
+               "gc_fractional_cycles", "gc_idle_cycles", "gc_assist_cycles", "gc_assist_g_max",
+               "gc_foreachp_cycles", "gc_foreachp_max", "gc_scan_work", "gc_heap_goal",
+               "gc_heap_marked", "gc_heap_live"}
 
 
 def _article_metrics(c: dict, unpark: LatencyHistogram, ns) -> dict:
@@ -649,6 +659,26 @@ def _article_metrics(c: dict, unpark: LatencyHistogram, ns) -> dict:
         "g_wait_p_frac": waitp / runnable if runnable else 0.0,
         "gc_pause_ns_total": ns(c["gc_pause_cycles"]),
         "gc_pause_ns_last": ns(c["gc_pause_last"]),
+    }
+
+
+def _gc_section(c, ns, gc, model) -> dict:
+    """The summary's GC section (docs/gc.md): which model ran, mark CPU by kind of worker and
+    assists (ns), the heap as the pacer sees it (bytes), the forEachP barrier."""
+    return {
+        "gc_model": model,
+        "gc_gogc": gc.gogc if gc is not None else None,
+        "gc_mark_dedicated_ns": ns(c["gc_dedicated_cycles"]),
+        "gc_mark_fractional_ns": ns(c["gc_fractional_cycles"]),
+        "gc_mark_idle_ns": ns(c["gc_idle_cycles"]),
+        "gc_mark_assist_ns": ns(c["gc_assist_cycles"]),
+        "gc_assist_ns_max_per_g": ns(c["gc_assist_g_max"]),
+        "gc_scan_bytes": c["gc_scan_work"],
+        "gc_heap_goal_bytes": c["gc_heap_goal"],
+        "gc_heap_marked_bytes": c["gc_heap_marked"],
+        "gc_heap_live_bytes": c["gc_heap_live"],
+        "gc_foreachp_ns_total": ns(c["gc_foreachp_cycles"]),
+        "gc_foreachp_ns_max": ns(c["gc_foreachp_max"]),
     }
 # scheduler state the engine reports beside its Counters struct (Engine.counters)
 _ENGINE_EXTRAS = ("threads", "g_records", "lock_acquisitions", "lock_contended",

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from . import _engine
-from .config import CostModel, Machine, get_strategy
+from .config import GC, CostModel, Machine, get_strategy
 from .guard import MemoryLimitError, RecordingBudget, check_memory, check_progress
 from .kernels import KERNEL_RAISED, KernelError
 from .program import Program
@@ -43,7 +43,7 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         max_events: int | None = None, max_cycles: int | None = None,
         check_every: int = 0, schedtrace_ms: float | None = None, scheddetail: bool = False,
         sample_every_ns: float | None = None, trace=False, trace_window=None,
-        memory_limit=None, progress=None, gomaxprocs_policy=None) -> Result:
+        memory_limit=None, progress=None, gomaxprocs_policy=None, gc=None) -> Result:
     """Run `program` on the emulated scheduler and return a Result.
 
     procs        GOMAXPROCS (overrides machine.procs)
@@ -71,12 +71,17 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
     gomaxprocs_policy an adaptive GOMAXPROCS controller (gmpcore.GomaxprocsPolicy): its
                       kernel runs every `every_ms` of emulated time and may change
                       GOMAXPROCS (docs/adapt.md)
+    gc                the garbage collector of a program that allocates: None (GC(), the
+                      GOGC pacer with mark workers and assists, unless the Machine sets the
+                      fixed gc_heap_goal_bytes / gc_period_ns pauses), a gmpcore.GC, True
+                      (GC()) or False (the pauses-only model: Machine's gc_* fields)
     """
     prep = _prepare(program, procs, strategy, seed, machine=machine, costs=costs,
                     record=record, max_events=max_events, max_cycles=max_cycles,
                     schedtrace_ms=schedtrace_ms, sample_every_ns=sample_every_ns, trace=trace,
                     trace_window=trace_window, memory_limit=memory_limit,
-                    scheddetail=scheddetail is True, gomaxprocs_policy=gomaxprocs_policy)
+                    scheddetail=scheddetail is True, gomaxprocs_policy=gomaxprocs_policy,
+                    gc=gc)
     check_every = _check_int("check_every", check_every, 0, 2**62)
     if not isinstance(scheddetail, bool):
         raise TypeError(f"scheddetail must be a bool, got {type(scheddetail).__name__}")
@@ -115,7 +120,7 @@ def run(program: Program, procs: int | None = None, strategy="go", seed: int = 0
         raise engine_error(eng, prep)
     return Result.from_engine(eng, prep.compiled, machine=machine, strategy=prep.strategy,
                               costs=prep.costs, seed=prep.seed, wall=wall, status=status,
-                              snapshots=snapshots)
+                              snapshots=snapshots, gc=prep.gc, gc_model=prep.gc_model)
 
 
 class _Prepared:
@@ -123,9 +128,14 @@ class _Prepared:
     RunConfig record (everything in cycles)."""
 
     def __init__(self, compiled, machine, strategy, costs, seed, config, budget=None,
-                 policy=None):
+                 policy=None, gc=None):
         self.compiled, self.machine, self.strategy = compiled, machine, strategy
         self.costs, self.seed, self.config = costs, seed, config
+        self.gc = gc                     # the GC config the pacer runs with (None: no pacer)
+        fixed = machine.gc_heap_goal_bytes > 0 or machine.gc_period_ns > 0
+        #: Result.summary["gc_model"]: "pacer", "pauses" (Machine's fixed pauses) or "off"
+        self.gc_model = ("pacer" if gc is not None else
+                         "pauses" if fixed or compiled.uses_alloc else "off")
         self.budget = budget if budget is not None else RecordingBudget(None)
         self.kernels = dict(strategy.kernels)
         if policy is not None:
@@ -151,10 +161,12 @@ def _fill(rec, values: dict, what: str, nested=()):
 def native_config(machine: Machine, costs: CostModel, strategy, *, nprocs: int, seed: int,
                   record: bool, max_events: int, max_cycles: int, sample_every: int = 0,
                   trace_cap: int = 0, trace_from: int = 0, trace_to: int = 2**62,
-                  adapt_every: int = 0) -> np.ndarray:
-    """The engine's RunConfig (one record of _engine.CONFIG_DTYPE) for a run; times in cycles."""
+                  adapt_every: int = 0, gc: GC | None = None) -> np.ndarray:
+    """The engine's RunConfig (one record of _engine.CONFIG_DTYPE) for a run; times in cycles.
+    `gc`: the GC pacer's settings (None: the pauses-only model)."""
     cfg = np.zeros((), dtype=_engine.CONFIG_DTYPE)
-    _fill(cfg, {**machine.to_native(), "seed": seed, "max_events": max_events,
+    _fill(cfg, {**machine.to_native(), **(gc or GC()).to_native(machine, gc is not None),
+                "seed": seed, "max_events": max_events,
                 "max_cycles": max_cycles, "nprocs": nprocs, "gomaxprocs": machine.procs,
                 "record": int(record), "sample_every": sample_every, "trace_cap": trace_cap,
                 "trace_from": trace_from, "trace_to": trace_to, "adapt_every": adapt_every,
@@ -167,7 +179,7 @@ def native_config(machine: Machine, costs: CostModel, strategy, *, nprocs: int, 
 def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=None,
              record=True, max_events=None, max_cycles=None, schedtrace_ms=None,
              sample_every_ns=None, trace=False, trace_window=None, memory_limit=None,
-             scheddetail=False, gomaxprocs_policy=None):
+             scheddetail=False, gomaxprocs_policy=None, gc=None):
     if not isinstance(program, Program):
         raise TypeError(f"run() takes a gmpcore.Program, got {type(program).__name__}")
     if machine is None:
@@ -224,6 +236,7 @@ def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=
             raise TypeError(f"gomaxprocs_policy must be a gmpcore.GomaxprocsPolicy, got "
                             f"{type(gomaxprocs_policy).__name__}")
     compiled = program.compile(machine=machine)
+    gc = _resolve_gc(gc, machine, compiled)
     nprocs = max(machine.procs, compiled.max_procs)
     adapt_every = 0
     if gomaxprocs_policy is not None:
@@ -240,8 +253,29 @@ def _prepare(program, procs=None, strategy="go", seed=0, *, machine=None, costs=
     config = native_config(machine, costs, strat, nprocs=nprocs, seed=seed, record=record,
                            max_events=max_events, max_cycles=max_cycles,
                            sample_every=sample_every, trace_cap=trace_cap,
-                           trace_from=trace_from, trace_to=trace_to, adapt_every=adapt_every)
-    return _Prepared(compiled, machine, strat, costs, seed, config, budget, gomaxprocs_policy)
+                           trace_from=trace_from, trace_to=trace_to, adapt_every=adapt_every,
+                           gc=gc)
+    return _Prepared(compiled, machine, strat, costs, seed, config, budget, gomaxprocs_policy,
+                     gc=gc)
+
+
+def _resolve_gc(gc, machine: Machine, compiled) -> GC | None:
+    """The GC the pacer runs with, or None for the pauses-only model (docs/gc.md): the pacer
+    only for a program that allocates, and by default only if the Machine sets no fixed
+    heap goal or period."""
+    fixed = machine.gc_heap_goal_bytes > 0 or machine.gc_period_ns > 0
+    if gc is None:
+        gc = None if fixed else GC()
+    elif gc is True:
+        gc = GC()
+    elif gc is False:
+        return None
+    elif not isinstance(gc, GC):
+        raise TypeError(f"gc must be a gmpcore.GC, True, False or None, got {type(gc).__name__}")
+    if gc is not None and fixed:
+        raise ValueError("gc=GC(...) paces GC cycles itself: leave Machine.gc_heap_goal_bytes "
+                         "and Machine.gc_period_ns at 0 (they drive the pauses-only model)")
+    return gc if gc is not None and compiled.uses_alloc else None
 
 
 def make_engine(program: Program, procs: int | None = None, strategy="go", seed: int = 0,

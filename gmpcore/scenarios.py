@@ -17,7 +17,7 @@ docs/scenarios.md shows each one's output and what it means.
 from __future__ import annotations
 
 from . import units
-from .config import Machine
+from .config import GC, Machine
 from .dist import Const, Exponential, LogNormal, as_distribution
 from .program import Program
 from .runner import run
@@ -240,41 +240,61 @@ def per_p_counters(procs: int = 8, goroutines: int = 64, increments: int = 200, 
 
 
 def gc_stw_program(requests: int = 40_000, procs: int = 16, load: float = 0.7,
-                   service_us: float = 10, alloc_bytes: int = 4096) -> Program:
-    """A server at `load` utilisation: requests arrive from the network (Poisson), compute for
-    ~service_us and allocate; with Machine.gc_heap_goal_bytes set, the allocations trigger GC
-    cycles whose two stop-the-world pauses stop every P."""
+                   service_us: float = 10, alloc_bytes: int = 1024,
+                   live_mb: float = 8) -> Program:
+    """A server at `load` utilisation: main holds `live_mb` MiB of live data (a cache,
+    alloc(live="global")); requests arrive from the network (Poisson), compute for
+    ~service_us and allocate a temporary `alloc_bytes` buffer.  The GOGC pacer starts a cycle
+    each time the garbage reaches its trigger (the goal is about twice the live heap), and
+    the mark phase scans the live heap."""
     prog = Program()
     interarrival = service_us * US / (procs * load)
-    prog.func("main").sleep(Const(int(requests * interarrival * 1.05)))
+    main = prog.func("main")
+    if live_mb > 0:
+        main.alloc(int(live_mb * (1 << 20)), live="global")
+    main.sleep(Const(int(requests * interarrival * 1.05)))
     prog.arrivals("request", Exponential(interarrival), requests)
     r = prog.func("request")
     r.compute(Exponential(service_us * US)).alloc(alloc_bytes).mark("done")
     return prog
 
 
-def gc_stw_tail(requests: int = 40_000, procs: int = 16, heap_goal_mb: float = 16,
-                seed: int = 1, strategies=("go", "global")):
-    """GC stop-the-world under each queue design, with and without GC: scheduling-latency
-    tail (p99, p99.9, max), the number of pauses, the time to stop the world (the slowest
-    time-to-safe-point) and the time stopped."""
+#: gc_stw_tail's GC models: run()'s gc= for each
+GC_MODELS = {"off": False, "pauses": GC(workers=False), "workers": GC()}
+
+
+def gc_stw_tail(requests: int = 40_000, procs: int = 16, live_mb: float = 8, seed: int = 1,
+                strategies=("go", "global"), models=("off", "pauses", "workers")):
+    """GC's effect on the scheduling-latency tail under each queue design (docs/gc.md):
+    without GC ("off"), with the pacer's cycles as pauses only ("pauses": the mark phase
+    lasts as long as its scan work takes 25% of the Ps, using no CPU), and with the mark
+    workers, assists and forEachP barrier doing that work ("workers").  Per run: the tail
+    (p99, p99.9, max), the pauses, the time to stop the world and the time stopped, and the
+    mark CPU by kind."""
     import pandas as pd
     rows = []
     for strategy in strategies:
-        for gc_on in (False, True):
-            m = Machine(procs=procs, gc_heap_goal_bytes=int(heap_goal_mb * (1 << 20)) if gc_on
-                        else 0)
-            res = run(gc_stw_program(requests, procs), machine=m, strategy=strategy, seed=seed,
-                      record=False)
+        for model in models:
+            if model not in GC_MODELS:
+                raise ValueError(f"gc_stw_tail: unknown model {model!r}; models: "
+                                 f"{list(GC_MODELS)}")
+            prog = gc_stw_program(requests, procs, live_mb=live_mb if model != "off" else 0)
+            res = run(prog, procs=procs, strategy=strategy, seed=seed, record=False,
+                      gc=GC_MODELS[model])
             s = res.summary
             rows.append({
                 "strategy": strategy,
-                "gc": gc_on,
+                "gc": model != "off",
+                "model": model,
                 "status": s["status"],
                 "gc_cycles": s["gc_cycles"],
                 "stw_pauses": s["stw_count"],
                 "stop_max_us": s["stw_stop_ns_max"] / 1e3,
                 "stopped_total_us": s["stw_pause_ns_total"] / 1e3,
+                "mark_dedicated_ms": s["gc_mark_dedicated_ns"] / 1e6,
+                "mark_fractional_ms": s["gc_mark_fractional_ns"] / 1e6,
+                "mark_idle_ms": s["gc_mark_idle_ns"] / 1e6,
+                "mark_assist_ms": s["gc_mark_assist_ns"] / 1e6,
                 "latency_p50_us": s["latency_p50_ns"] / 1e3,
                 "latency_p99_us": s["latency_p99_ns"] / 1e3,
                 "latency_p999_us": s["latency_p999_ns"] / 1e3,

@@ -35,6 +35,7 @@ per event happens here, without the GIL.  Layout of this extension:
     sched/syscall.pxi   entersyscall / exitsyscall, retake, handoffp
     sched/netpoll.pxi   the netpoller: IO waits, netpoll(0), injectglist
     sched/stw.pxi       stop-the-world: GC pauses, GOMAXPROCS (procresize, stealOrder.reset)
+    sched/gc.pxi        GC work: the GOGC pacer, mark workers, assists, the forEachP barrier
     sched/adapt.pxi     the adaptive GOMAXPROCS controller (a user kernel, every N ms)
     sched/pool.pxi      sync.Pool: per-P poolLocal, getSlow stealing, victim cache, poolCleanup
     sched/cond.pxi      sync.Cond over the runtime notify list (tickets)
@@ -94,6 +95,7 @@ include "sched/sysmon.pxi"
 include "sched/syscall.pxi"
 include "sched/netpoll.pxi"
 include "sched/stw.pxi"
+include "sched/gc.pxi"
 include "sched/adapt.pxi"
 include "sched/pool.pxi"
 include "sched/cond.pxi"
@@ -169,6 +171,8 @@ cdef class Engine:
             s.gc_markterm = c.gc_markterm
             s.gc_mark = c.gc_mark
             s.gc_heap_goal = c.gc_heap_goal
+            if c.gc_pacer and gc_init(s, &c) != 0:
+                raise MemoryError("gmpcore: cannot allocate the GC tables")
         state_alloc(s, loaded["chan_caps"], loaded["rw_w"], loaded["var_kinds"],
                     loaded["uses_deadlines"], loaded["nrtlocks"])
         # sync.Pool, sync.Cond, contexts and the per-G side table they need (before the
@@ -272,6 +276,17 @@ cdef class Engine:
 
     def hist(self):
         return np.asarray(<int64_t[:HIST_BUCKETS]> self.s.hist).copy()
+
+    def gc_assist_hist(self):
+        """Mark-assist cycles per goroutine charged some (sched/gc.pxi), in the latency
+        histogram's buckets: the goroutines that exited, and those still live."""
+        cdef int32_t gi
+        out = np.asarray(<int64_t[:HIST_BUCKETS]> self.s.gcs.assist_hist).copy()
+        if self.s.gcs.on:
+            for gi in range(self.s.nallg):
+                if self.s.gcs.gassist[gi] > 0:
+                    out[hist_bucket(self.s.gcs.gassist[gi])] += 1
+        return out
 
     def start_order(self):
         if self.s.nstart == 0:

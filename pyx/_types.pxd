@@ -50,6 +50,8 @@ cdef enum:
     waitReasonSyncRWMutexLock = 13
     waitReasonChanReceiveNilChan = 14    # a receive from a nil channel (DSL channel values)
     waitReasonSyncCondWait = 15  # sync.Cond.Wait (runtime/sema.go notifyListWait)
+    waitReasonGCAssistWait = 40  # gcParkAssist: a mark assist waiting for background credit
+                                 # (sched/gc.pxi; numbered apart from other streams' additions)
 
 cdef enum:
     MAX_LOOP_DEPTH = 4     # nesting limit of loops in one function (checked in Python)
@@ -656,6 +658,9 @@ cdef enum MState:
     MS_STW_START = 41        # the world is stopped: procresize, startTheWorld, go on
     MS_LOCKEDM_WAKE = 42     # stoplockedm's end: woken by startlockedm, acquirep(nextp) and
                              #     execute the locked G (sched/lockos.pxi)
+    MS_GCWORK = 60           # a GC mark worker on this P: the next chunk of scan work, or stop
+                             #   (sched/gc.pxi gc_work_step; numbered apart from other streams)
+    MS_GCASSIST = 61         # a mark assist's scan work is over (gc.pxi gc_assist_end)
 
 # ---------------------------------------------------------------------------------------------
 # Cycle costs of scheduler micro-operations (gmpcore.CostModel fills this; see its docstring for
@@ -886,6 +891,23 @@ ctypedef struct Counters:
     int64_t cpu_slice_ends   # a thread lost its core at the end of its OS time slice
     int64_t cpu_wait_cycles  # total cycles threads waited for a core
     int64_t g_moves          # G touches on another core than its last (footprint.pxi)
+    # the GC pacer and its mark workers (sched/gc.pxi; zero unless GC is on)
+    int64_t gc_dedicated_cycles   # mark CPU of dedicated workers (gcMarkWorkerDedicatedMode)
+    int64_t gc_fractional_cycles  # ... of fractional workers
+    int64_t gc_idle_cycles        # ... of idle-priority workers
+    int64_t gc_assist_cycles      # ... of mark assists (charged to allocating goroutines)
+    int64_t gc_assists            # gcAssistAlloc calls (an allocation in debt during mark)
+    int64_t gc_assist_parks       # assists that parked for credit (gcParkAssist)
+    int64_t gc_assist_gs          # goroutines charged some assist time
+    int64_t gc_assist_g_max       # the most assist cycles charged to one goroutine
+    int64_t gc_scan_work          # bytes of scan work done, all cycles
+    int64_t gc_worker_runs        # background mark worker runs (dedicated + fractional + idle)
+    int64_t gc_safepoint_fns      # forEachP safe-point functions run (one per P per barrier)
+    int64_t gc_foreachp_cycles    # forEachP ragged barriers: request to the last P, total
+    int64_t gc_foreachp_max
+    int64_t gc_heap_goal          # the pacer's heap goal now (bytes)
+    int64_t gc_heap_marked        # heapMarked of the last cycle (bytes)
+    int64_t gc_heap_live          # heapLive now (bytes)
 
 cdef enum:
     HIST_SUB_BITS = 5
@@ -1022,6 +1044,79 @@ ctypedef struct RunConfig:
     int64_t adapt_every      # the GOMAXPROCS controller's period (0: no controller)
     double clock_ghz         # Machine.clock_ghz: the controller reads ns
     int64_t os_slice         # OS time slice of a thread on a shared core (0: no time-sharing)
+    # the GC pacer and mark workers (gmpcore.GC; sched/gc.pxi).  gc_pacer = 0: GC cycles are
+    # the pauses above only
+    int32_t gc_pacer         # 1: the GOGC pacer starts cycles; mark workers and assists
+    int32_t gc_percent       # GOGC (-1: off)
+    int64_t gc_heap_minimum  # heapMinimum (bytes; 4 MiB * GOGC/100)
+    double gc_scan_rate      # bytes of scan work one worker does per cycle
+    int64_t gc_chunk         # bytes a worker scans between two looks at the scheduler
+    int32_t gc_workers       # 0: the mark phase takes no CPU (pauses-only baseline)
+    int32_t gc_assists       # 1: mark assists
+    int64_t gc_roots         # bytes of roots (stacks, globals) every cycle scans
+
+# The GC pacer and its mark workers (sched/gc.pxi, following runtime/mgcpacer.go
+# gcControllerState, mgc.go gcBgMarkWorker, mgcmark.go gcAssistAlloc, proc.go forEachP).  All
+# zero unless the run has the pacer on (RunConfig.gc_pacer).
+ctypedef struct GCP:
+    int64_t frac_time        # p.gcFractionalMarkTime (cycles, this cycle)
+    int64_t start            # p.gcMarkWorkerStartTime
+    int64_t chunk            # scan work of the worker's chunk in flight (0: none)
+    uint8_t mode             # p.gcMarkWorkerMode of the worker running here (GCW_*)
+    uint8_t next             # p.nextGCMarkWorker: a worker assigned, run at the next findRunnable
+    uint8_t safepoint        # p.runSafePointFn
+    uint8_t kicked           # a dedicated worker's run queue went to the global queue
+
+ctypedef struct GCState:
+    int32_t on               # the pacer runs this program's GC
+    int32_t workers          # mark workers and assists take CPU
+    int32_t assists
+    int32_t percent          # GOGC (-1: off)
+    int32_t blacken          # gcBlackenEnabled
+    int32_t dedicated_needed # dedicatedMarkWorkersNeeded
+    int32_t idle_n           # idleMarkWorkers: running, and the most allowed
+    int32_t idle_max
+    int32_t inflight         # chunks of scan work being done (workers' and assists')
+    int32_t marking_done     # gcMarkDone has started (forEachP, then mark termination)
+    int32_t fep_wait         # sched.safePointWait
+    int32_t assistq_head     # work.assistQueue (parked assists, linked by G.schedlink)
+    int32_t assistq_tail
+    int32_t gcap             # G slots the per-G tables cover
+    double frac_goal         # fractionalUtilizationGoal
+    double scan_rate         # bytes of scan work per cycle per worker
+    double awpb              # assistWorkPerByte
+    double abpw              # assistBytesPerWork
+    double cons_mark         # consMark and its history
+    double last_cons_mark[4]
+    int64_t chunk            # bytes per worker chunk
+    int64_t heap_minimum
+    int64_t roots            # stackScan + globalsScan: root bytes every cycle scans
+    int64_t heap_live        # heapLive: marked + allocated since
+    int64_t heap_scan        # heapScan: scannable heap (all bytes are scannable here)
+    int64_t heap_marked      # heapMarked
+    int64_t last_heap_scan   # lastHeapScan: the last cycle's scan work
+    int64_t pct_goal         # gcPercentHeapGoal
+    int64_t sweep_dist       # sweepDistMinTrigger
+    int64_t runway
+    int64_t trigger          # heapLive that starts the next cycle
+    int64_t triggered        # heapLive when this cycle started (INT64_MAX: none)
+    int64_t reach            # bytes reachable now: kept + owned by live goroutines
+    int64_t kept             # bytes kept reachable by globals (alloc keep=True, free)
+    int64_t reach_start      # reach when the cycle started (the snapshot marked)
+    int64_t alloc_black      # bytes allocated during mark (allocated black)
+    int64_t work_left        # scan work of this cycle not yet taken by a worker or an assist
+    int64_t work_done        # heapScanWork of this cycle
+    int64_t bg_credit        # bgScanCredit
+    int64_t mark_start       # markStartTime
+    int64_t assist_time      # this cycle's assist, idle cycles (endCycle's utilization)
+    int64_t idle_time
+    int64_t fep_start        # when the forEachP barrier started
+    GCP *p                   # per P (nprocs)
+    int64_t *gbytes          # per G slot: bytes its allocations keep reachable while it lives
+    int64_t *credit          # per G slot: gcAssistBytes
+    int64_t *gwork           # per G slot: the scan work of its assist in flight
+    int64_t *gassist         # per G slot: assist cycles charged to the goroutine running there
+    int64_t assist_hist[1920]    # assist cycles per exited goroutine, log-bucketed as hist
 
 # The whole engine state.  Python owns it through the Engine class; native code sees only this.
 cdef enum:
@@ -1284,3 +1379,4 @@ ctypedef struct State:
     int64_t lockedm_exits    # threads that exited with their G locked (goexit0 -> mexit)
     int64_t lockedm_handoffs # startlockedm hand-offs of a P to a locked M
     int64_t syscall_block    # entersyscallblock calls
+    GCState gcs              # the GC pacer, mark workers, assists, forEachP (sched/gc.pxi)

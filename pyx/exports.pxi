@@ -54,6 +54,7 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "waitReasonSyncRWMutexRLock": waitReasonSyncRWMutexRLock,
          "waitReasonSyncRWMutexLock": waitReasonSyncRWMutexLock, "MAX_LOOP_DEPTH": MAX_LOOP_DEPTH,
          "G_LOOPS_INLINE": G_LOOPS_INLINE, "waitReasonSyncCondWait": waitReasonSyncCondWait,
+         "waitReasonGCAssistWait": waitReasonGCAssistWait,
          "G_FLAG_SYSTEM": G_FLAG_SYSTEM, "G_FLAG_STARTED": G_FLAG_STARTED,
          "G_FLAG_CLOSED": G_FLAG_CLOSED, "G_FLAG_HANDOFF": G_FLAG_HANDOFF,
          "G_FLAG_RESUME": G_FLAG_RESUME, "G_FLAG_PREEMPT": G_FLAG_PREEMPT,
@@ -107,6 +108,7 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "MS_EXITSYSCALL_LOCKED": MS_EXITSYSCALL_LOCKED, "MS_POLL_LOCKED": MS_POLL_LOCKED,
          "MS_GCSTOPM_LOCKED": MS_GCSTOPM_LOCKED, "MS_STW_WAIT": MS_STW_WAIT,
          "MS_STW_START": MS_STW_START, "MS_LOCKEDM_WAKE": MS_LOCKEDM_WAKE,
+         "MS_GCWORK": MS_GCWORK, "MS_GCASSIST": MS_GCASSIST,
          "STEAL_HALF": STEAL_HALF, "STEAL_ONE": STEAL_ONE,
          "STEAL_ALL_BUT_ONE": STEAL_ALL_BUT_ONE, "STEAL_BATCH": STEAL_BATCH,
          "VICTIM_GO": VICTIM_GO, "VICTIM_RANDOM": VICTIM_RANDOM,
@@ -220,7 +222,8 @@ WAIT_REASONS = {waitReasonZero: "", waitReasonSyncWaitGroupWait: "sync.WaitGroup
                 waitReasonSyncRWMutexRLock: "sync.RWMutex.RLock",
                 waitReasonSyncRWMutexLock: "sync.RWMutex.Lock",
                 waitReasonChanReceiveNilChan: "chan receive (nil chan)",
-                waitReasonSyncCondWait: "sync.Cond.Wait"}
+                waitReasonSyncCondWait: "sync.Cond.Wait",
+                waitReasonGCAssistWait: "GC assist wait"}
 HOOK_NAMES = {HOOK_VICTIM: "choose_victim", HOOK_AMOUNT: "steal_amount", HOOK_READY: "place_ready",
               HOOK_GOMAXPROCS: "gomaxprocs"}
 HIST_NBUCKETS = HIST_BUCKETS

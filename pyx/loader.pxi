@@ -356,6 +356,9 @@ cdef object load_program(State *s, program, const RunConfig *c):
         elif op == OP_ALLOC:
             if a < 0:
                 raise ValueError(f"gmpcore: bad program: {L.where(pc)}: allocates {a} bytes")
+            if b not in (0, 1, 2, 3):   # temporary, global, free, goroutine (sched/gc.pxi)
+                raise ValueError(f"gmpcore: bad program: {L.where(pc)}: unknown allocation "
+                                 f"kind {b}")
         elif op == OP_SELECT:
             n = a
             for i in range(n):
@@ -461,9 +464,14 @@ def check_config(cfg):
     lim = {"nprocs": (1, 1024), "maxmcount": (1, 10**6), "sockets": (1, 8),
            "cores": (0, MAX_CORES), "layout": (LAYOUT_GO, LAYOUT_PADDED),
            "init_goroutines": (0, 1 << 16), "max_events": (1, 2**62), "seed": (0, 2**64 - 1),
-           "start_schedtick": (0, 2**32 - 1)}
+           "start_schedtick": (0, 2**32 - 1), "gc_percent": (-1, 2**31 - 1),
+           "gc_pacer": (0, 1), "gc_workers": (0, 1), "gc_assists": (0, 1),
+           "gc_heap_minimum": (0, 2**62), "gc_chunk": (0, 2**62), "gc_roots": (0, 2**62)}
+    rate = float(cfg["gc_scan_rate"])
+    if int(cfg["gc_pacer"]) and not (rate == rate and 1e-9 <= rate <= 1e9):
+        bad("gc_scan_rate", rate, "a finite number of bytes per cycle in 1e-9..1e9")
     for name in CONFIG_DTYPE.names:
-        if name in ("cost", "strat"):
+        if name in ("cost", "strat", "gc_scan_rate"):
             continue
         v = int(cfg[name])
         lo, hi = lim.get(name, (0, 2**63 - 1))

@@ -304,6 +304,17 @@ def case(i: int, seed: int):
         # spans up to ~10^8 background events, so bound the emulated time to keep every
         # case short (it ends at max_events anyway, but after minutes)
         kw["max_cycles"] = r.choice([10**6, 10**9, 10**11])
+    m = kw["machine"]
+    if not (m.gc_heap_goal_bytes or m.gc_period_ns):
+        # the GC pacer's settings, from a generator of their own (the draws above, and so
+        # every other case's program, stay what they were): small heap minimums and GOGC=0
+        # make the programs' small allocations start cycles
+        g = random.Random(seed * 1_000_003 + i + 7_777_777)
+        kw["gc"] = gc.GC(gogc=g.choice([-1, 0, 10, 100]),
+                         heap_minimum_bytes=g.choice([0, 64 << 10, 4 << 20]),
+                         scan_bytes_per_ns=g.choice([0.01, 1.0, 100.0]),
+                         workers=g.random() < 0.8, assists=g.random() < 0.8,
+                         roots_bytes=g.choice([0, 4096, 128 << 10]))
     return prog, kw
 
 

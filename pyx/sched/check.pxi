@@ -261,6 +261,11 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
         if seen_add(s, seen, gi, SEEN_WAIT):
             return check_fail(s, seen, 1)
         gi = getg(s, gi).schedlink
+    gi = s.gcs.assistq_head if s.gcs.on else -1   # parked mark assists (sched/gc.pxi)
+    while gi != -1:
+        if seen_add(s, seen, gi, SEEN_WAIT):
+            return check_fail(s, seen, 1)
+        gi = getg(s, gi).schedlink
     for pi in range(s.nprocs + 1):                # (the last heap is the netpoller's)
         for i in range(s.ntimers[pi]):
             gi = s.timer_g[pi][i]

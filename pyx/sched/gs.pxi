@@ -144,6 +144,8 @@ cdef int32_t allocg(State *s) noexcept nogil:
     if gsync_grow(s, i) != 0:                 # (Cond tickets, LockOSThread: lockos.pxi)
         fail(s, ERR_NOMEM, 11)
         return -1
+    if s.gcs.on and i >= s.gcs.gcap and gc_grow(s, i) != 0:
+        return -1                            # (the GC's per-G side tables: sched/gc.pxi)
     s.nallg += 1
     memset(getg(s, i), 0, sizeof(G))
     getg(s, i).status = _Gdead
@@ -284,6 +286,8 @@ cdef inline void pidleput(State *s, M *mp, int32_t pi) noexcept nogil:
     pp.idle = 1
     s.idlepMask[pi >> 6] |= (<uint64_t> 1) << (pi & 63)
     pp.status = _Pidle
+    if s.gcs.fep_wait > 0 and s.gcs.p[pi].safepoint:
+        gc_safepoint(s, pi)                  # handoffp: a P going idle runs forEachP's fn
 
 
 cdef inline int32_t pidleget(State *s, M *mp) noexcept nogil:

@@ -157,6 +157,8 @@ cdef int64_t goexit(State *s, M *mp, int32_t mi, int32_t gi) noexcept nogil:
     gp.status = _Gdead
     gp.m = -1
     mp.curg = -1
+    if s.gcs.on:
+        gc_gexit(s, gi)                      # its allocations become garbage (sched/gc.pxi)
     if not (gp.flags & G_FLAG_SYSTEM):
         s.c.goroutines_finished += 1
         s.sched.ngoroutines -= 1
@@ -374,7 +376,7 @@ cdef int64_t interp(State *s, M *mp, int32_t mi) noexcept nogil:
             if s.gcwaiting:
                 return stw_yield(s, mp, mi)
             gp.pc += 1
-            return op_alloc(s, mp, mi, a)
+            return op_alloc(s, mp, mi, a, b)
 
         elif op == OP_WITH_TIMEOUT:
             if s.deadlines_cap == 0:

@@ -157,6 +157,10 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         return gcstopm_locked(s, mp, mi)
     elif st == MS_STW_START:
         return stw_start_step(s, mp, mi)
+    elif st == MS_GCWORK:
+        return gc_work_step(s, mp, mi)
+    elif st == MS_GCASSIST:
+        return gc_assist_end(s, mp, mi)
     elif st == MS_SEL_LOCKED:
         lock_granted(s, &s.locks[mp.lock_id], mi)
         return sel_lock_next(s, mp, mi)

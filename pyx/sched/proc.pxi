@@ -139,12 +139,20 @@ cdef int32_t global_batch(State *s, M *mp, P *pp, int64_t *cost) noexcept nogil:
 cdef int64_t fr_top(State *s, M *mp, int32_t mi, int64_t cost) noexcept nogil:
     # findRunnable from the top: step 4 (fairness), then step 7 (runqget, first phase)
     cdef P *pp = &s.allp[mp.p]
-    cdef int32_t gi
+    cdef int64_t gcc
     if s.gcwaiting:
         return take_lock(s, mp, mi, MS_GCSTOPM_LOCKED)   # step 0: gcstopm
+    if s.gcs.fep_wait > 0 and s.gcs.p[mp.p].safepoint:
+        gc_safepoint(s, mp.p)                 # runSafePointFn (forEachP; sched/gc.pxi)
+        cost += s.cost.lock
     if timers_due(s, mp.p):
         mp.state = MS_TIMERS                  # step 1: checkTimers
         return cost
+    if s.gcs.blacken:
+        # "Try to schedule a GC worker" (findRunnableGCWorker), before the local run queue
+        gcc = gc_find_worker(s, mp, mi, cost)
+        if gcc != GC_NO_WORKER:
+            return gcc
     if s.strat.global_only:
         mp.state = MS_FR_GLOBAL
         return cost
@@ -499,6 +507,17 @@ cdef inline int64_t fr_spin(State *s, M *mp, int32_t mi) noexcept nogil:
         mp.steal_pass = 0
         mp.state = MS_STEAL_PASS
         return 0
+    return fr_nothing(s, mp, mi)
+
+
+cdef inline int64_t fr_nothing(State *s, M *mp, int32_t mi) noexcept nogil:
+    # findRunnable, "We have nothing to do": idle-time marking in the GC mark phase
+    # (sched/gc.pxi), else step 14 (return the P and block)
+    cdef int64_t c
+    if s.gcs.blacken:
+        c = gc_idle_worker(s, mp, mi)
+        if c != GC_NO_WORKER:
+            return c
     return take_lock(s, mp, mi, MS_FR_IDLE_LOCKED)
 
 
@@ -507,7 +526,7 @@ cdef inline int64_t stealwork_pass(State *s, M *mp, int32_t mi) noexcept nogil:
     # victim, in stealwork_victim, as Go checks it inside the enum loop
     cdef uint32_t r
     if mp.steal_pass >= s.strat.steal_passes:
-        return take_lock(s, mp, mi, MS_FR_IDLE_LOCKED)
+        return fr_nothing(s, mp, mi)
     # stealOrder.start(cheaprand()): a random start and a random stride coprime to nprocs
     r = cheaprand(s)
     mp.steal_r = r
@@ -615,8 +634,8 @@ cdef inline int64_t fr_idle_locked(State *s, M *mp, int32_t mi) noexcept nogil:
     cdef int64_t cost
     # step 14: last look at the global queue under the lock, then give up the P
     lock_granted(s, &s.schedlock, mi)
-    if s.gcwaiting:
-        mp.state = MS_FR_TOP               # "if sched.gcwaiting: unlock; goto top"
+    if s.gcwaiting or (s.gcs.fep_wait > 0 and s.gcs.p[mp.p].safepoint):
+        mp.state = MS_FR_TOP               # "if gcwaiting || pp.runSafePointFn: goto top"
         return unlock(s, mp, s.cost.lock)
     acc_sched(s, mp, SF_RUNQ, ACC_READ)
     if s.sched.runqsize > 0:

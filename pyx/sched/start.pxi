@@ -246,3 +246,4 @@ cdef void state_free(State *s) noexcept:
     free(s.conds)
     free(s.ctxs)
     free(s.gsync)
+    gc_free(s)

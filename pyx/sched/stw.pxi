@@ -238,6 +238,14 @@ cdef void start_the_world(State *s) noexcept nogil:
         s.allp[i].m = mget(s, mp)              # -1: startTheWorld starts a new M for it
         s.allp[i].link = runnable
         runnable = i
+    while s.gcs.blacken and idle_ps != -1 and gc_assign_worker(s, idle_ps):
+        # Go 1.27 procresize: in the mark phase, idle Ps get the mark workers still needed
+        # (dedicated, fractional) and an M, before the rest go idle (sched/gc.pxi)
+        i = idle_ps
+        idle_ps = s.allp[i].link
+        s.allp[i].m = mget(s, mp)
+        s.allp[i].link = runnable
+        runnable = i
     while idle_ps != -1:
         i = idle_ps
         idle_ps = s.allp[i].link
@@ -286,10 +294,18 @@ cdef void gc_event(State *s, int32_t id) noexcept nogil:
             s.bg_events += 1
         return
     if id == GCEV_START:
+        if s.gcs.on and s.stw_kind == STW_GC_SWEEPTERM:
+            gc_start_cycle(s)                  # startCycle, gcBlackenEnabled (sched/gc.pxi)
+        elif s.gcs.on:
+            gc_mark_termination(s)             # endCycle, resetLive, commit; assists woken
         start_the_world(s)
         if s.stw_kind == STW_GC_SWEEPTERM:
-            # concurrent mark (not a background event: the cycle's end readies gcsema waiters)
-            heap_push(s, s.now + s.gc_mark, EV_GC, GCEV_MARKDONE)
+            if s.gcs.on:
+                gc_mark_begin(s)               # the workers mark; the last one ends it
+            else:
+                # concurrent mark (not a background event: the cycle's end readies gcsema
+                # waiters)
+                heap_push(s, s.now + s.gc_mark, EV_GC, GCEV_MARKDONE)
         else:
             s.c.gc_cycles += 1
             trace_ev(s, TE_GC_END, 0, s.c.gc_cycles, -1, s.gc_m, 0)
@@ -379,10 +395,15 @@ cdef int64_t stw_yield(State *s, M *mp, int32_t mi) noexcept nogil:
     return s.cost.gosched
 
 
-cdef int64_t op_alloc(State *s, M *mp, int32_t mi, int64_t nbytes) noexcept nogil:
+cdef int64_t op_alloc(State *s, M *mp, int32_t mi, int64_t nbytes, int32_t kind) noexcept nogil:
     # mallocgc's GC trigger: an allocation that crosses the heap goal starts a GC cycle
     # (the controller stops the world; the allocating G goes on until preempted); 0 bytes
-    # is runtime.GC()'s trigger
+    # is runtime.GC()'s trigger.  kind: 0 temporary, 1 global, 2 free, 3 the goroutine's (the
+    # pacer's reachability, sched/gc.pxi; the fixed-goal model counts bytes only)
+    if s.gcs.on:
+        return gc_op_alloc(s, mp, mi, nbytes, kind)
+    if kind == 2:
+        return s.cost.mark
     s.heap_live = s.heap_live + nbytes if s.heap_live <= INT64_MAX - nbytes else INT64_MAX
     if (nbytes == 0 or (s.gc_heap_goal > 0 and s.heap_live >= s.gc_heap_goal)) and \
             not s.gc_running:
