@@ -19,6 +19,8 @@ outside its loop raise TypeError or ValueError at that line.
 """
 from __future__ import annotations
 
+import abc
+
 import numpy as np
 
 from . import _engine
@@ -31,7 +33,7 @@ MAX_LOCALS = _engine.ENUMS["MAX_LOCALS"]
 EXPR_STACK = _engine.ENUMS["EXPR_STACK"]
 
 
-class Expr:
+class Expr(abc.ABC):
     """A value of the DSL (see the module docstring).  `type` is "int", "bool" or "chan"."""
     type = INT
     __hash__ = object.__hash__          # (== builds an expression; identity for dicts/sets)
@@ -40,8 +42,10 @@ class Expr:
     def leaves(self):
         yield self
 
+    @abc.abstractmethod
     def emit(self, out: list) -> None:
-        raise NotImplementedError
+        """Append this expression's stack-program instructions to `out` (each kind has its
+        own: Const, Local, Binary, ...)."""
 
     def depth(self) -> int:
         """Stack slots needed to evaluate it."""
