@@ -414,6 +414,17 @@ def replay_program(graph, clock_ghz: float = 3.0, scale: float = 1.0,
     # action order at one instant: an inferred Lock first; an Unlock before the wake-up it
     # causes (the edge send)
     prio = {"lock": 0, "go": 1, "unlock": 2, "send": 3}
+
+    def act(f, kind, obj):
+        # one recorded action: an edge send, a goroutine creation, an inferred Lock/Unlock
+        if kind == "send":
+            f.send(obj, 0)
+        elif kind == "go":
+            f.go(names[obj])
+        elif kind == "lock":
+            f.lock(mus[obj])
+        else:
+            f.unlock(mus[obj])
     for goid, g in gs.items():
         f = funcs[goid]
         for wg, n in join_adds.get(goid, ()):
@@ -451,14 +462,7 @@ def replay_program(graph, clock_ghz: float = 3.0, scale: float = 1.0,
                 if c(ts - pos):
                     f.compute(c(ts - pos))
                 pos = ts
-                if kind == "send":
-                    f.send(obj, 0)
-                elif kind == "go":
-                    f.go(names[obj])
-                elif kind == "lock":
-                    f.lock(mus[obj])
-                else:
-                    f.unlock(mus[obj])
+                act(f, kind, obj)
                 ai += 1
             if c(end - pos):
                 f.compute(c(end - pos))
@@ -493,14 +497,7 @@ def replay_program(graph, clock_ghz: float = 3.0, scale: float = 1.0,
             ts, kind, obj = acts[ai]
             if kind in ("send", "go"):
                 approx["unblock_outside_run" if kind == "send" else "create_outside_run"] += 1
-            if kind == "send":
-                f.send(obj, 0)
-            elif kind == "go":
-                f.go(names[obj])
-            elif kind == "lock":
-                f.lock(mus[obj])
-            else:
-                f.unlock(mus[obj])
+            act(f, kind, obj)
             ai += 1
     synthetic = ()
     if bool(clock) != use_clock:          # the two conditions above must agree
