@@ -22,31 +22,35 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
     cdef bint nofast = False        # (cpu.pxi: the M's next event must go through the heap)
     cdef int32_t mi
     while s.status == ST_RUNNING:
-        if pending and (s.events >= stop_at or popped >= budget or s.events >= s.max_events or
-                        s.heap_n <= s.bg_events or s.heap[0].time > s.max_cycles):
-            # (a stop, or nothing else in the heap: the checks below need the M's event in)
-            heap_insert(s, &pend)
-            pending = False
-        if s.events >= stop_at or popped >= budget:
-            return 0
-        if s.heap_n <= s.bg_events:
-            # every M parked: all goroutines are asleep -- unless a timer or a network wait is
-            # pending, which some M should be waiting for (checkdead: "any P with timers")
-            if next_timer(s) != 0 or s.ntimers[s.netpoll_hp] > 0:
-                fail(s, ERR_INVARIANT, 50)
+        if (s.events >= ev_limit or popped >= budget or s.heap_n <= s.bg_events or
+                s.heap[0].time > s.max_cycles):
+            # a stop, or nothing else in the heap: the M's event goes in first, then the checks
+            # in their order (one combined test above keeps them off the common path)
+            if pending:
+                heap_insert(s, &pend)
+                pending = False
+            if s.events >= stop_at or popped >= budget:
                 return 0
-            if s.cpu_on and cpu_waiting(s) >= 0:
-                fail(s, ERR_INVARIANT, 704)      # a thread waits for a core nobody holds
+            if s.heap_n <= s.bg_events:
+                # every M parked: all goroutines are asleep -- unless a timer or a network wait
+                # is pending, which some M should be waiting for (checkdead: "any P with
+                # timers")
+                if next_timer(s) != 0 or s.ntimers[s.netpoll_hp] > 0:
+                    fail(s, ERR_INVARIANT, 50)
+                    return 0
+                if s.cpu_on and cpu_waiting(s) >= 0:
+                    fail(s, ERR_INVARIANT, 704)      # a thread waits for a core nobody holds
+                    return 0
+                s.status = ST_DEADLOCK
                 return 0
-            s.status = ST_DEADLOCK
-            return 0
-        if s.heap[0].time > s.max_cycles:
-            s.status = ST_MAX_CYCLES
-            return 0
-        if s.events >= s.max_events:
-            s.status = ST_MAX_EVENTS
-            return 0
-        if pending:
+            if s.heap[0].time > s.max_cycles:
+                s.status = ST_MAX_CYCLES
+                return 0
+            if s.events >= s.max_events:
+                s.status = ST_MAX_EVENTS
+                return 0
+            ev = heap_pop(s)
+        elif pending:
             # the M's push and this pop as one sift (heap_pushpop): the same event comes out
             ev = heap_pushpop(s, &pend)
             pending = False
