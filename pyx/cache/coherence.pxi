@@ -101,16 +101,15 @@ cdef inline int32_t copy_distance(State *s, Line *L, int32_t core) noexcept nogi
 
 cdef inline int64_t line_access(State *s, int32_t core, int32_t li, int32_t kind) noexcept nogil:
     # the common case inline: a hit (this core holds a copy, and for a write it owns the line or
-    # is its only sharer); everything else in line_miss
+    # is its only sharer); everything else in line_miss.  Tested as "this core owns it, or reads
+    # a copy it holds": a line has an owner exactly when it has one sharer, the owner (every
+    # transition in line_miss keeps that, and a fresh line has neither), so "the only sharer"
+    # is the owner and needs no test of its own, and a write hit leaves the owner as it is.
     cdef Line *L
-    cdef CacheStats *st
     if not s.cache_on:
         return 0
     L = &s.lines[li]
-    if (L.sharers[core >> 6] >> (core & 63)) & 1 and (kind == ACC_READ or L.owner == core or
-                                                      L.nsharers == 1):
-        if kind != ACC_READ:
-            L.owner = <int16_t> core
+    if L.owner == core or (kind == ACC_READ and (L.sharers[core >> 6] >> (core & 63)) & 1):
         s.cstats[L.cls].hits += 1
         s.core_hit[core] += 1
         s.step_acc += s.cost.cache_hit

@@ -8,29 +8,35 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
     # Pop the earliest event and run that M's micro-steps.  While the M's next step is still
     # strictly earlier than every pending event, it runs at once without touching the heap: the
     # same order the heap would give, at a fraction of the cost.
-    cdef int64_t stop_at = s.events + budget
+    # events: s.events, kept in a register (no micro-step reads it); stored back on every return
+    cdef int64_t events = s.events
+    cdef int64_t stop_at = events + budget
     # the inline path's event limit: the chunk's end or max_events, whichever comes first
     cdef int64_t ev_limit = stop_at if stop_at < s.max_events else s.max_events
+    # (run constants: set by Engine before the run, never by a micro-step)
+    cdef int64_t max_cycles = s.max_cycles
+    cdef bint cpu_on = s.cpu_on != 0
     # every event popped counts against the chunk, background ones (sysmon ticks, samples,
     # GC) too: with very long steps (CostModel(execute=10**12)) there are thousands of sysmon
     # ticks per M step, and a chunk counted in M steps alone took tens of seconds to end
     cdef int64_t popped = 0
     cdef int64_t cost, t
-    cdef int64_t next_check = s.events + check_every if check_every > 0 else INT64_MAX
+    cdef int64_t next_check = events + check_every if check_every > 0 else INT64_MAX
     cdef Event ev, pend
     cdef bint pending = False       # pend: the M's next event, not yet in the heap (see below)
     cdef bint nofast = False        # (cpu.pxi: the M's next event must go through the heap)
     cdef int32_t mi, st
     cdef M *mp
     while s.status == ST_RUNNING:
-        if (s.events >= ev_limit or popped >= budget or s.heap_n <= s.bg_events or
-                s.heap[0].time > s.max_cycles):
+        if (events >= ev_limit or popped >= budget or s.heap_n <= s.bg_events or
+                s.heap[0].time > max_cycles):
             # a stop, or nothing else in the heap: the M's event goes in first, then the checks
             # in their order (one combined test above keeps them off the common path)
             if pending:
                 heap_insert(s, &pend)
                 pending = False
-            if s.events >= stop_at or popped >= budget:
+            s.events = events
+            if events >= stop_at or popped >= budget:
                 return 0
             if s.heap_n <= s.bg_events:
                 # every M parked: all goroutines are asleep -- unless a timer or a network wait
@@ -39,15 +45,15 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
                 if next_timer(s) != 0 or s.ntimers[s.netpoll_hp] > 0:
                     fail(s, ERR_INVARIANT, 50)
                     return 0
-                if s.cpu_on and cpu_waiting(s) >= 0:
+                if cpu_on and cpu_waiting(s) >= 0:
                     fail(s, ERR_INVARIANT, 704)      # a thread waits for a core nobody holds
                     return 0
                 s.status = ST_DEADLOCK
                 return 0
-            if s.heap[0].time > s.max_cycles:
+            if s.heap[0].time > max_cycles:
                 s.status = ST_MAX_CYCLES
                 return 0
-            if s.events >= s.max_events:
+            if events >= s.max_events:
                 s.status = ST_MAX_EVENTS
                 return 0
             ev = heap_pop(s)
@@ -63,13 +69,14 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
             # a background event: one test for the common M event (whose kind carries the
             # M's generation in its upper bits; the others are small constants)
             if bg_event(s, &ev):
+                s.events = events
                 return 1                        # a sample with pause_on_sample
             continue
         mi = ev.id
         mp = &s.allm[mi]                        # (allm is allocated once: maxmcount records)
         if (ev.kind >> 4) != mp.ev_gen:
             continue                            # superseded (the M was preempted)
-        if s.cpu_on and cpu_switch_point(s, mi):
+        if cpu_on and cpu_switch_point(s, mi):
             continue                            # its core goes to another thread (cpu.pxi)
         while True:
             s.step_acc = 0
@@ -81,24 +88,24 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
                 cost = m_step(s, mp, mi)
             if cost >= 0:
                 cost += s.step_acc              # cycles of the step's cache accesses
-            nofast = False
-            if s.cpu_on:
+            events += 1
+            if cpu_on:
                 cost = cpu_after_step(s, mp, mi, cost)   # shared cores (cpu.pxi)
                 nofast = s.m_cpu_owed[mi] != 0      # its next event is a slice end: via the heap
-            s.events += 1
-            if s.events >= next_check:
-                next_check = s.events + check_every
+            if events >= next_check:
+                next_check = events + check_every
                 check_invariants(s)
             if cost < 0 or s.status != ST_RUNNING:
                 break
             t = s.now + cost
-            if ((s.heap_n == 0 or t < s.heap[0].time) and t <= s.max_cycles
-                    and s.events < ev_limit and not nofast):
+            if ((s.heap_n == 0 or t < s.heap[0].time) and t <= max_cycles
+                    and events < ev_limit and not nofast):
                 s.now = t
                 continue
             pend = m_event(s, t, mi)            # m_push, fused with the next pop
             pending = True
             break
+    s.events = events
     if pending:
         heap_insert(s, &pend)
     return 0
