@@ -6,6 +6,12 @@ cdef inline bint ev_before(Event *a, Event *b) noexcept nogil:
     return a.time < b.time or (a.time == b.time and a.seq < b.seq)
 
 
+cdef inline int ev_before_nb(Event *a, Event *b) noexcept nogil:
+    # ev_before without branches (bitwise on the comparisons' 0/1): for picking the earlier
+    # child in a sift, a coin toss the branch predictor misses half the time
+    return (a.time < b.time) | ((a.time == b.time) & (a.seq < b.seq))
+
+
 cdef int heap_push(State *s, int64_t time, int32_t kind, int32_t ident) noexcept nogil:
     cdef Event *h
     cdef Event ev
@@ -48,7 +54,7 @@ cdef inline void sift_down(Event *h, int64_t n, Event *ev) noexcept nogil:
     # more and moved more: +1% instructions per event.)
     cdef int64_t i = 0, child = 2, c
     while child < n:                        # both children exist
-        c = child if ev_before(&h[child], &h[child - 1]) else child - 1
+        c = child - 1 + ev_before_nb(&h[child], &h[child - 1])
         if not ev_before(&h[c], ev):
             h[i] = ev[0]
             return
