@@ -173,13 +173,20 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
     which samples every 8th transition of each goroutine -- real_samples says how many it
     had; gmpcore: every runnable -> running), real_cpu_ms (the process's CPU time: far below
     the wall time when other processes held the cores), wall_iqr_ms (spread of the real
-    runs), load (mean 1-minute load average during the real runs)."""
+    runs), load (mean 1-minute load average during the real runs).
+
+    speed: the real runs' own unit of work (`work_ns_per_iter`, gmpcalib's probe just before
+    and after each workload, median over the runs) over the calibration's.  A machine whose
+    speed drifts (the dev VM's spin loop took 1.00 to 1.44 ns per iteration within minutes)
+    runs every cycle of Go code slower or faster by that factor, so the prediction's times
+    (wall, latencies) are the emulated ones times `speed`: the emulation at the clock the real
+    runs had.  1 when the real data have no probe (older files)."""
     import pandas as pd
     if real is None:
         real = go_workloads(workloads, procs, n=n, work=work, reps=reps, exp=exp)
     real = real[real["workload"].isin(list(workloads) if not isinstance(workloads, str)
                                       else [workloads])]
-    for col in ("latency_mean_ns", "cpu_ns"):
+    for col in ("latency_mean_ns", "cpu_ns", "work_ns_per_iter"):
         if col not in real:
             real = real.assign(**{col: float("nan")})
     # -1 marks "no samples" (a histogram without counts; a missing CPU time)
@@ -187,7 +194,7 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
                           ("latency_mean_ns", "latency_p50_ns", "latency_p90_ns", "cpu_ns")})
     g = real.groupby(["workload", "procs"], sort=False)
     med = g[["wall_ns", "cpu_ns", "latency_mean_ns", "latency_p50_ns", "latency_p90_ns",
-             "latency_samples"]].median()
+             "latency_samples", "work_ns_per_iter"]].median()
     iqr = g["wall_ns"].quantile(0.75) - g["wall_ns"].quantile(0.25)
     load = g[["load_before", "load_after"]].mean().mean(axis=1)
     n_real = int(real["n"].iloc[0])
@@ -199,6 +206,12 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
     for _, pr in pred.iterrows():
         key = (pr["workload"], pr["procs"])
         r = med.loc[key]
+        speed = r["work_ns_per_iter"] / cal.derived["work_ns_per_iter"]
+        if not speed > 0:                       # NaN: no probe in the real data
+            speed = 1.0
+        pr = pr.copy()
+        for col in ("wall_ns", "latency_mean_ns", "latency_p50_ns", "latency_p90_ns"):
+            pr[col] = pr[col] * speed
         rows.append({"workload": key[0], "procs": key[1],
                      "real_wall_ms": r["wall_ns"] / 1e6, "pred_wall_ms": pr["wall_ns"] / 1e6,
                      "wall_ratio": pr["wall_ns"] / r["wall_ns"],
@@ -213,6 +226,7 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
                      "pred_p90_us": pr["latency_p90_ns"] / 1e3,
                      "p90_ratio": pr["latency_p90_ns"] / r["latency_p90_ns"],
                      "real_samples": int(r["latency_samples"]),
+                     "speed": speed,
                      "wall_iqr_ms": iqr.loc[key] / 1e6, "load": round(load.loc[key], 2)})
     df = pd.DataFrame(rows)
     base = df.groupby("workload")["procs"].transform("min")
@@ -223,7 +237,7 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
     cols = ["workload", "procs", "real_wall_ms", "pred_wall_ms", "wall_ratio", "real_speedup",
             "pred_speedup", "speedup_ratio", "real_mean_us", "pred_mean_us", "mean_ratio",
             "real_p50_us", "pred_p50_us", "p50_ratio", "real_p90_us", "pred_p90_us",
-            "p90_ratio", "real_samples", "real_cpu_ms", "wall_iqr_ms", "load"]
+            "p90_ratio", "real_samples", "real_cpu_ms", "wall_iqr_ms", "load", "speed"]
     return df[cols]
 
 
