@@ -284,12 +284,12 @@ def _micro_twin(name: str, n: int) -> tuple[Program, int, int]:
     raise ValueError(f"no DSL twin for microbenchmark {name!r}")
 
 
-SELFCHECK = ("spawn", "spawn_200k", "spawn_fresh", "spawn_p2", "chan_buffered",
+SELFCHECK = ("spawn", "spawn_200k", "spawn_fresh", "spawn_p2", "spawn_p2w", "chan_buffered",
              "chan_unbuffered", "gosched", "mutex_uncontended", "mutex_contended")
 # the spawn benchmarks: (recycled?) -- gmpcalib's spawn times a burst after one that filled
 # the free lists; spawn_fresh is the first burst of a process
 _SPAWN = {"spawn": (True, 1), "spawn_200k": (True, 1), "spawn_fresh": (False, 1),
-          "spawn_p2": (True, 2)}
+          "spawn_p2": (True, 2), "spawn_p2w": (True, 2)}
 
 
 def selfcheck(cal, benchmarks=SELFCHECK, seed: int = 1):
@@ -306,16 +306,21 @@ def selfcheck(cal, benchmarks=SELFCHECK, seed: int = 1):
             continue
         m = cal.measurements[name]
         n = int(m["n"])
+        measured = m["median_ns"]
         if name in _SPAWN:
-            from .core import _per_g
+            from .core import _per_g, spawn_target
             recycled, procs = _SPAWN[name]
-            pred = _per_g(cal.costs, cal.machine, n, recycled, procs)
+            # spawn_p2w: at the calibration's speed (its own probe of the unit of work)
+            measured, work_ns = spawn_target(cal.measurements, name,
+                                             cal.derived.get("work_ns_per_iter"))
+            pred = _per_g(cal.costs, cal.machine, n, recycled, procs,
+                          int(round(work_ns * cal.machine.clock_ghz)))
         else:
             prog, procs, ops = _micro_twin(name, n)
             res = run(prog, procs=procs, costs=cal.costs, machine=cal.machine_for(procs),
                       seed=seed, record=False)
             pred = res.summary["emulated_ns"] / ops
         rows.append({"benchmark": name, "procs": procs, "unit": m["unit"],
-                     "measured_ns": m["median_ns"], "emulated_ns": pred,
-                     "ratio": pred / m["median_ns"]})
+                     "measured_ns": measured, "emulated_ns": pred,
+                     "ratio": pred / measured})
     return pd.DataFrame(rows)
