@@ -96,6 +96,11 @@ def _measurements(**extra):
 def test_procyield_sets_mutex_spin_and_its_absence_keeps_the_default():
     costs, _ = derive(_measurements(procyield=350.0), {"clock_ghz": 2.0})
     assert costs.mutex_spin == 700
+    # measured while the machine ran 1.25x faster than during `work`: brought to its speed
+    m = _measurements(procyield=280.0)
+    m["procyield"]["work_ns_per_iter"] = 0.8
+    costs, _ = derive(m, {"clock_ghz": 2.0})
+    assert costs.mutex_spin == 700
     costs, _ = derive(_measurements(), {"clock_ghz": 2.0})
     assert costs.mutex_spin == gmpcore.CostModel().mutex_spin
     assert "mutex_spin" in gmpcore.calibrate.MEASURED_FIELDS

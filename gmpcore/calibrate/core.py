@@ -142,10 +142,12 @@ BENCHMARKS = {
 _GO_NAME = {"spawn_200k": "spawn"}
 # benchmarks whose one valid sample is the first of a process: run `reps` processes
 _PER_PROCESS = {"spawn_fresh"}
-# benchmarks that run the unit of work: a probe of it (`micro work`) runs right after and is
-# recorded with them (work_ns_per_iter), because the machine's speed drifts (the dev VM's
-# spin loop: 1.00 to 1.44 ns per iteration within minutes)
-_WITH_PROBE = {"spawn_p2w"}
+# benchmarks whose result is brought to the speed of the `work` benchmark: a probe of the
+# unit of work (`micro work`) runs right after each and is recorded with it
+# (work_ns_per_iter), because the machine's speed drifts (the dev VM's spin loop: 1.00 to
+# 1.44 ns per iteration within minutes).  spawn_p2w runs the unit itself; procyield is
+# PAUSEs, a number of cycles
+_WITH_PROBE = {"spawn_p2w", "procyield"}
 # the iterations of the unit loop each goroutine of spawn_p2w runs (gmpcalib's spawnWork)
 SPAWN_WORK = 128
 # Linux-only benchmarks (syscall package numbers)
@@ -386,7 +388,7 @@ def derive(meas: dict, info: dict) -> tuple[CostModel, dict]:
         # sync.Mutex's runtime_doSpin is procyield(30): 30 PAUSEs, whose latency depends on
         # the core (~10 cycles before Skylake, 40-140 after) and, in a VM, on pause-loop
         # exiting.  The default (120 cycles) assumed the old PAUSE; the dev machine's is ~6x
-        v["mutex_spin"] = cyc(med["procyield"])
+        v["mutex_spin"] = cyc(at_work_speed(meas, "procyield"))
     # the Gs whose hot lines (the g struct, ~440 bytes in Go 1.27 on amd64, and the top of
     # its stack) one core's L2 holds: an estimate from the cache size, not a measurement.
     # malg and g_cold are fitted (fit_footprint)
@@ -508,6 +510,17 @@ def _per_g(costs, machine, n, recycled, procs=1, work=0):
     return (ns(2) - ns(1)) / n if recycled else ns(1) / n
 
 
+def at_work_speed(meas: dict, bench: str, derived_work_ns=None) -> float:
+    """The median of `bench` at the speed of the `work` benchmark: x (work / the benchmark's
+    own probe of the unit, work_ns_per_iter) when it has one (_WITH_PROBE), else as is."""
+    m = meas[bench]
+    work_ns = derived_work_ns or meas.get("work", {}).get("median_ns")
+    own = m.get("work_ns_per_iter")
+    if not work_ns or not own or not own > 0:
+        return m["median_ns"]
+    return m["median_ns"] * work_ns / own
+
+
 def spawn_target(meas: dict, bench: str, derived_work_ns=None):
     """(measured ns per goroutine, cycles of work per goroutine) of spawn benchmark `bench`
     as the fit and selfcheck use them.  spawn_p2w runs SPAWN_WORK iterations of the unit loop
@@ -518,8 +531,7 @@ def spawn_target(meas: dict, bench: str, derived_work_ns=None):
     if bench != "spawn_p2w":
         return m["median_ns"], 0
     work_ns = derived_work_ns or meas["work"]["median_ns"]
-    own = m.get("work_ns_per_iter") or work_ns
-    return m["median_ns"] * work_ns / own, SPAWN_WORK * work_ns
+    return at_work_speed(meas, bench, work_ns), SPAWN_WORK * work_ns
 
 
 # The footprint fit (after FIT): each step is (benchmark, burst size, recycled, the fields it
