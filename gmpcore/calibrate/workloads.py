@@ -103,7 +103,10 @@ def go_workloads(workloads=WORKLOADS, procs=(1, 2), n: int = 200_000, work: int 
     work: iterations of gmpcalib's unit loop per goroutine (mean, with exp=True).  Returns a
     DataFrame, one row per run: workload, procs, n, work, rep, wall_ns, latency_p50_ns,
     latency_p90_ns, latency_p99_ns (the runtime's /sched/latencies:seconds histogram over the
-    workload, interpolated inside its buckets), latency_samples, load_before, load_after.
+    workload, interpolated inside its buckets), latency_samples, load_before, load_after,
+    cpu_ns (the process's CPU time over the workload), work_ns_per_iter (the run's own probe
+    of the unit of work, just before and after the workload: the speed the machine ran at;
+    predicted_vs_real scales its prediction by it).
     """
     import pandas as pd
     workloads = [workloads] if isinstance(workloads, str) else list(workloads)
