@@ -300,7 +300,9 @@ def selfcheck(cal, benchmarks=SELFCHECK, seed: int = 1):
     emulated cost per operation next to the measured median: how well the calibrated
     CostModel (and the cache model on top of it) reproduces its own inputs.  The spawn
     benchmarks are emulated as gmpcalib runs them: a burst that recycles the Gs of the one
-    before (spawn, spawn_200k), or the first burst of a process (spawn_fresh)."""
+    before (spawn, spawn_200k; spawn_p2 and spawn_p2w at procs=2, spawn_p2w with 128
+    iterations of the unit loop per goroutine and its measured median brought to the
+    calibration's speed), or the first burst of a process (spawn_fresh)."""
     import pandas as pd
     from ..runner import run
     rows = []
