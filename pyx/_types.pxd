@@ -207,6 +207,9 @@ ctypedef struct M:
     int32_t lockedg         # m.lockedg: the G locked to this thread by LockOSThread (-1: none)
     int32_t lockedExt       # m.lockedExt: LockOSThread calls not yet undone by UnlockOSThread
     int32_t lockedwake      # startlockedm's notewakeup came before stoplockedm's mPark
+    # stealWork's walk (sched/steal.pxi), set at each pass's start (stealwork_pass)
+    int32_t steal_npass     # GOMAXPROCS when the pass started (steal_walk only within it)
+    int32_t steal_inv       # steal_inc's inverse mod steal_npass (0: not computed yet)
 
 # A modelled lock (sched.lock now; channel locks and mutexes reuse it).  FIFO waiters; a holder's
 # critical section ends at held_until; a waiter lined up for hand-off is `pending`.
@@ -1380,3 +1383,6 @@ ctypedef struct State:
     int64_t lockedm_handoffs # startlockedm hand-offs of a P to a locked M
     int64_t syscall_block    # entersyscallblock calls
     GCState gcs              # the GC pacer, mark workers, assists, forEachP (sched/gc.pxi)
+    # stealWork's walk (sched/steal.pxi): the fastmod constant of steal_fm_n (2^64 / n + 1)
+    uint64_t steal_fm
+    int32_t steal_fm_n       # the GOMAXPROCS steal_fm is for (0: none yet)
