@@ -242,8 +242,14 @@ cdef inline bint victim_in_syscall(State *s, P *victim) noexcept nogil:
 
 
 cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
+    # MS_STEAL_PROBE: runqgrab's retry on the same victim
+    return runqgrab_probe(s, mp, vi)
+
+
+cdef inline int64_t runqgrab_probe(State *s, M *mp, int32_t vi) noexcept nogil:
     # runqgrab's first phase on victim vi: load head and tail, decide how many to take, copy
-    # the G pointers.  The CAS that commits the grab is the next step (MS_STEAL_CAS).
+    # the G pointers.  The CAS that commits the grab is the next step (MS_STEAL_CAS).  (Inline
+    # in stealwork_victim: one call per probe less.)
     cdef P *pp = &s.allp[mp.p]
     cdef P *victim = &s.allp[vi]
     cdef uint32_t h, t, ln, n
@@ -255,7 +261,7 @@ cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
         mp.state = MS_AFTERPUT
         return s.cost.steal_probe + k * s.cost.ready
     s.c.steal_attempts += 1
-    s.pstats[pp.id].steal_attempts += 1
+    s.pstats[mp.p].steal_attempts += 1
     acc_head(s, mp, victim, ACC_READ)         # LoadAcq(runqhead), LoadAcq(runqtail)
     acc_tail(s, mp, victim, ACC_READ)
     h = victim.runqhead
@@ -473,8 +479,7 @@ cdef inline int64_t stealwork_pass(State *s, M *mp, int32_t mi) noexcept nogil:
     r = cheaprand(s)
     mp.steal_r = r
     mp.steal_i = 0
-    mp.steal_npass = s.sched.gomaxprocs      # (sched/steal.pxi's walk)
-    mp.steal_inv = 0
+    mp.steal_walk = s.sched.gomaxprocs       # (sched/steal.pxi's walk; no inverse yet)
     if s.strat.victim == VICTIM_ROUND_ROBIN:
         mp.steal_pos = (mp.p + 1) % s.sched.gomaxprocs
         mp.steal_inc = 1
@@ -489,7 +494,7 @@ cdef inline int64_t stealwork_pass(State *s, M *mp, int32_t mi) noexcept nogil:
     return s.cost.spin_pass
 
 
-cdef inline int64_t stealwork_victim(State *s, M *mp, int32_t mi) noexcept nogil:
+cdef int64_t stealwork_victim(State *s, M *mp, int32_t mi) noexcept nogil:
     # stealWork: the next victim of the pass, probed by runqgrab
     cdef int32_t pi
     if s.gcwaiting and mp.steal_i < s.sched.gomaxprocs:
@@ -504,7 +509,7 @@ cdef inline int64_t stealwork_victim(State *s, M *mp, int32_t mi) noexcept nogil
         mp.steal_pass += 1
         mp.state = MS_STEAL_PASS
         return 0
-    return steal_probe(s, mp, pi)
+    return runqgrab_probe(s, mp, pi)
 
 
 cdef inline int64_t runqgrab_cas(State *s, M *mp, int32_t mi) noexcept nogil:

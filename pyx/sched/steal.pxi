@@ -64,7 +64,7 @@ cdef inline void charge_idlep_reads(State *s, M *mp, int64_t k) noexcept nogil:
 cdef inline bint steal_walk_ok(State *s, M *mp) noexcept nogil:
     # may this pass use steal_walk?  (a stride order, no kernel, GOMAXPROCS as at the pass's
     # start: then steal_pos < n and steal_inc is coprime to n)
-    return (s.kern.choose_victim == NULL and mp.steal_npass == s.sched.gomaxprocs and
+    return (s.kern.choose_victim == NULL and (mp.steal_walk & 0xFFFF) == s.sched.gomaxprocs and
             (s.strat.victim == VICTIM_GO or s.strat.victim == VICTIM_SEQUENTIAL or
              s.strat.victim == VICTIM_ROUND_ROBIN))
 
@@ -135,53 +135,87 @@ cdef int32_t steal_walk_timers(State *s, M *mp) noexcept nogil:
 
 
 cdef int32_t next_victim_skip(State *s, M *mp) noexcept nogil:
-    # the rest of steal_walk's pass without visiting idle Ps one by one: the walk's positions
-    # are pos + d*inc (mod n), so a non-idle P v comes up at step d = (v - pos) * inc^-1 (mod n);
-    # the earliest such step among the non-idle Ps (from ~idlepMask) is where the walk stops.
-    # The walk's state (steal_i, steal_pos) and its idlepMask reads (one per visited P other
-    # than this one) end up exactly as the visit-by-visit walk leaves them.  No timer may be due
-    # (steal_walk does the last pass with timers position by position).
-    cdef int32_t n = s.sched.gomaxprocs, me = mp.p
-    cdef int64_t rem = n - mp.steal_i, pos = mp.steal_pos, best = rem, dme, k, a, c
-    cdef int32_t w, b, v, inv
+    # the rest of steal_walk's pass without visiting idle Ps one by one.  The pass's positions
+    # are pos0 + d*inc (mod n), so P v comes up at step d(v) = (v - pos0) * inc^-1 (mod n); the
+    # steps of the non-idle Ps other than this one, as a bitmap over d (this P's StealCache,
+    # rebuilt when the pass or sched.idlepMask differ from what it was built from), give the
+    # walk's next stop as the first set bit from steal_i on.  The walk's state (steal_i,
+    # steal_pos) and its idlepMask reads (one per step walked, except this P's own) end up
+    # exactly as the visit-by-visit walk leaves them.  No timer may be due (steal_walk does
+    # the last pass with timers position by position).
+    cdef int32_t n = s.sched.gomaxprocs, me = mp.p, i = mp.steal_i, inc = mp.steal_inc
+    cdef int32_t nw = (n + 63) >> 6, w, b, v, inv, pos0, c, d, best, k
     cdef uint64_t word, fm
-    if mp.steal_inv == 0:
-        # once per pass: steal_inc's inverse mod n (never 0 for n >= 2)
-        mp.steal_inv = <int32_t> inv_mod(mp.steal_inc, n)
-    inv = mp.steal_inv
+    cdef StealCache local
+    cdef StealCache *sc
+    cdef bint same
     fm = s.steal_fm
     if s.steal_fm_n != n:
         fm = <uint64_t> 0xFFFFFFFFFFFFFFFF // <uint64_t> n + 1
         s.steal_fm = fm
         s.steal_fm_n = n
-    # d(v) = (v*inv - pos*inv) mod n = ((v*inv) mod n - c) mod n, with c = (pos*inv) mod n;
-    # v*inv < 1024 * 1024 fits the 32-bit fastmod
-    c = gmpcore_fastmod_u32(<uint32_t> (pos * inv), fm, <uint32_t> n)
-    for w in range((n + 63) >> 6):
-        word = ~s.idlepMask[w]
-        if (w + 1) << 6 > n:
-            word &= ((<uint64_t> 1) << (n & 63)) - 1
-        while word:
-            b = __builtin_ctzll(word)
-            word &= word - 1
-            v = (w << 6) + b
-            if v == me:
-                continue
-            a = <int64_t> gmpcore_fastmod_u32(<uint32_t> (v * inv), fm, <uint32_t> n) - c
-            if a < 0:
-                a += n
-            if a < best:
-                best = a
-    dme = <int64_t> gmpcore_fastmod_u32(<uint32_t> (me * inv), fm, <uint32_t> n) - c
-    if dme < 0:
-        dme += n                                     # this P's own step: visited, not read
-    k = best + 1 if best < rem else rem              # steps walked
-    mp.steal_i += <int32_t> k
-    mp.steal_pos = <int32_t> gmpcore_fastmod_u32(<uint32_t> (pos + k * mp.steal_inc), fm,
-                                                 <uint32_t> n)
-    charge_idlep_reads(s, mp, k - 1 if dme < k else k)
-    if best < rem:
-        return mp.steal_pos - mp.steal_inc + (n if mp.steal_pos < mp.steal_inc else 0)
+    # where the pass started: steal_pos is pos0 + i*inc (mod n); i*inc < n*n <= 2^20
+    pos0 = <int32_t> gmpcore_fastmod_u32(<uint32_t> (mp.steal_pos + n * n - i * inc), fm,
+                                         <uint32_t> n)
+    if s.steal_cache == NULL:
+        s.steal_cache = <StealCache *> calloc(s.nprocs, sizeof(StealCache))
+    sc = &s.steal_cache[me] if s.steal_cache != NULL else &local
+    same = sc != &local and sc.n == n and sc.pos0 == pos0 and sc.inc == inc
+    if same:
+        for w in range(nw):
+            if sc.mask[w] != s.idlepMask[w]:
+                same = False
+                break
+    if not same:
+        inv = mp.steal_walk >> 16
+        if inv == 0:
+            # once per pass: steal_inc's inverse mod n (never 0 for n >= 2)
+            inv = <int32_t> inv_mod(inc, n)
+            mp.steal_walk = n | (inv << 16)
+        # d(v) = (v*inv mod n) - c (mod n), c = pos0*inv mod n; v*inv < 1024 * 1024
+        c = <int32_t> gmpcore_fastmod_u32(<uint32_t> (pos0 * inv), fm, <uint32_t> n)
+        sc.n = n
+        sc.pos0 = pos0
+        sc.inc = inc
+        for w in range(nw):
+            sc.mask[w] = s.idlepMask[w]
+            sc.steps[w] = 0
+        for w in range(nw):
+            word = ~sc.mask[w]
+            if (w + 1) << 6 > n:
+                word &= ((<uint64_t> 1) << (n & 63)) - 1
+            while word:
+                b = __builtin_ctzll(word)
+                word &= word - 1
+                v = (w << 6) + b
+                d = <int32_t> gmpcore_fastmod_u32(<uint32_t> (v * inv), fm, <uint32_t> n) - c
+                if d < 0:
+                    d += n
+                if v != me:
+                    sc.steps[d >> 6] |= (<uint64_t> 1) << (d & 63)
+        # this P's own step: passed, neither read nor probed
+        sc.dme = <int32_t> gmpcore_fastmod_u32(<uint32_t> (me * inv), fm, <uint32_t> n) - c
+        if sc.dme < 0:
+            sc.dme += n
+    # the first non-idle step from i on (n: none left in this pass)
+    best = n
+    w = i >> 6
+    if w < nw:
+        word = sc.steps[w] & (~(<uint64_t> 0) << (i & 63))
+        while True:
+            if word:
+                best = (w << 6) + __builtin_ctzll(word)
+                break
+            w += 1
+            if w >= nw:
+                break
+            word = sc.steps[w]
+    k = best + 1 if best < n else n              # steps walked, to the stop included
+    mp.steal_i = k
+    mp.steal_pos = <int32_t> gmpcore_fastmod_u32(<uint32_t> (pos0 + k * inc), fm, <uint32_t> n)
+    charge_idlep_reads(s, mp, k - i - (1 if i <= sc.dme < k else 0))
+    if best < n:
+        return <int32_t> gmpcore_fastmod_u32(<uint32_t> (pos0 + best * inc), fm, <uint32_t> n)
     return -1
 
 
