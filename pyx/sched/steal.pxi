@@ -95,7 +95,7 @@ cdef int32_t steal_walk(State *s, M *mp) noexcept nogil:
             if vi != me:
                 found = True
                 break
-            mine = 1                     # this P (never idle): visited, not read
+            mine = 1                     # this P: visited, not read (held, so never idle)
     mp.steal_i = i
     mp.steal_pos = pos
     charge_idlep_reads(s, mp, i - i0 - mine)
