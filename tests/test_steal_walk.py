@@ -51,7 +51,7 @@ def _same_run(a, b):
     assert np.array_equal(a.start_order, b.start_order)
 
 
-@pytest.mark.parametrize("procs", [3, 16, 64, 256])
+@pytest.mark.parametrize("procs", [3, 16, 64, 200, 256])
 def test_builtin_go_walk_equals_the_visit_by_visit_walk(procs):
     prog = workloads.burst(4000, gc.Exponential(2000))
     a = gc.run(prog, procs=procs, strategy="go", seed=procs)
