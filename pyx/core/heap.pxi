@@ -6,10 +6,16 @@ cdef inline bint ev_before(Event *a, Event *b) noexcept nogil:
     return a.time < b.time or (a.time == b.time and a.seq < b.seq)
 
 
+cdef extern from *:
+    ctypedef long long int128 "__int128"     # (GCC/Clang; Cython only needs an integer type)
+
+
 cdef inline int ev_before_nb(Event *a, Event *b) noexcept nogil:
-    # ev_before without branches (bitwise on the comparisons' 0/1): for picking the earlier
-    # child in a sift, a coin toss the branch predictor misses half the time
-    return (a.time < b.time) | ((a.time == b.time) & (a.seq < b.seq))
+    # ev_before without branches, for picking the earlier child in a sift (a coin toss the
+    # branch predictor misses half the time): (time, seq) as one 128-bit integer, compared
+    # with a cmp/sbb pair (time >= 0 and seq >= 0, so the order is ev_before's)
+    return (((<int128> a.time) << 64) | <int128> <uint64_t> a.seq) < (
+        ((<int128> b.time) << 64) | <int128> <uint64_t> b.seq)
 
 
 cdef int heap_push(State *s, int64_t time, int32_t kind, int32_t ident) noexcept nogil:
