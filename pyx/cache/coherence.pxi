@@ -55,6 +55,7 @@ cdef void cstats_total(State *s, CacheStats *out) noexcept nogil:
 
 cdef extern from *:
     bint __builtin_smulll_overflow(long long, long long, long long *) nogil
+    int __builtin_popcountll(unsigned long long) nogil
 
 
 cdef void cache_cycles_check(State *s) noexcept nogil:
@@ -237,3 +238,22 @@ cdef inline void line_reads_again(State *s, int32_t core, int32_t li, int64_t k)
     s.cstats[s.lines[li].cls].hits += k
     s.core_hit[core] += k
     s.step_acc += k * s.cost.cache_hit
+
+
+cdef int32_t check_lines(State *s) noexcept nogil:
+    # (80) the directory's shape line_access relies on: a line has an owner exactly when it has
+    # one sharer, and the owner is that sharer; nsharers counts the sharer bits
+    cdef int32_t li, w, n
+    cdef Line *L
+    if not s.cache_on or s.lines == NULL:
+        return 0
+    for li in range(s.nlines):
+        L = &s.lines[li]
+        n = 0
+        for w in range(4):
+            n += __builtin_popcountll(L.sharers[w])
+        if n != L.nsharers or (L.owner >= 0) != (n == 1):
+            return 80
+        if L.owner >= 0 and not (L.sharers[L.owner >> 6] >> (L.owner & 63)) & 1:
+            return 80
+    return 0

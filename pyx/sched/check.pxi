@@ -370,5 +370,8 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
         if (s.allp[i].idle and s.allp[i].pidle_since < 0) or (
                 s.allp[i].status == _Prunning and s.allp[i].pidle_since >= 0):
             return check_fail(s, seen, 70)
+    i = check_lines(s)                  # (80) the coherence directory (cache/coherence.pxi)
+    if i != 0:
+        return check_fail(s, seen, i)
     free(seen)
     return 0
