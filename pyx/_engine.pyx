@@ -24,6 +24,8 @@ per event happens here, without the GIL.  Layout of this extension:
     sched/proc.pxi      Ms' micro-steps: schedule, findRunnable, stealWork, wakep, startm, stopm
     sched/cpu.pxi       Ms beyond the cores time-share them (per-core FIFO, OS time slice)
     sched/loop.pxi      the event loop and m_step, the dispatch of a micro-step by M state
+    sched/guard.pxi     the livelock guard (no goroutine progress at one instant) and the
+                        periodic invariant check, both behind run_loop's one event-count test
     sched/check.pxi     the scheduler invariants, checked on demand
     sched/arrivals.pxi  open arrivals: goroutines injected from outside the Ps
     sched/chan.pxi      channels: sudog wait queues, chansend / chanrecv / closechan
@@ -84,6 +86,7 @@ include "sched/expr.pxi"
 include "sched/proc.pxi"
 include "sched/cpu.pxi"
 include "sched/loop.pxi"
+include "sched/guard.pxi"
 include "sched/check.pxi"
 include "sched/arrivals.pxi"
 include "sched/chan.pxi"

@@ -941,6 +941,8 @@ cdef enum ErrCode:
     ERR_SHIFT = 15           # panic: runtime error: negative shift amount
     ERR_CLOSE_NIL = 16       # panic: close of nil channel
     ERR_BAD_CHAN = 17        # a channel value that is no channel (err_arg: the value)
+    ERR_LIVELOCK = 18        # no goroutine progress at one instant for too long (sched/guard.pxi;
+                             # err_arg: the events the guard watched)
 
 cdef enum:  # which cycle total overflowed (ERR_OVERFLOW's err_arg; gmpcore.runner names them)
     OVF_IDLE = 1
@@ -1380,3 +1382,10 @@ ctypedef struct State:
     int64_t lockedm_handoffs # startlockedm hand-offs of a P to a locked M
     int64_t syscall_block    # entersyscallblock calls
     GCState gcs              # the GC pacer, mark workers, assists, forEachP (sched/gc.pxi)
+    # the livelock guard and the periodic invariant check (sched/guard.pxi)
+    int64_t guard_next       # s.events at the guard's next look (0: not started)
+    int64_t guard_now        # emulated time at its last look
+    int64_t guard_sig        # goroutine-progress signature at its last look
+    int64_t guard_since      # s.events when the current instant without progress began
+    int64_t guard_verify_end # > 0: watching every event until this count
+    int64_t inv_next         # s.events at the next check_invariants (check_every)

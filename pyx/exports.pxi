@@ -152,7 +152,7 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "X_GE": X_GE, "X_AND": X_AND, "X_OR": X_OR, "X_XOR": X_XOR, "X_SHL": X_SHL,
          "X_SHR": X_SHR, "EXPR_STACK": EXPR_STACK, "MAX_LOCALS": MAX_LOCALS,
          "ERR_DIVIDE": ERR_DIVIDE, "ERR_SHIFT": ERR_SHIFT, "ERR_CLOSE_NIL": ERR_CLOSE_NIL,
-         "ERR_BAD_CHAN": ERR_BAD_CHAN, "SELCASE_CHANVAL": SELCASE_CHANVAL}
+         "ERR_BAD_CHAN": ERR_BAD_CHAN, "ERR_LIVELOCK": ERR_LIVELOCK, "SELCASE_CHANVAL": SELCASE_CHANVAL}
 # the adaptive GOMAXPROCS controller and the article's 4.2 metrics (sched/adapt.pxi,
 # core/observe.pxi)
 # the spin-bit runtime mutex's unlock event (sched/lock.pxi)

@@ -16,7 +16,8 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
     # ticks per M step, and a chunk counted in M steps alone took tens of seconds to end
     cdef int64_t popped = 0
     cdef int64_t cost, t
-    cdef int64_t next_check = s.events + check_every if check_every > 0 else INT64_MAX
+    # check_every's invariant checks and the livelock guard (sched/guard.pxi): one compare
+    cdef int64_t next_check = periodic_start(s, check_every)
     cdef Event ev, pend
     cdef bint pending = False       # pend: the M's next event, not yet in the heap (see below)
     cdef bint nofast = False        # (cpu.pxi: the M's next event must go through the heap)
@@ -76,8 +77,7 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
                 nofast = s.m_cpu_owed[mi] != 0      # its next event is a slice end: via the heap
             s.events += 1
             if s.events >= next_check:
-                next_check = s.events + check_every
-                check_invariants(s)
+                next_check = periodic_check(s, mi, check_every)
             if cost < 0 or s.status != ST_RUNNING:
                 break
             t = s.now + cost
