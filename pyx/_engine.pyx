@@ -32,6 +32,7 @@ per event happens here, without the GIL.  Layout of this extension:
     sched/select.pxi    selectgo: channel, timeout, ctx.Done() and default cases
     sched/mutex.pxi     sync.Mutex (normal and starvation modes) over a sema queue
     sched/rwmutex.pxi   sync.RWMutex
+    sched/sema.pxi      their semaphores' semaRoot lock: unlocked before goready
     sched/timers.pxi    per-P timer heaps, checkTimers, the M blocked in netpoll
     sched/sysmon.pxi    sysmon: time-slice preemption, back-off, deep sleep
     sched/syscall.pxi   entersyscall / exitsyscall, retake, handoffp
@@ -93,6 +94,7 @@ include "sched/chan.pxi"
 include "sched/select.pxi"
 include "sched/mutex.pxi"
 include "sched/rwmutex.pxi"
+include "sched/sema.pxi"
 include "sched/timers.pxi"
 include "sched/sysmon.pxi"
 include "sched/syscall.pxi"
@@ -331,10 +333,19 @@ cdef class Engine:
         return out, self.s.trace_lost
 
     def mutex_stats(self):
-        return [dict(self.s.mutexes[i]) for i in range(self.s.nmutexes)]
+        return [dict(self.s.mutexes[i], **self._sema_lock(self.s.mutexes[i].sema_lock))
+                for i in range(self.s.nmutexes)]
 
     def rwmutex_stats(self):
-        return [dict(self.s.rwmutexes[i]) for i in range(self.s.nrwmutexes)]
+        return [dict(self.s.rwmutexes[i], **self._sema_lock(self.s.rwmutexes[i].sema_lock))
+                for i in range(self.s.nrwmutexes)]
+
+    def _sema_lock(self, int32_t i):
+        # the semaRoot lock's counters (sched/sema.pxi)
+        return {"sema_acquisitions": self.s.locks[i].acquisitions,
+                "sema_contended": self.s.locks[i].contended,
+                "sema_wait_cycles": self.s.locks[i].wait_cycles,
+                "sema_hold_cycles": self.s.locks[i].hold_cycles}
 
     def pool_stats(self):
         """Per sync.Pool: Get/Put counts by where Get found its value, and what the pool's
@@ -364,9 +375,11 @@ cdef class Engine:
                      sleeps=self.s.locks[i].sleeps, wakes=self.s.locks[i].wakes,
                      tail_wakes=self.s.locks[i].tail_wakes,
                      spin_acquires=self.s.locks[i].spin_acquires)
-                # (the locks of channels made at run time follow the runtime locks)
+                # (the semaRoot locks of the mutexes and RWMutexes, then those of the channels
+                # made at run time, follow the runtime locks)
                 for i in range(self.s.rtlock0,
-                               self.s.nlocks - (self.s.nchans - self.s.nchans_static))]
+                               self.s.nlocks - (self.s.nchans - self.s.nchans_static)
+                               - self.s.nmutexes - self.s.nrwmutexes)]
 
     def chan_stats(self):
         cdef Chan *c

@@ -104,11 +104,12 @@ cdef enum:
     G_FLAG_SYSTEM = 1       # a runtime goroutine (not counted as a user goroutine)
     G_FLAG_STARTED = 2      # has run at least once (start_order records only the first run)
     G_FLAG_CLOSED = 4       # woken by closechan (a receive gets the zero value, !ok)
-    G_FLAG_HANDOFF = 8      # sync.Mutex: ownership handed over (starvation mode, sema ticket)
+    G_FLAG_HANDOFF = 8      # sync.Mutex: its semacquire returned (a starvation-mode ticket or a
+                            # count of m.sema): lockSlow goes on (owner if the mutex starves)
     G_FLAG_RESUME = 16      # preempted mid-compute: g_wait holds the cycles left
     G_FLAG_PREEMPT = 32     # gp.preempt: stop at the next safe point (sync preemption)
     G_FLAG_SELWOKE = 64     # woken in a select: g_wait holds the index of the case won
-    G_FLAG_SEMRETRY = 128   # woken from an RWMutex semaphore: retry cansemacquire (the count
+    G_FLAG_SEMRETRY = 128   # woken from a sync.Mutex / RWMutex semaphore: retry cansemacquire (the count
                             # was not handed to it: semrelease handoff=false)
 
 # ---------------------------------------------------------------------------------------------
@@ -286,6 +287,10 @@ ctypedef struct Mutex:
     int64_t starvation_switches
     int64_t handoffs
     int64_t wait_cycles     # cycles goroutines spent parked waiting for it
+    int32_t sema_lock       # the lock of m.sema's semaRoot (runtime/sema.go), in State.locks
+    int32_t sema            # m.sema: the semaphore's count (sema.go: *addr)
+    int32_t root_nwait      # Gs queued on the semaRoot for m.sema (root.nwait; nwait above is
+                            # the state word's waiter count, which counts Gs on their way too)
 
 # A sync.RWMutex (sync/rwmutex.go): a writer Mutex, the reader count (minus rwmutexMaxReaders
 # while a writer is pending), the readers a pending writer waits for, and two semaphores.
@@ -304,6 +309,8 @@ ctypedef struct RWMutex:
     int64_t wlocks
     int64_t reader_waits    # RLocks that had to wait for a writer
     int64_t writer_waits    # Locks that had to wait for readers to leave
+    int32_t sema_lock       # the lock of the semaRoot that readerSem and writerSem share (they
+                            # sit in one 8-byte word: sema.go rootFor hashes addr >> 3)
 
 # A WaitGroup (sync.WaitGroup): counter plus a FIFO of waiters (the sema queue).
 ctypedef struct WaitGroup:
@@ -661,6 +668,8 @@ cdef enum MState:
     MS_GCWORK = 60           # a GC mark worker on this P: the next chunk of scan work, or stop
                              #   (sched/gc.pxi gc_work_step; numbered apart from other streams)
     MS_GCASSIST = 61         # a mark assist's scan work is over (gc.pxi gc_assist_end)
+    MS_SEMA_LOCKED = 70      # a sync.Mutex / RWMutex semaphore's semaRoot lock granted
+                             #   (sched/sema.pxi sema_locked; numbered apart from other streams)
 
 # ---------------------------------------------------------------------------------------------
 # Cycle costs of scheduler micro-operations (gmpcore.CostModel fills this; see its docstring for

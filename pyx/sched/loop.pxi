@@ -216,5 +216,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
         return startm_locked(s, mp, mi)
     elif st == MS_LOCKEDM_WAKE:
         return lockedm_wake(s, mp, mi)
+    elif st == MS_SEMA_LOCKED:
+        return sema_locked(s, mp, mi)              # sync.Mutex/RWMutex semaRoot (sema.pxi)
     fail(s, ERR_INVARIANT, 1000 + st)
     return -1
