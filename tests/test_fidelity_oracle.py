@@ -14,11 +14,18 @@ pinned against Go's siftUp/siftDown in tests/test_fidelity.py.
                only P is busy (the tests/go/cmd/timerbatch program; the busy loop stays under
                sysmon's 10 ms preemption): checkTimers pops them in one batch, each goready
                into runnext (the last popped runs first, then the ring in deadline order).
+* netpoll stack -- N goroutines blocked reading pipes that main writes in order while it keeps
+               the only P (tests/go/cmd/netpollstack): findRunnable step 9's netpoll(0)
+               returns them as a stack (netpoll_epoll.go netpollready -> toRun.push), so the
+               last pipe written wakes first and the others follow in reverse write order
+               (injectglist onto the local ring).  gmpcore's twin: net_wait()s that become
+               ready in the same order.
 """
 from __future__ import annotations
 
 import pytest
 
+import gmpcore as gc
 from go_oracle import build_for_session, check_against_go
 from test_go_oracle_blocking import timerbatch_program, timerbatch_strings
 
@@ -27,7 +34,8 @@ pytestmark = pytest.mark.go
 
 @pytest.fixture(scope="session")
 def fidelity_binaries(go_toolchain, tmp_path_factory):
-    return build_for_session(go_toolchain, tmp_path_factory, ("timerbatch",), "go-oracle-fid")
+    return build_for_session(go_toolchain, tmp_path_factory, ("timerbatch", "netpollstack"),
+                             "go-oracle-fid")
 
 
 @pytest.mark.parametrize("busy,durations", [
@@ -48,3 +56,42 @@ def test_timer_heap_order(fidelity_binaries, record_property, busy, durations):
     for f in fits:
         wakes = [x for x in f.go_order if x[0] == "w"]
         assert wakes == batch[-1:] + batch[:-1] + rest
+
+
+US = 3_000
+MS = 3_000_000
+
+
+def netpollstack_program(n, busy_ms):
+    # the twin of tests/go/cmd/netpollstack: reader g parks in IO wait and its descriptor
+    # becomes ready 100 us * (g + 1) later -- ready in the order main writes the pipes, all
+    # before main's busy loop ends
+    prog = gc.Program()
+    wg = prog.waitgroup("wg")
+    main = prog.func("main")
+    main.wg_add(wg, n)
+    for g in range(n):
+        r = prog.func(f"reader{g}")
+        r.mark(f"r{g}")
+        r.net_wait(100 * US * (g + 1))
+        r.mark(f"w{g}")
+        r.wg_done(wg)
+        main.go(f"reader{g}")
+    main.gosched()
+    main.mark("b")
+    main.compute(busy_ms * MS)
+    main.mark("e")
+    main.wg_wait(wg)
+    return prog
+
+
+@pytest.mark.parametrize("n", [2, 4, 7])
+def test_netpoll_returns_a_stack(fidelity_binaries, record_property, n):
+    busy = 2
+    fits = check_against_go(f"netpollstack N={n} busy={busy}", fidelity_binaries["netpollstack"],
+                            [n, busy], netpollstack_program(n, busy), timerbatch_strings,
+                            record_property,
+                            valid=lambda meta: meta["busy_end_us"] < 8_000)   # before sysmon
+    for f in fits:
+        wakes = [x for x in f.go_order if x[0] == "w"]
+        assert wakes == [f"w{g}" for g in reversed(range(n))]
