@@ -9,7 +9,9 @@
 # first waiter into the releaser's runnext -- but does not give it the count: the woken G takes
 # it when it runs (cansemacquire), and a G that gets there first, e.g. a new reader's RLock
 # behind another pending writer, takes it instead; the woken G then queues again at the tail.
-# A woken G re-executes its OP_RLOCK / OP_WLOCK with G_FLAG_SEMRETRY set.
+# A woken G re-executes its OP_RLOCK / OP_WLOCK with G_FLAG_SEMRETRY set.  Both semaphores
+# hang off one semaRoot (sched/sema.pxi): a G queues and a release dequeues under its lock,
+# and the release unlocks it before it readies the waiter.
 
 cdef enum:
     RWMUTEX_MAX_READERS = 1 << 30
