@@ -111,6 +111,9 @@ cdef enum:
     G_FLAG_SELWOKE = 64     # woken in a select: g_wait holds the index of the case won
     G_FLAG_SEMRETRY = 128   # woken from a sync.Mutex / RWMutex semaphore: retry cansemacquire (the count
                             # was not handed to it: semrelease handoff=false)
+    G_FLAG_SEMALIFO = 4     # (G_FLAG_CLOSED's bit, which closechan no longer sets) parked on a
+                            # sync.Mutex semaphore by a semacquire call with lifo=true: queue
+                            # again at the front if woken without the count (sched/mutex.pxi)
 
 # ---------------------------------------------------------------------------------------------
 # A processor.  The ring itself lives in a separate buffer (Engine.runq_buf) so its capacity is

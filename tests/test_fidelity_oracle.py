@@ -20,6 +20,11 @@ pinned against Go's siftUp/siftDown in tests/test_fidelity.py.
                last pipe written wakes first and the others follow in reverse write order
                (injectglist onto the local ring).  gmpcore's twin: net_wait()s that become
                ready in the same order.
+* mutex count -- sync.Mutex over runtime/sema.go (tests/go/cmd/mutexcount): an Unlock readies
+               the queued g1 without the semaphore count; a newcomer g2 takes that count in
+               semacquire1's easy case and queues again at the front (it has waited before),
+               g1 finds no count and queues again at the tail (its call's lifo=false): g2 gets
+               the mutex first.  gmpcore before the semaphore model ran g1 first.
 """
 from __future__ import annotations
 
@@ -34,8 +39,8 @@ pytestmark = pytest.mark.go
 
 @pytest.fixture(scope="session")
 def fidelity_binaries(go_toolchain, tmp_path_factory):
-    return build_for_session(go_toolchain, tmp_path_factory, ("timerbatch", "netpollstack"),
-                             "go-oracle-fid")
+    return build_for_session(go_toolchain, tmp_path_factory,
+                             ("timerbatch", "netpollstack", "mutexcount"), "go-oracle-fid")
 
 
 @pytest.mark.parametrize("busy,durations", [
@@ -95,3 +100,28 @@ def test_netpoll_returns_a_stack(fidelity_binaries, record_property, n):
     for f in fits:
         wakes = [x for x in f.go_order if x[0] == "w"]
         assert wakes == [f"w{g}" for g in reversed(range(n))]
+
+
+def mutexcount_program(n):
+    # the twin of tests/go/cmd/mutexcount, line for line
+    prog = gc.Program()
+    mu = prog.mutex("mu")
+    wg = prog.waitgroup("wg")
+    main = prog.func("main")
+    for r in range(n):
+        for k in (1, 2):
+            g = 2 * r + k
+            f = prog.func(f"locker{g}")
+            f.mark(f"a{g}").lock(mu).mark(f"l{g}").unlock(mu).wg_done(wg)
+        main.wg_add(wg, 2).lock(mu).go(f"locker{2 * r + 1}").gosched().mark("u").unlock(mu)
+        main.lock(mu).go(f"locker{2 * r + 2}").gosched().mark("u").unlock(mu).wg_wait(wg)
+    return prog
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_mutex_newcomer_takes_the_semaphore_count(fidelity_binaries, record_property, n):
+    fits = check_against_go(f"mutexcount N={n}", fidelity_binaries["mutexcount"], [n],
+                            mutexcount_program(n), timerbatch_strings, record_property)
+    for f in fits:
+        got = [x for x in f.go_order if x[0] == "l"]
+        assert got == [f"l{2 * r + k}" for r in range(n) for k in (2, 1)]

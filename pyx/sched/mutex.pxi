@@ -47,9 +47,10 @@ cdef int64_t mutex_lock(State *s, M *mp, int32_t mi, int32_t a) noexcept nogil:
         if m.sema > 0:
             m.sema -= 1
             return mutex_after_sema(s, mp, mi, a)
-        # (Go queues it again with the lifo flag of the call; it was the front waiter and
-        # goes back to the front)
-        return sema_begin(s, mp, mi, m.sema_lock, SEMA_MUTEX_ACQ | SEMA_LIFO, a)
+        # (root.queue(addr, s, lifo) with the lifo of the same semacquire call: at the tail
+        # for a first wait, at the front for a re-wait)
+        return sema_begin(s, mp, mi, m.sema_lock,
+                          SEMA_MUTEX_ACQ | (SEMA_LIFO if gp.flags & G_FLAG_SEMALIFO else 0), a)
     return mutex_lock_slow(s, mp, mi, a)
 
 
@@ -58,6 +59,7 @@ cdef int64_t mutex_after_sema(State *s, M *mp, int32_t mi, int32_t a) noexcept n
     cdef Mutex *m = &s.mutexes[a]
     cdef int32_t gi = mp.curg
     cdef G *gp = getg(s, gi)
+    gp.flags &= ~G_FLAG_SEMALIFO
     if m.starving:
         # "If this goroutine was woken and mutex is in starvation mode, ownership was handed
         # off to us": delta = mutexLocked - 1<<mutexWaiterShift, and leave starvation mode if
@@ -135,6 +137,10 @@ cdef int64_t mutex_acquire_locked(State *s, M *mp, int32_t a, bint lifo) noexcep
         gp.flags |= G_FLAG_HANDOFF               # (mutex_after_sema at the next step)
         mp.state = MS_RUN
         return unlock_id(s, mp, 0)
+    if lifo:
+        gp.flags |= G_FLAG_SEMALIFO
+    else:
+        gp.flags &= ~G_FLAG_SEMALIFO
     if lifo:
         gp.schedlink = m.semahead
         m.semahead = gi
