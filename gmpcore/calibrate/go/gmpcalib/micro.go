@@ -74,6 +74,13 @@ var micros = map[string]micro{
 	// so most goroutines run on the other core and come back to main's P through the free
 	// lists (gfput -> sched.gFree -> gfget): each crossing moves the G's lines between cores
 	"spawn_p2": {"ns/goroutine", 2000, func(n int) float64 { return spawnBurstP(n, 2) }},
+	// the same with spawnWork iterations of the unit loop in each goroutine (about the cost
+	// of a create): the Ps that run the goroutines stay busy instead of finding main's queue
+	// empty and parking, so nearly every goroutine crosses to the other core and back, as in
+	// a burst of goroutines that do something.  spawn_p2 (no work) is bimodal on the dev
+	// machine (~275 or ~380 ns per goroutine from one process to the next): whether the
+	// second M parks or keeps stealing decides it.
+	"spawn_p2w": {"ns/goroutine", 2000, func(n int) float64 { return spawnBurstPW(n, 2, spawnWork) }},
 	// runtime.Gosched by a lone goroutine: through the global queue and back
 	"gosched": {"ns/op", 1_000_000, func(n int) float64 {
 		runtime.GOMAXPROCS(1)
@@ -239,13 +246,23 @@ func spawnBurst(n int) float64 { return spawnBurstP(n, 1) }
 
 var spawnWarmP = map[[2]int]bool{}
 
-func spawnBurstP(n, procs int) float64 {
+func spawnBurstP(n, procs int) float64 { return spawnBurstPW(n, procs, 0) }
+
+// spawnWork: the iterations of the unit loop each goroutine of spawn_p2w runs
+// (gmpcore.calibrate.core.SPAWN_WORK must say the same)
+const spawnWork = 128
+
+func spawnBurstPW(n, procs, work int) float64 {
 	runtime.GOMAXPROCS(procs)
 	var wg sync.WaitGroup
 	burst := func() {
 		wg.Add(n)
 		for i := 0; i < n; i++ {
-			go func() { wg.Done() }()
+			if work > 0 {
+				go func() { spin(work); wg.Done() }()
+			} else {
+				go func() { wg.Done() }()
+			}
 		}
 		wg.Wait()
 	}

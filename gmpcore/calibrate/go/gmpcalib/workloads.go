@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/metrics"
+	"sort"
 	"sync"
 	"time"
 )
@@ -138,6 +139,7 @@ const schedLatencies = "/sched/latencies:seconds"
 
 func runWorkload(w func(n, work int, exp bool), n, work int, exp bool) map[string]any {
 	runtime.GC()
+	probe0 := workProbe()
 	before := readLatencies()
 	var ms runtime.MemStats
 	cpu0 := cpuTime()
@@ -149,6 +151,7 @@ func runWorkload(w func(n, work int, exp bool), n, work int, exp bool) map[strin
 		cpu = -1
 	}
 	after := readLatencies()
+	probe1 := workProbe()
 	runtime.ReadMemStats(&ms)
 	counts := make([]uint64, len(after.Counts))
 	var total uint64
@@ -164,9 +167,26 @@ func runWorkload(w func(n, work int, exp bool), n, work int, exp bool) map[strin
 		"latency_p90_ns":    quantile(after.Buckets, counts, total, 0.90),
 		"latency_p99_ns":    quantile(after.Buckets, counts, total, 0.99),
 		"latency_samples":   total,
+		"work_ns_per_iter":  (probe0 + probe1) / 2,
 		"stack_inuse_bytes": ms.StackInuse,
 		"sys_bytes":         ms.Sys,
 	}
+}
+
+// workProbe: ns per iteration of the unit-work loop now, in this process (the median of 5
+// batches of 100,000 iterations, ~0.6 ms in all).  The dev VM's speed drifts: the same loop
+// took 1.00, 1.25 and 1.44 ns per iteration within minutes on the same idle machine, so a
+// run's own probe, taken just before and just after the workload, says at what speed it ran
+// (gmpcore.calibrate.predicted_vs_real scales its prediction by it).
+func workProbe() float64 {
+	var s [5]float64
+	for i := range s {
+		t := time.Now()
+		spin(100_000)
+		s[i] = perOp(t, 100_000)
+	}
+	sort.Float64s(s[:])
+	return s[2]
 }
 
 // mean of a runtime/metrics histogram, each bucket at its midpoint (the open-ended top
