@@ -132,6 +132,7 @@ cdef int64_t mutex_acquire_locked(State *s, M *mp, int32_t a, bint lifo) noexcep
     cdef int32_t gi = mp.curg
     cdef G *gp = getg(s, gi)
     cdef int64_t cost
+    line_access(s, mp.core, m.line, ACC_RMW)    # cansemacquire: m.sema shares the state's line
     if m.sema > 0:
         m.sema -= 1
         gp.flags |= G_FLAG_HANDOFF               # (mutex_after_sema at the next step)

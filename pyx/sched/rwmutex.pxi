@@ -33,6 +33,7 @@ cdef int64_t rw_acquire_locked(State *s, M *mp, int32_t a, int32_t which) noexce
     cdef G *gp = getg(s, gi)
     cdef int32_t *count = &rw.wsem if which else &rw.rsem
     cdef int64_t cost
+    line_access(s, mp.core, rw.line, ACC_RMW)   # cansemacquire: the semaphores share rw's line
     if count[0] > 0:
         count[0] -= 1
         gp.flags &= ~G_FLAG_SEMRETRY
