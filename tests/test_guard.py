@@ -117,3 +117,18 @@ def test_guard_leaves_check_every_intact():
     res = gc.run(prog, procs=2, costs=ZERO, check_every=1000,
                  machine=gc.Machine(sysmon=False))
     assert res.summary["status"] == "ok"
+
+
+def test_zero_cost_gc_cycles_are_not_a_livelock():
+    # allocation-heavy goroutines at zero cost: GC cycles (stop-the-world, mark workers and
+    # assists) run with emulated time barely moving; mark work counts as progress
+    p = gc.Program()
+    wg = p.waitgroup("wg")
+    p.func("main").wg_add(wg, 8).go("w", times=8).wg_wait(wg)
+    w = p.func("w")
+    with w.loop(20_000):
+        w.alloc(4096, live="goroutine").compute(0)
+    w.wg_done(wg)
+    res = gc.run(p, procs=4, costs=ZERO, seed=1)
+    assert res.summary["status"] == "ok"
+    assert res.summary["gc_cycles"] >= 1
