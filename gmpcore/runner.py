@@ -372,14 +372,16 @@ _MS_NAMES = {v: k for k, v in _engine.ENUMS.items() if k.startswith("MS_")}
 
 
 def m_states(eng) -> str:
-    """'M0 MS_RUN P0 G3 spinning, M1 MS_PARKED, ...': where every M is (livelock messages)."""
+    """'M0 MS_RUN P0 goroutine 3 spinning, M1 MS_PARKED, ...': where every M is (livelock
+    messages)."""
     out = []
+    gs = eng.goroutines()
     for m in eng.threads():
         s = f"M{m['id']} {_MS_NAMES.get(int(m['state']), m['state'])}"
         if m["p"] >= 0:
             s += f" P{m['p']}"
-        if m["curg"] >= 0:
-            s += f" G{m['curg']}"
+        if 0 <= m["curg"] < len(gs):
+            s += f" goroutine {gs[m['curg']]['goid']}"
         if m["spinning"]:
             s += " spinning"
         if m["lock_id"] > 0:
