@@ -17,9 +17,9 @@
 # goroutine in a long zero-cost loop, a zero-cost burst, a GC cycle at zero cost: all make
 # progress, so the guard stays silent on them.
 #
-# Cost: run_loop compares s.events with one precomputed count per event (the same compare that
-# already served check_every); this file's functions run once per GUARD_WINDOW events, or on
-# every event only while a window without progress is being verified.
+# Cost: run_loop compares its event count with one precomputed count per event (the compare
+# that already served check_every); this file's functions run once per GUARD_WINDOW events,
+# or on every event only while a window without progress is being verified.
 
 cdef enum:
     GUARD_WINDOW = 1 << 20    # events between two looks at time and the progress signature
@@ -38,52 +38,55 @@ cdef inline int64_t guard_signature(State *s) noexcept nogil:
             c.arrivals + c.touches + c.gc_cycles + c.stw_count)
 
 
-cdef inline void guard_reset(State *s) noexcept nogil:
+cdef inline void guard_reset(State *s, int64_t events) noexcept nogil:
     s.guard_now = s.now
     s.guard_sig = guard_signature(s)
-    s.guard_since = s.events
+    s.guard_since = events
     s.guard_verify_end = 0
-    s.guard_next = s.events + GUARD_WINDOW
+    s.guard_next = events + GUARD_WINDOW
 
 
 cdef inline int64_t periodic_next(State *s) noexcept nogil:
     return s.inv_next if s.inv_next < s.guard_next else s.guard_next
 
 
-cdef int64_t periodic_start(State *s, int64_t check_every) noexcept nogil:
-    # run_loop's entry: the event count of its first periodic_check
-    s.inv_next = s.events + check_every if check_every > 0 else INT64_MAX
+cdef int64_t periodic_start(State *s, int64_t events, int64_t check_every) noexcept nogil:
+    # run_loop's entry (`events`: its count of events, s.events until it returns): the event
+    # count of its first periodic_check
+    s.inv_next = events + check_every if check_every > 0 else INT64_MAX
     if s.guard_next == 0:
-        guard_reset(s)
+        guard_reset(s, events)
     return periodic_next(s)
 
 
-cdef int64_t periodic_check(State *s, int32_t mi, int64_t check_every) noexcept nogil:
-    # called by run_loop after M mi's step once s.events reached the count this returned last
-    # time: the invariants every check_every events, the livelock guard; returns the next count
-    if s.events >= s.inv_next:
-        s.inv_next = s.events + check_every
+cdef int64_t periodic_check(State *s, int32_t mi, int64_t events,
+                            int64_t check_every) noexcept nogil:
+    # called by run_loop after M mi's step once its event count reached the count this
+    # returned last time: the invariants every check_every events, the livelock guard; returns
+    # the next count
+    if events >= s.inv_next:
+        s.inv_next = events + check_every
         check_invariants(s)
-    if s.events >= s.guard_next:
-        livelock_guard(s, mi)
+    if events >= s.guard_next:
+        livelock_guard(s, mi, events)
     return periodic_next(s)
 
 
-cdef void livelock_guard(State *s, int32_t mi) noexcept nogil:
+cdef void livelock_guard(State *s, int32_t mi, int64_t events) noexcept nogil:
     cdef M *mp = &s.allm[mi]
     if s.now != s.guard_now or guard_signature(s) != s.guard_sig:
-        guard_reset(s)                              # time or a goroutine moved
+        guard_reset(s, events)                      # time or a goroutine moved
         return
     if s.guard_verify_end == 0:
         # a whole window at one instant with no goroutine counter moving: watch every event
-        s.guard_verify_end = s.events + GUARD_VERIFY
-        s.guard_next = s.events + 1
+        s.guard_verify_end = events + GUARD_VERIFY
+        s.guard_next = events + 1
         return
     if (mp.curg >= 0 and mp.state == MS_RUN) or mp.state == MS_GCWORK or \
             mp.state == MS_GCASSIST:
-        guard_reset(s)                              # a goroutine's instructions, GC work
+        guard_reset(s, events)                      # a goroutine's instructions, GC work
         return
-    if s.events >= s.guard_verify_end:
-        fail(s, ERR_LIVELOCK, s.events - s.guard_since)
+    if events >= s.guard_verify_end:
+        fail(s, ERR_LIVELOCK, events - s.guard_since)
         return
-    s.guard_next = s.events + 1
+    s.guard_next = events + 1
