@@ -156,3 +156,20 @@ def test_no_lost_wakeup_across_ps_and_seeds():
             assert mu_row["acquisitions"] == 360
             rec = res.mutex_records[0]
             assert rec["nwait"] == rec["root_nwait"] == rec["sema"] == 0
+
+
+def test_semaroot_locks_do_not_show_as_runtime_locks():
+    # State.locks holds sched.lock, hchan locks, the program's runtime locks, then the
+    # semaRoot locks, then run-time channels' locks: Result.runtime_locks lists only the third
+    p = gc.Program()
+    heap = p.runtime_lock("heap")
+    mu, rw = p.mutex("mu"), p.rwmutex("rw")
+    m = p.func("main")
+    c = m.make_chan("c", 1)
+    m.hold(heap, 100).lock(mu).unlock(mu).rlock(rw).runlock(rw).send(c, 1).recv(c)
+    m.hold(heap, 50)
+    res = run(p, procs=2)
+    assert res.runtime_locks["lock"].tolist() == ["heap"]
+    assert res.runtime_locks["acquisitions"].tolist() == [2]
+    assert res.channels["lock_acquisitions"].tolist() == [2]
+    assert res.mutexes["sema_acquisitions"].tolist() == [0]      # never contended
