@@ -172,4 +172,6 @@ def test_semaroot_locks_do_not_show_as_runtime_locks():
     assert res.runtime_locks["lock"].tolist() == ["heap"]
     assert res.runtime_locks["acquisitions"].tolist() == [2]
     assert res.channels["lock_acquisitions"].tolist() == [2]
-    assert res.mutexes["sema_acquisitions"].tolist() == [0]      # never contended
+    # (Result.mutexes also lists the RWMutex's writer mutex) nothing was ever contended
+    assert (res.mutexes["sema_acquisitions"] == 0).all() and len(res.mutexes) == 2
+    assert res.rwmutexes["sema_acquisitions"].tolist() == [0]
