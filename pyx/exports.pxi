@@ -184,7 +184,8 @@ OVERFLOW_NAMES = {OVF_IDLE: "idle_cycles", OVF_SPINNING: "spinning_cycles",
                   OVF_MUTEX_WAIT: "sync.Mutex wait cycles", OVF_CACHE: "cache cycles",
                   OVF_BUSY: "per-P busy_cycles",
                   OVF_RUNNABLE: "P unpark latency or GC pause cycles",
-                  OVF_CPU_WAIT: "cpu_wait_cycles"}
+                  OVF_CPU_WAIT: "cpu_wait_cycles",
+                  OVF_CPU_IDLE: "cpu_idle_cycles or cpu_unbalanced_cycles"}
 #: ERR_MEMLIMIT's (and ERR_NOMEM's) err_arg: the recording buffer that grew (grow's `what`)
 RECORDING_BUFFERS = {4: "start order", 5: "marks", 6: "steals", 7: "samples",
                      8: "channels made by the program"}
