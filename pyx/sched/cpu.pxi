@@ -10,11 +10,23 @@
 #     usleep (the step sets s.cpu_sleep), or when it gives up its P.  Threads without a P
 #     (sysmon, the GC controller, a poller blocked in netpoll) are not counted: they are short
 #     or asleep, and taking them out keeps procs <= cores runs exactly as before.
-#   * The thread holding P i sits on core i % cores (acquirep).  Each core runs one thread; the
-#     others that want it wait in a FIFO.  The running thread keeps the core until it blocks or,
-#     while others wait, until its time slice ends; it then goes to the tail of the queue with
-#     the CPU time its current step still needs (a compute is split at the slice end).  Taking
-#     a waiting thread onto a core costs CostModel.ctx_switch.
+#   * Each core runs one thread; the others that want it wait in a FIFO.  The running thread
+#     keeps the core until it blocks or, while others wait, until its time slice ends; it then
+#     goes to the tail of the queue with the CPU time its current step still needs (a compute
+#     is split at the slice end).  Taking a waiting thread onto a core costs
+#     CostModel.ctx_switch.
+#   * Placement is Linux's, work-conserving: no core idles while a thread waits for a core.
+#     A thread waking up to run (it got a P, its futex or lock wait ended, its syscall
+#     returned) goes to its previous core if idle, else to the first idle core after it
+#     (select_task_rq_fair -> select_idle_sibling, kernel/sched/fair.c); with every core busy
+#     it queues on its previous core.  The previous core of a thread that just took P i is
+#     i % cores (acquirep).  A running thread stays on its core when it takes another P.  A
+#     core whose thread blocks, with nobody queued for it, pulls the longest-waiting thread
+#     of the busiest core (newidle balancing: sched_balance_newidle -> sched_balance_rq).
+#     Until 2026-12-06 threads stayed on core P % cores: in a 10M burst at 16 Ps on 2 cores
+#     one core then idled for 61% of the run while threads queued for the other.  Not
+#     modelled: the periodic balancing of queue lengths (sched_balance_rq from the tick),
+#     EEVDF's lag and wake-up preemption.
 #   * The slice is Machine.os_slice_ns, by default Linux's: since 6.6 the EEVDF scheduler
 #     gives equal-weight runnable threads a request of sysctl_sched_base_slice = 0.75 ms scaled
 #     by 1 + log2(min(cores, 8)) (kernel/sched/fair.c, SCHED_TUNABLESCALING_LOG) and picks the
