@@ -33,3 +33,26 @@ def test_import_and_first_run(benchmark):
     benchmark.extra_info.update({f"{k}_median": v for k, v in med.items()})
     benchmark.extra_info["first_run_fixed_cost_s"] = med["first_run_s"] - med["second_run_s"]
     assert med["second_run_s"] > 0
+
+
+def test_scheddetail_snapshot_cost(benchmark):
+    # GODEBUG=scheddetail=1: a snapshot of every P, M and G at each sample; the per-snapshot
+    # cost is the run's wall time with scheddetail less the same run without, per sample
+    import time
+
+    import gmpcore
+    prog = gmpcore.workloads.burst(20_000, gmpcore.Exponential(2000))
+    kw = dict(procs=8, seed=1, record=False, schedtrace_ms=0.01)
+    walls = {}
+
+    def once():
+        for detail in (False, True):
+            t = time.perf_counter()
+            res = gmpcore.run(prog, scheddetail=detail, **kw)
+            walls[detail] = (time.perf_counter() - t, res)
+    benchmark.pedantic(once, rounds=3, iterations=1)
+    res = walls[True][1]
+    nsnap = len(res.sched_snapshots)
+    assert nsnap > 100 and res.status == "ok"
+    benchmark.extra_info["snapshots"] = nsnap
+    benchmark.extra_info["ms_per_snapshot"] = (walls[True][0] - walls[False][0]) / nsnap * 1e3

@@ -23,7 +23,7 @@ per event happens here, without the GIL.  Layout of this extension:
                         marks with values, channels made at run time
     sched/proc.pxi      Ms' micro-steps: schedule, findRunnable, stealWork, wakep, startm, stopm
     sched/cpu.pxi       Ms beyond the cores time-share them (per-core FIFO, OS time slice)
-    sched/loop.pxi      the event loop and m_step, the dispatch of a micro-step by M state
+    sched/loop.pxi      the event loop; step_fns (and m_step), the dispatch of a micro-step by M state
     sched/check.pxi     the scheduler invariants, checked on demand
     sched/arrivals.pxi  open arrivals: goroutines injected from outside the Ps
     sched/chan.pxi      channels: sudog wait queues, chansend / chanrecv / closechan
@@ -82,6 +82,7 @@ include "sched/runq.pxi"
 include "sched/interp.pxi"
 include "sched/expr.pxi"
 include "sched/proc.pxi"
+include "sched/steal.pxi"
 include "sched/cpu.pxi"
 include "sched/loop.pxi"
 include "sched/check.pxi"
@@ -107,6 +108,18 @@ include "loader.pxi"
 
 
 @cython.final
+cdef object _records(const void *ptr, Py_ssize_t n, size_t size, object dtype):
+    # a copy of n C records as a structured array of `dtype` (derived from the struct once, in
+    # exports.pxi).  np.asarray of a typed memoryview makes numpy parse the struct's buffer
+    # format in Python on every call: ~0.5 ms for P or M, per scheddetail snapshot.
+    if dtype.itemsize != size:
+        raise AssertionError(f"{dtype} does not match its C struct ({size} bytes)")
+    out = np.empty(n, dtype=dtype)
+    if n > 0:
+        memcpy(cnp.PyArray_DATA(out), ptr, n * size)
+    return out
+
+
 cdef class Engine:
     """Engine(program, config, kernels=None)
 
@@ -296,12 +309,12 @@ cdef class Engine:
     def marks(self):
         if self.s.nmarks == 0:
             return np.zeros(0, dtype=MARK_DTYPE)
-        return np.asarray(<MarkRec[:self.s.nmarks]> self.s.marks).copy()
+        return _records(self.s.marks, self.s.nmarks, sizeof(MarkRec), MARK_DTYPE)
 
     def steals(self):
         if self.s.nsteals == 0:
             return np.zeros(0, dtype=STEAL_DTYPE)
-        return np.asarray(<StealRec[:self.s.nsteals]> self.s.steals).copy()
+        return _records(self.s.steals, self.s.nsteals, sizeof(StealRec), STEAL_DTYPE)
 
     def samples(self):
         """(records, runq[nsamples, nprocs], schedticks[nsamples, nprocs]) of the sampler."""
@@ -309,7 +322,7 @@ cdef class Engine:
         if n == 0:
             return (np.zeros(0, dtype=SAMPLE_DTYPE), np.zeros((0, P), dtype=np.int32),
                     np.zeros((0, P), dtype=np.uint32))
-        return (np.asarray(<SampleRec[:n]> self.s.samples).copy(),
+        return (_records(self.s.samples, n, sizeof(SampleRec), SAMPLE_DTYPE),
                 np.asarray(<int32_t[:n * P]> self.s.sample_runq).reshape(n, P).copy(),
                 np.asarray(<uint32_t[:n * P]> self.s.sample_ticks).reshape(n, P).copy())
 
@@ -318,7 +331,7 @@ cdef class Engine:
         the native buffer is freed right after the copy (the run is over)."""
         if self.s.ntrace == 0:
             return np.zeros(0, dtype=TRACE_DTYPE), self.s.trace_lost
-        out = np.asarray(<TraceEv[:self.s.ntrace]> self.s.trace).copy()
+        out = _records(self.s.trace, self.s.ntrace, sizeof(TraceEv), TRACE_DTYPE)
         if release:
             free(self.s.trace)
             self.s.trace = NULL
@@ -383,7 +396,7 @@ cdef class Engine:
 
     def cache_stats(self):
         """Per line class: accesses, hits, transfers (same / other socket), memory, ..."""
-        out = np.zeros(NLINECLASSES, dtype=np.asarray(<CacheStats[:1]> self.s.cstats).dtype)
+        out = np.zeros(NLINECLASSES, dtype=CACHESTATS_DTYPE)
         cdef CacheStats[::1] view = out
         cstats_total(&self.s, &view[0])
         return out
@@ -398,15 +411,15 @@ cdef class Engine:
         return np.asarray(<int32_t[:self.s.nprocs]> self.s.ntimers).copy()
 
     def pstats(self):
-        return np.asarray(<PStats[:self.s.nprocs]> self.s.pstats).copy()
+        return _records(self.s.pstats, self.s.nprocs, sizeof(PStats), PSTATS_DTYPE)
 
     def procs(self):
-        return np.asarray(<P[:self.s.nprocs]> self.s.allp).copy()
+        return _records(self.s.allp, self.s.nprocs, sizeof(P), P_DTYPE)
 
     def threads(self):
         if self.s.sched.mnext == 0:
             return np.zeros(0, dtype=M_DTYPE)
-        return np.asarray(<M[:self.s.sched.mnext]> self.s.allm).copy()
+        return _records(self.s.allm, self.s.sched.mnext, sizeof(M), M_DTYPE)
 
     def goroutines(self, bint live_only=False):
         """G records in allgs order, as a structured array of G_DTYPE (live_only: skip

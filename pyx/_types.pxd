@@ -207,6 +207,9 @@ ctypedef struct M:
     int32_t lockedg         # m.lockedg: the G locked to this thread by LockOSThread (-1: none)
     int32_t lockedExt       # m.lockedExt: LockOSThread calls not yet undone by UnlockOSThread
     int32_t lockedwake      # startlockedm's notewakeup came before stoplockedm's mPark
+    int32_t steal_walk      # stealWork's walk (sched/steal.pxi), set at each pass's start:
+                            # GOMAXPROCS then (low 16 bits), steal_inc's inverse mod it (high
+                            # bits, 0: not computed yet); one int32 keeps sizeof(M) at 256
 
 # A modelled lock (sched.lock now; channel locks and mutexes reuse it).  FIFO waiters; a holder's
 # critical section ends at held_until; a waiter lined up for hand-off is `pending`.
@@ -1129,6 +1132,18 @@ cdef enum:
     G_CHUNK_BITS = 16        # Gs live in chunks of 65536 that never move (no realloc copies)
     G_CHUNK = 65536
 
+# stealWork's walk with many idle Ps (sched/steal.pxi next_victim_skip), one per P: which steps
+# of a pass (from its start pos0, stride inc, over n Ps) land on a non-idle P other than this
+# one, valid while sched.idlepMask equals the copy `mask` it was computed from.
+ctypedef struct StealCache:
+    int32_t n               # GOMAXPROCS of the pass (0: empty)
+    int32_t pos0            # the pass's first position
+    int32_t inc             # its stride
+    int32_t dme             # the step at which the walk passes this P
+    uint64_t mask[16]       # idlepMask when `steps` was computed
+    uint64_t steps[16]      # bit d: step d of the pass is a non-idle P other than this one
+
+
 ctypedef struct State:
     int64_t now              # current cycle
     int64_t seq              # event sequence number (tie-break)
@@ -1386,6 +1401,10 @@ ctypedef struct State:
     int64_t lockedm_handoffs # startlockedm hand-offs of a P to a locked M
     int64_t syscall_block    # entersyscallblock calls
     GCState gcs              # the GC pacer, mark workers, assists, forEachP (sched/gc.pxi)
+    # stealWork's walk (sched/steal.pxi): the fastmod constant of steal_fm_n (2^64 / n + 1)
+    uint64_t steal_fm
+    int32_t steal_fm_n       # the GOMAXPROCS steal_fm is for (0: none yet)
+    StealCache *steal_cache  # per P, allocated at the first next_victim_skip (NULL: none)
     # CPU time-sharing accounting (sched/cpu.pxi cpu_account): the state integrated since
     int64_t cpu_acct_t       # when the core state last changed
     int32_t cpu_nidle        # cores without a thread then

@@ -101,33 +101,31 @@ cdef inline int32_t copy_distance(State *s, Line *L, int32_t core) noexcept nogi
 
 cdef inline int64_t line_access(State *s, int32_t core, int32_t li, int32_t kind) noexcept nogil:
     # the common case inline: a hit (this core holds a copy, and for a write it owns the line or
-    # is its only sharer); everything else in line_miss
+    # is its only sharer); everything else in line_miss.  Tested as "this core owns it, or reads
+    # a copy it holds": a line has an owner exactly when it has one sharer, the owner (every
+    # transition in line_miss keeps that, and a fresh line has neither), so "the only sharer"
+    # is the owner and needs no test of its own, and a write hit leaves the owner as it is.
     cdef Line *L
-    cdef CacheStats *st
     if not s.cache_on:
         return 0
     L = &s.lines[li]
-    if (L.sharers[core >> 6] >> (core & 63)) & 1 and (kind == ACC_READ or L.owner == core or
-                                                      L.nsharers == 1):
-        if kind != ACC_READ:
-            L.owner = <int16_t> core
+    if L.owner == core or (kind == ACC_READ and (L.sharers[core >> 6] >> (core & 63)) & 1):
         s.cstats[L.cls].hits += 1
         s.core_hit[core] += 1
         s.step_acc += s.cost.cache_hit
         return s.cost.cache_hit
-    return line_miss(s, core, li, kind)
+    return line_miss(s, L, core, kind)
 
 
-cdef int64_t line_miss(State *s, int32_t core, int32_t li, int32_t kind) noexcept nogil:
-    # the whole protocol (line_access's hits included, so it stands on its own)
-    cdef Line *L = &s.lines[li]
+cdef int64_t line_miss(State *s, Line *L, int32_t core, int32_t kind) noexcept nogil:
+    # the rest of the protocol, for what line_access found not to be a hit: a read of a line
+    # this core holds no copy of, or a write to a line it does not own (if it holds a copy, it
+    # is one of several: an upgrade)
     cdef int32_t w = core >> 6, what, i
     cdef uint64_t bit = (<uint64_t> 1) << (core & 63)
-    cdef bint mine
-    mine = (L.sharers[w] & bit) != 0
+    cdef CacheStats *st = &s.cstats[L.cls]
+    cdef int64_t c
     if kind == ACC_READ:
-        if mine:
-            return account(s, core, L.cls, 0)
         what = copy_distance(s, L, core)
         if what == 3:
             L.owner = <int16_t> core           # Exclusive
@@ -135,24 +133,33 @@ cdef int64_t line_miss(State *s, int32_t core, int32_t li, int32_t kind) noexcep
             L.owner = -1                       # owner (if any) downgrades: all Shared
         L.sharers[w] |= bit
         L.nsharers += 1
-        return account(s, core, L.cls, what)
-    # write or atomic RMW
-    if L.owner == core or (mine and L.nsharers == 1):
+    else:
+        # write or atomic RMW
+        if L.sharers[w] & bit:
+            # Shared -> Modified with other copies around: invalidate them (an upgrade miss,
+            # costed like a transfer from the nearest other copy)
+            L.sharers[w] &= ~bit
+            L.nsharers -= 1
+        what = copy_distance(s, L, core)
+        st.invalidations += L.nsharers
+        for i in range(4):
+            L.sharers[i] = 0
+        L.sharers[w] = bit
+        L.nsharers = 1
         L.owner = <int16_t> core
-        return account(s, core, L.cls, 0)
-    if mine:
-        # Shared -> Modified with other copies around: invalidate them (an upgrade miss,
-        # costed like a transfer from the nearest other copy)
-        L.sharers[w] &= ~bit
-        L.nsharers -= 1
-    what = copy_distance(s, L, core)
-    s.cstats[L.cls].invalidations += L.nsharers
-    for i in range(4):
-        L.sharers[i] = 0
-    L.sharers[w] = bit
-    L.nsharers = 1
-    L.owner = <int16_t> core
-    return account(s, core, L.cls, what)
+    # account(s, core, L.cls, what) for a miss
+    s.core_miss[core] += 1
+    if what == 1:
+        st.transfers_local += 1
+        c = s.cost.cache_local
+    elif what == 2:
+        st.transfers_remote += 1
+        c = s.cost.cache_remote
+    else:
+        st.mem += 1
+        c = s.cost.cache_mem
+    s.step_acc += c
+    return c
 
 
 cdef inline int64_t g_access(State *s, int32_t core, int32_t gi, int32_t kind) noexcept nogil:

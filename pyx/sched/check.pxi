@@ -130,6 +130,9 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
     i = check_counters(s)
     if i != 0:
         return check_fail(s, seen, i)
+    i = steal_check(s)                    # (17) sched/steal.pxi's bitmaps
+    if i != 0:
+        return check_fail(s, seen, i)
     # (4, 13, 14) Ps: ring bounds, idle Ps empty and on the idle list, running Ps owned
     n = 0
     pi = s.sched.pidle

@@ -8,45 +8,56 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
     # Pop the earliest event and run that M's micro-steps.  While the M's next step is still
     # strictly earlier than every pending event, it runs at once without touching the heap: the
     # same order the heap would give, at a fraction of the cost.
-    cdef int64_t stop_at = s.events + budget
+    # events: s.events, kept in a register (no micro-step reads it); stored back on every return
+    cdef int64_t events = s.events
+    cdef int64_t stop_at = events + budget
     # the inline path's event limit: the chunk's end or max_events, whichever comes first
     cdef int64_t ev_limit = stop_at if stop_at < s.max_events else s.max_events
+    # (run constants: set by Engine before the run, never by a micro-step)
+    cdef int64_t max_cycles = s.max_cycles
+    cdef bint cpu_on = s.cpu_on != 0
     # every event popped counts against the chunk, background ones (sysmon ticks, samples,
     # GC) too: with very long steps (CostModel(execute=10**12)) there are thousands of sysmon
     # ticks per M step, and a chunk counted in M steps alone took tens of seconds to end
     cdef int64_t popped = 0
     cdef int64_t cost, t
-    cdef int64_t next_check = s.events + check_every if check_every > 0 else INT64_MAX
+    cdef int64_t next_check = events + check_every if check_every > 0 else INT64_MAX
     cdef Event ev, pend
     cdef bint pending = False       # pend: the M's next event, not yet in the heap (see below)
     cdef bint nofast = False        # (cpu.pxi: the M's next event must go through the heap)
-    cdef int32_t mi
+    cdef int32_t mi, st
+    cdef M *mp
     while s.status == ST_RUNNING:
-        if pending and (s.events >= stop_at or popped >= budget or s.events >= s.max_events or
-                        s.heap_n <= s.bg_events or s.heap[0].time > s.max_cycles):
-            # (a stop, or nothing else in the heap: the checks below need the M's event in)
-            heap_insert(s, &pend)
-            pending = False
-        if s.events >= stop_at or popped >= budget:
-            return 0
-        if s.heap_n <= s.bg_events:
-            # every M parked: all goroutines are asleep -- unless a timer or a network wait is
-            # pending, which some M should be waiting for (checkdead: "any P with timers")
-            if next_timer(s) != 0 or s.ntimers[s.netpoll_hp] > 0:
-                fail(s, ERR_INVARIANT, 50)
+        if (events >= ev_limit or popped >= budget or s.heap_n <= s.bg_events or
+                s.heap[0].time > max_cycles):
+            # a stop, or nothing else in the heap: the M's event goes in first, then the checks
+            # in their order (one combined test above keeps them off the common path)
+            if pending:
+                heap_insert(s, &pend)
+                pending = False
+            s.events = events
+            if events >= stop_at or popped >= budget:
                 return 0
-            if s.cpu_on and cpu_waiting(s) >= 0:
-                fail(s, ERR_INVARIANT, 704)      # a thread waits for a core nobody holds
+            if s.heap_n <= s.bg_events:
+                # every M parked: all goroutines are asleep -- unless a timer or a network wait
+                # is pending, which some M should be waiting for (checkdead: "any P with
+                # timers")
+                if next_timer(s) != 0 or s.ntimers[s.netpoll_hp] > 0:
+                    fail(s, ERR_INVARIANT, 50)
+                    return 0
+                if cpu_on and cpu_waiting(s) >= 0:
+                    fail(s, ERR_INVARIANT, 704)      # a thread waits for a core nobody holds
+                    return 0
+                s.status = ST_DEADLOCK
                 return 0
-            s.status = ST_DEADLOCK
-            return 0
-        if s.heap[0].time > s.max_cycles:
-            s.status = ST_MAX_CYCLES
-            return 0
-        if s.events >= s.max_events:
-            s.status = ST_MAX_EVENTS
-            return 0
-        if pending:
+            if s.heap[0].time > max_cycles:
+                s.status = ST_MAX_CYCLES
+                return 0
+            if events >= s.max_events:
+                s.status = ST_MAX_EVENTS
+                return 0
+            ev = heap_pop(s)
+        elif pending:
             # the M's push and this pop as one sift (heap_pushpop): the same event comes out
             ev = heap_pushpop(s, &pend)
             pending = False
@@ -58,36 +69,43 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
             # a background event: one test for the common M event (whose kind carries the
             # M's generation in its upper bits; the others are small constants)
             if bg_event(s, &ev):
+                s.events = events
                 return 1                        # a sample with pause_on_sample
             continue
         mi = ev.id
-        if (ev.kind >> 4) != s.allm[mi].ev_gen:
+        mp = &s.allm[mi]                        # (allm is allocated once: maxmcount records)
+        if (ev.kind >> 4) != mp.ev_gen:
             continue                            # superseded (the M was preempted)
-        if s.cpu_on and cpu_switch_point(s, mi):
+        if cpu_on and cpu_switch_point(s, mi):
             continue                            # its core goes to another thread (cpu.pxi)
         while True:
             s.step_acc = 0
-            cost = m_step(s, mi)
+            mp.in_compute = 0
+            st = mp.state
+            if <uint32_t> st < NSTEPFN:
+                cost = step_fns[st](s, mp, mi)  # the micro-step named by the M's state
+            else:
+                cost = m_step(s, mp, mi)
             if cost >= 0:
                 cost += s.step_acc              # cycles of the step's cache accesses
-            nofast = False
-            if s.cpu_on:
-                cost = cpu_after_step(s, &s.allm[mi], mi, cost)   # shared cores (cpu.pxi)
+            events += 1
+            if cpu_on:
+                cost = cpu_after_step(s, mp, mi, cost)   # shared cores (cpu.pxi)
                 nofast = s.m_cpu_owed[mi] != 0      # its next event is a slice end: via the heap
-            s.events += 1
-            if s.events >= next_check:
-                next_check = s.events + check_every
+            if events >= next_check:
+                next_check = events + check_every
                 check_invariants(s)
             if cost < 0 or s.status != ST_RUNNING:
                 break
             t = s.now + cost
-            if ((s.heap_n == 0 or t < s.heap[0].time) and t <= s.max_cycles
-                    and s.events < ev_limit and not nofast):
+            if ((s.heap_n == 0 or t < s.heap[0].time) and t <= max_cycles
+                    and events < ev_limit and not nofast):
                 s.now = t
                 continue
             pend = m_event(s, t, mi)            # m_push, fused with the next pop
             pending = True
             break
+    s.events = events
     if pending:
         heap_insert(s, &pend)
     return 0
@@ -119,20 +137,90 @@ cdef bint bg_event(State *s, Event *ev) noexcept nogil:
     return False
 
 
-cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
+# The dispatch of an M's micro-step: a table of one function per state (MS_*), indexed by
+# m.state, filled at import by init_step_fns.  Every state's entry defaults to m_step, the chain
+# of tests below, which stays the reference for what each state runs; the states whose chain
+# entry is one call with (s, mp, mi) get that function directly (or a one-line adapter), which
+# skips the chain's tests and the prologue of one big function that inlines many of the states:
+# ~25 host instructions per event.  A state added later needs only its line in m_step.
+ctypedef int64_t (*step_fn)(State *s, M *mp, int32_t mi) noexcept nogil
+
+cdef enum:
+    NSTEPFN = 64                        # > every MS_* value (MS_GCASSIST = 61)
+cdef step_fn step_fns[NSTEPFN]
+
+
+cdef int64_t st_schedule(State *s, M *mp, int32_t mi) noexcept nogil:
+    if mp.lockedg >= 0:
+        return schedule_locked(s, mp, mi)      # stoplockedm / mexit (sched/lockos.pxi)
+    s.c.schedules += 1
+    return fr_top(s, mp, mi, s.cost.schedule)
+
+
+cdef int64_t st_fr_top(State *s, M *mp, int32_t mi) noexcept nogil:
+    return fr_top(s, mp, mi, 0)
+
+
+cdef int64_t st_lock(State *s, M *mp, int32_t mi) noexcept nogil:
+    # (re)try the lock the M wants: sched.lock, or a channel's lock after a futex wake
+    mp.state = mp.lock_cont
+    return lock_acquire(s, lock_of(s, mp.lock_id), mi)
+
+
+cdef int64_t st_fr_local(State *s, M *mp, int32_t mi) noexcept nogil:
+    return fr_local(s, mp, &s.allp[mp.p], 0)
+
+
+cdef int64_t st_steal_probe(State *s, M *mp, int32_t mi) noexcept nogil:
+    return steal_probe(s, mp, mp.steal_victim)   # runqgrab's retry loop: same victim
+
+
+cdef void init_step_fns() noexcept nogil:
+    cdef int i
+    for i in range(NSTEPFN):
+        step_fns[i] = m_step
+    step_fns[<int> MS_RUN] = interp
+    step_fns[<int> MS_SCHEDULE] = st_schedule
+    step_fns[<int> MS_FR_TOP] = st_fr_top
+    step_fns[<int> MS_LOCK] = st_lock
+    step_fns[<int> MS_FR_LOCAL] = st_fr_local
+    step_fns[<int> MS_FR_LOCAL_CAS] = runqget_cas
+    step_fns[<int> MS_FR_GLOBAL] = fr_global
+    step_fns[<int> MS_FR_GLOBAL_LOCKED] = fr_global_locked
+    step_fns[<int> MS_FR_SPIN] = fr_spin
+    step_fns[<int> MS_STEAL_PASS] = stealwork_pass
+    step_fns[<int> MS_STEAL_VICTIM] = stealwork_victim
+    step_fns[<int> MS_STEAL_PROBE] = st_steal_probe
+    step_fns[<int> MS_STEAL_CAS] = runqgrab_cas
+    step_fns[<int> MS_STEAL_RUNNEXT] = runqgrab_runnext
+    step_fns[<int> MS_FR_IDLE_LOCKED] = fr_idle_locked
+    step_fns[<int> MS_FR_DROP] = fr_drop
+    step_fns[<int> MS_FR_DROP_LOCKED] = fr_drop_locked
+    step_fns[<int> MS_CHECKRUNQS_LOCKED] = checkrunqs_locked
+    step_fns[<int> MS_STOPM_LOCKED] = stopm_locked
+    step_fns[<int> MS_WAKE] = mwake
+    step_fns[<int> MS_EXECUTE] = execute_step
+    step_fns[<int> MS_AFTERPUT] = afterput
+    step_fns[<int> MS_GLOBPUT_LOCKED] = globput_locked
+    step_fns[<int> MS_WAKEP_LOCKED] = wakep_locked
+    step_fns[<int> MS_STARTM_LOCKED] = startm_locked
+    step_fns[<int> MS_ARRIVE] = arrive
+    step_fns[<int> MS_INJECT_LOCKED] = inject_locked
+    step_fns[<int> MS_TIMERS] = run_timers
+
+
+init_step_fns()
+
+
+cdef int64_t m_step(State *s, M *mp, int32_t mi) noexcept nogil:
     # Run the micro-step named by m.state at cycle s.now; it sets the next state and returns the
     # cycles until that step (-1: the M waits for someone to wake it).  One function per state;
-    # Cython turns the chain into a C switch, and the C compiler inlines the functions.
-    cdef M *mp = &s.allm[mi]
+    # run_loop calls most of them through step_fns; the rest come here.
     cdef int32_t st = mp.state
-    mp.in_compute = 0
     if st == MS_RUN:
         return interp(s, mp, mi)
     elif st == MS_SCHEDULE:
-        if mp.lockedg >= 0:
-            return schedule_locked(s, mp, mi)      # stoplockedm / mexit (sched/lockos.pxi)
-        s.c.schedules += 1
-        return fr_top(s, mp, mi, s.cost.schedule)
+        return st_schedule(s, mp, mi)
     elif st == MS_ARRIVE:
         return arrive(s, mp, mi)
     elif st == MS_INJECT_LOCKED:
@@ -140,9 +228,7 @@ cdef int64_t m_step(State *s, int32_t mi) noexcept nogil:
     elif st == MS_FR_TOP:
         return fr_top(s, mp, mi, 0)
     elif st == MS_LOCK:
-        # (re)try the lock the M wants: sched.lock, or a channel's lock after a futex wake
-        mp.state = mp.lock_cont
-        return lock_acquire(s, lock_of(s, mp.lock_id), mi)
+        return st_lock(s, mp, mi)
     elif st == MS_CHAN_LOCKED:
         return chan_locked(s, mp, mi)
     elif st == MS_PREEMPT:

@@ -186,70 +186,12 @@ cdef int64_t fr_local(State *s, M *mp, P *pp, int64_t cost) noexcept nogil:
     return cost
 
 
-cdef extern from *:
-    int __builtin_ctzll(unsigned long long) nogil
-
-
-cdef inline int64_t inv_mod(int64_t a, int64_t n) noexcept nogil:
-    # the inverse of a modulo n (gcd(a, n) == 1), by the extended Euclid algorithm
-    cdef int64_t t = 0, nt = 1, r = n, nr = a % n, q, x
-    while nr != 0:
-        q = r // nr
-        x = t - q * nt
-        t = nt
-        nt = x
-        x = r - q * nr
-        r = nr
-        nr = x
-    return t + n if t < 0 else t
-
-
-cdef int32_t next_victim_skip(State *s, M *mp) noexcept nogil:
-    # next_victim's stride walk without visiting idle Ps one by one: the walk's positions are
-    # pos + d*inc (mod n), so a non-idle P v comes up at step d = (v - pos) * inc^-1 (mod n); the
-    # earliest such step among the non-idle Ps (from ~idlepMask) is where the walk stops.  The
-    # walk's state (steal_i, steal_pos) and its idlepMask reads (one per visited P other than
-    # this one: the first may miss, the rest hit) end up exactly as the visit-by-visit walk
-    # leaves them.  Only for Go's stride orders, no victim kernel, and no timer that could be
-    # due (stealTimersOrRunNextG looks at every P on the last pass).
-    cdef int64_t n = s.sched.gomaxprocs, rem = n - mp.steal_i, pos = mp.steal_pos
-    cdef int64_t inv = inv_mod(mp.steal_inc, n), d, best = rem, dme, k
-    cdef int32_t w, b, v
-    cdef uint64_t word
-    for w in range((n + 63) >> 6):
-        word = ~s.idlepMask[w]
-        if (w + 1) << 6 > n:
-            word &= ((<uint64_t> 1) << (n & 63)) - 1
-        while word:
-            b = __builtin_ctzll(word)
-            word &= word - 1
-            v = (w << 6) + b
-            if v == mp.p:
-                continue
-            d = ((v - pos + n) % n) * inv % n
-            if d < best:
-                best = d
-    dme = ((mp.p - pos + n) % n) * inv % n          # this P's own step: visited, not read
-    k = best + 1 if best < rem else rem              # steps walked
-    mp.steal_i += <int32_t> k
-    mp.steal_pos = <int32_t> ((pos + k * mp.steal_inc) % n)
-    k -= 1 if dme < k else 0                         # idlepMask reads
-    if k > 0:
-        acc_sched(s, mp, SF_IDLEPMASK, ACC_READ)
-        line_reads_again(s, mp.core, s.sched_line[SF_IDLEPMASK], k - 1)
-    if best < rem:
-        return <int32_t> ((pos + best * mp.steal_inc) % n)
-    return -1
-
-
 cdef int32_t next_victim(State *s, M *mp) noexcept nogil:
     # stealWork's walk: the next P to probe in this pass (skipping this P and idle Ps, as Go
     # skips them by idlepMask), or -1 when the pass is over.
     cdef int32_t vi, nprocs = s.sched.gomaxprocs, visits = nprocs, mysock, vsock
-    if (s.kern.choose_victim == NULL and s.sched.npidle >= 32 and s.ntimers_all == 0 and nprocs <= 1024
-            and (s.strat.victim == VICTIM_GO or s.strat.victim == VICTIM_SEQUENTIAL or
-                 s.strat.victim == VICTIM_ROUND_ROBIN)):
-        return next_victim_skip(s, mp)
+    if steal_walk_ok(s, mp):
+        return steal_walk(s, mp)             # the stride orders, by idlepMask bits (steal.pxi)
     if s.strat.victim == VICTIM_SAME_SOCKET:
         visits = 2 * nprocs                  # one round on my socket, one on the others
     while mp.steal_i < visits:
@@ -300,8 +242,14 @@ cdef inline bint victim_in_syscall(State *s, P *victim) noexcept nogil:
 
 
 cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
+    # MS_STEAL_PROBE: runqgrab's retry on the same victim
+    return runqgrab_probe(s, mp, vi)
+
+
+cdef inline int64_t runqgrab_probe(State *s, M *mp, int32_t vi) noexcept nogil:
     # runqgrab's first phase on victim vi: load head and tail, decide how many to take, copy
-    # the G pointers.  The CAS that commits the grab is the next step (MS_STEAL_CAS).
+    # the G pointers.  The CAS that commits the grab is the next step (MS_STEAL_CAS).  (Inline
+    # in stealwork_victim: one call per probe less.)
     cdef P *pp = &s.allp[mp.p]
     cdef P *victim = &s.allp[vi]
     cdef uint32_t h, t, ln, n
@@ -313,7 +261,7 @@ cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
         mp.state = MS_AFTERPUT
         return s.cost.steal_probe + k * s.cost.ready
     s.c.steal_attempts += 1
-    s.pstats[pp.id].steal_attempts += 1
+    s.pstats[mp.p].steal_attempts += 1
     acc_head(s, mp, victim, ACC_READ)         # LoadAcq(runqhead), LoadAcq(runqtail)
     acc_tail(s, mp, victim, ACC_READ)
     h = victim.runqhead
@@ -531,6 +479,7 @@ cdef inline int64_t stealwork_pass(State *s, M *mp, int32_t mi) noexcept nogil:
     r = cheaprand(s)
     mp.steal_r = r
     mp.steal_i = 0
+    mp.steal_walk = s.sched.gomaxprocs       # (sched/steal.pxi's walk; no inverse yet)
     if s.strat.victim == VICTIM_ROUND_ROBIN:
         mp.steal_pos = (mp.p + 1) % s.sched.gomaxprocs
         mp.steal_inc = 1
@@ -545,7 +494,7 @@ cdef inline int64_t stealwork_pass(State *s, M *mp, int32_t mi) noexcept nogil:
     return s.cost.spin_pass
 
 
-cdef inline int64_t stealwork_victim(State *s, M *mp, int32_t mi) noexcept nogil:
+cdef int64_t stealwork_victim(State *s, M *mp, int32_t mi) noexcept nogil:
     # stealWork: the next victim of the pass, probed by runqgrab
     cdef int32_t pi
     if s.gcwaiting and mp.steal_i < s.sched.gomaxprocs:
@@ -560,7 +509,7 @@ cdef inline int64_t stealwork_victim(State *s, M *mp, int32_t mi) noexcept nogil
         mp.steal_pass += 1
         mp.state = MS_STEAL_PASS
         return 0
-    return steal_probe(s, mp, pi)
+    return runqgrab_probe(s, mp, pi)
 
 
 cdef inline int64_t runqgrab_cas(State *s, M *mp, int32_t mi) noexcept nogil:

@@ -206,6 +206,7 @@ cdef void state_free(State *s) noexcept:
     free(s.pstats)
     free(s.runq_buf)
     free(s.coprimes)
+    free(s.steal_cache)
     free(s.allm)
     free(s.heap)
     free(s.hist)

@@ -83,6 +83,8 @@ cdef int64_t next_timer(State *s) noexcept nogil:
     # pollUntil: the earliest timer of any P (0: none)
     cdef int32_t pi
     cdef int64_t best = 0
+    if s.ntimers_all == 0:
+        return 0                 # no timer anywhere (become_poller asks at every stopm)
     for pi in range(s.nprocs):
         if s.ntimers[pi] > 0 and (best == 0 or s.timer_when[pi][0] < best):
             best = s.timer_when[pi][0]
