@@ -247,11 +247,36 @@ cdef inline bint cpu_switch_point(State *s, int32_t mi) noexcept nogil:
     # M mi's event came out of the heap: True when it is not a step to run -- a stray event
     # of a thread waiting for its core, or an owner's slice end (the core goes to the next
     # waiting thread, mi to the tail of the queue with the CPU its step still owes)
-    cdef int32_t c
+    cdef int32_t c, i
     cdef int64_t owed = s.m_cpu_owed[mi]
+    cdef M *mp
     if s.m_cpu_since[mi] >= 0:
         return True
     if owed == 0:
+        mp = &s.allm[mi]
+        if s.m_core[mi] >= 0 or mp.p < 0 or mp.lock_retry == 2:
+            return False
+        # a thread holding a P wakes up (its futex wait on a lock ended, its system call or
+        # usleep returned): it runs its step only once it has a core -- a woken lock waiter
+        # retries its CAS on a core, it does not take the lock and then wait for one.  (A
+        # lined-up lock spinner, lock_retry 2, spun on a core and runs at once.)
+        c = mp.core
+        if c < 0 or c >= s.ncores:
+            fail(s, ERR_INVARIANT, 705)     # (acquirep places Ms on cores)
+            return True
+        i = cpu_idle_core(s, c)
+        if i < 0:
+            cpu_enqueue(s, c, mi, 0)
+            cpu_preempt_compute(s, c)
+            cpu_account(s)
+            return True
+        if i != c:
+            s.c.cpu_migrations += 1
+            mp.core = i
+        s.core_owner[i] = mi
+        s.m_core[mi] = i
+        s.core_slice_end[i] = s.now + s.os_slice
+        cpu_account(s)
         return False
     c = s.m_core[mi]
     if c < 0 or c >= s.ncores:
