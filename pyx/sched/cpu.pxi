@@ -5,9 +5,12 @@
 # outnumber it -- RunConfig.os_slice > 0 -- so runs with a core per P are unchanged):
 #
 #   * A thread wants a core while it holds a P and runs runtime or user code: a G, findRunnable,
-#     spinning, lock spinning.  It stops wanting one when its step blocks it (a futex sleep on
-#     a lock or in stopm: the step returns -1), when it enters a system call or runqgrab's
-#     usleep (the step sets s.cpu_sleep), or when it gives up its P.  Threads without a P
+#     spinning.  It stops wanting one when its step blocks it (a futex sleep on a lock or in
+#     stopm, and also a lock spin: the step returns -1), when it enters a system call or
+#     runqgrab's usleep (the step sets s.cpu_sleep), or when it gives up its P.  A thread
+#     holding a P that wakes (futex, syscall or usleep return) runs its next step only once
+#     it has a core (cpu_switch_point): a woken lock waiter retries its CAS on a core rather
+#     than taking the lock and then queueing for a core while holding it.  Threads without a P
 #     (sysmon, the GC controller, a poller blocked in netpoll) are not counted: they are short
 #     or asleep, and taking them out keeps procs <= cores runs exactly as before.
 #   * Each core runs one thread; the others that want it wait in a FIFO.  The running thread
@@ -23,10 +26,10 @@
 #     i % cores (acquirep).  A running thread stays on its core when it takes another P.  A
 #     core whose thread blocks, with nobody queued for it, pulls the longest-waiting thread
 #     of the busiest core (newidle balancing: sched_balance_newidle -> sched_balance_rq).
-#     Until 2026-12-06 threads stayed on core P % cores: in a 10M burst at 16 Ps on 2 cores
-#     one core then idled for 61% of the run while threads queued for the other.  Not
-#     modelled: the periodic balancing of queue lengths (sched_balance_rq from the tick),
-#     EEVDF's lag and wake-up preemption.
+#     (With threads fixed on core P % cores, a 10M burst at 16 Ps on 2 cores left one core
+#     idle for 61% of the run while threads queued for the other.)  Not modelled: the
+#     periodic balancing of queue lengths (sched_balance_rq from the tick), EEVDF's lag and
+#     wake-up preemption, the CPU a lock spinner burns.
 #   * The slice is Machine.os_slice_ns, by default Linux's: since 6.6 the EEVDF scheduler
 #     gives equal-weight runnable threads a request of sysctl_sched_base_slice = 0.75 ms scaled
 #     by 1 + log2(min(cores, 8)) (kernel/sched/fair.c, SCHED_TUNABLESCALING_LOG) and picks the
