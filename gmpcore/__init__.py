@@ -14,7 +14,7 @@ from .dist import Const, Distribution, Exponential, LogNormal, Uniform
 from .program import Function, Program, WaitGroup
 from .result import LatencyHistogram, Result
 from .kernels import Kernel, KernelError, kernel
-from .runner import InternalError, MemoryLimitError, ProgramError, run
+from .runner import InternalError, LivelockError, MemoryLimitError, ProgramError, run
 from .adapt import GomaxprocsPolicy
 from .sweeps import RunSpec, load_store, sweep
 
@@ -26,7 +26,7 @@ __all__ = [
     "Program", "Function", "WaitGroup", "run", "Result", "LatencyHistogram",
     "Machine", "CostModel", "Strategy", "STRATEGIES", "get_strategy", "GC",
     "Distribution", "Const", "Exponential", "Uniform", "LogNormal",
-    "ProgramError", "InternalError", "G_DTYPE", "P_DTYPE", "M_DTYPE", "__version__",
+    "ProgramError", "InternalError", "LivelockError", "G_DTYPE", "P_DTYPE", "M_DTYPE", "__version__",
     "sweep", "RunSpec", "load_store",
     "kernel", "Kernel", "KernelError", "strategies", "STRATEGY_DOCS", "MemoryLimitError", "save_config", "load_config",
     "calibrate", "load_calibration",

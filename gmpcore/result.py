@@ -101,6 +101,13 @@ class LatencyHistogram:
                 f"p50={self.percentile(50):.1f}ns p99={self.percentile(99):.1f}ns>")
 
 
+
+def _sema_cols(r, clock):
+    # a sync.Mutex / RWMutex record's semaRoot lock columns (pyx/sched/sema.pxi)
+    return {"sema_acquisitions": r.get("sema_acquisitions", 0),
+            "sema_contended": r.get("sema_contended", 0),
+            "sema_hold_ns": r.get("sema_hold_cycles", 0) / clock}
+
 @dataclass(frozen=True)
 class ProgramNames:
     """The names of a run's program, by the engine's indexes: what reports and exporters print
@@ -389,14 +396,16 @@ class Result:
     @property
     def mutexes(self):
         """Per sync.Mutex: acquisitions, contended Locks, wait (ns, all goroutines),
-        switches to starvation mode, direct hand-offs."""
+        switches to starvation mode, direct hand-offs; and its semaphore's semaRoot lock
+        (runtime/sema.go, taken by a Lock that queues and an Unlock that wakes a waiter):
+        acquisitions, contended ones, and the time it was held (ns)."""
         import pandas as pd
         clock = self.config["clock_ghz"]
         names = self.names.mutexes
         return pd.DataFrame([{"mutex": n, "acquisitions": r["acquisitions"],
                               "contended": r["contended"], "wait_ns": r["wait_cycles"] / clock,
                               "starvation_switches": r["starvation_switches"],
-                              "handoffs": r["handoffs"]}
+                              "handoffs": r["handoffs"], **_sema_cols(r, clock)}
                              for n, r in zip(names, self.mutex_records)])
 
     @property
@@ -430,15 +439,18 @@ class Result:
     @property
     def rwmutexes(self):
         """Per sync.RWMutex: RLocks and Locks, and how many had to wait (readers behind a
-        pending writer; writers for the readers inside)."""
+        pending writer; writers for the readers inside); and the semaRoot lock its readerSem
+        and writerSem share (acquisitions, contended, held ns)."""
         import pandas as pd
         names = self.names.rwmutexes
+        clock = self.config["clock_ghz"]
         return pd.DataFrame([{"rwmutex": n, "rlocks": r["rlocks"], "locks": r["wlocks"],
                               "reader_waits": r["reader_waits"],
-                              "writer_waits": r["writer_waits"]}
+                              "writer_waits": r["writer_waits"], **_sema_cols(r, clock)}
                              for n, r in zip(names, self.rwmutex_records)],
                             columns=["rwmutex", "rlocks", "locks", "reader_waits",
-                                     "writer_waits"])
+                                     "writer_waits", "sema_acquisitions", "sema_contended",
+                                     "sema_hold_ns"])
 
     @property
     def runtime_locks(self):

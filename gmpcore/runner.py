@@ -30,6 +30,12 @@ class InternalError(RuntimeError):
     """The engine detected a broken invariant: a gmpcore bug.  Please report it."""
 
 
+class LivelockError(InternalError):
+    """The engine's livelock guard (pyx/sched/guard.pxi) stopped a run whose emulated time
+    stayed at one cycle while no goroutine made progress: a gmpcore bug.  The message names
+    the state of every M.  Please report it with the program."""
+
+
 def _check_int(name, v, lo, hi):
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(v).__name__}")
@@ -339,6 +345,11 @@ ERRORS = {
     E["ERR_BAD_CHAN"]: (ProgramError, "gmpcore: the channel value {arg} names no channel at "
                         "cycle {now}", None),
     # (ERR_MEMLIMIT: MemoryLimitError, its message from the run's RecordingBudget.error)
+    E["ERR_LIVELOCK"]: (LivelockError, "gmpcore: livelock: emulated time stayed at cycle {now} "
+                        "for the last {arg:,} events (of {events:,}) and no goroutine made "
+                        "progress (no instruction ran; none was created, started, parked, "
+                        "readied, preempted or finished); the Ms: {mstates}.  This is an "
+                        "engine bug: please report it with the program", None),
     E["ERR_MEMLIMIT"]: (MemoryLimitError, "{memlimit}", None),
 }
 del E
@@ -357,6 +368,28 @@ def _instruction(compiled, pc) -> str:
     return f"{op} in function {compiled.func_names[fn]!r}" if fn is not None else op
 
 
+_MS_NAMES = {v: k for k, v in _engine.ENUMS.items() if k.startswith("MS_")}
+
+
+def m_states(eng) -> str:
+    """'M0 MS_RUN P0 goroutine 3 spinning, M1 MS_PARKED, ...': where every M is (livelock
+    messages)."""
+    out = []
+    gs = eng.goroutines()
+    for m in eng.threads():
+        s = f"M{m['id']} {_MS_NAMES.get(int(m['state']), m['state'])}"
+        if m["p"] >= 0:
+            s += f" P{m['p']}"
+        if 0 <= m["curg"] < len(gs):
+            s += f" goroutine {gs[m['curg']]['goid']}"
+        if m["spinning"]:
+            s += " spinning"
+        if m["lock_id"] > 0:
+            s += f" lock#{m['lock_id']}"
+        out.append(s)
+    return ", ".join(out)
+
+
 def engine_error(eng, prep) -> Exception:
     """The exception for a run that ended with status 'error' (ERRORS by the engine's code)."""
     code, arg = eng.error
@@ -373,6 +406,8 @@ def engine_error(eng, prep) -> Exception:
         ctx["instr"] = _instruction(prep.compiled, arg)
     if code == _engine.ERR_OVERFLOW:
         ctx["total"] = _engine.OVERFLOW_NAMES.get(arg, "?")
+    if code == _engine.ERR_LIVELOCK:
+        ctx["mstates"] = m_states(eng)
     if code == _engine.ERR_MEMLIMIT:
         ctx["memlimit"] = str(prep.budget.error(_engine.RECORDING_BUFFERS.get(arg, "?")))
     return cls(template.format(**ctx))

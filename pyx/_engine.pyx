@@ -24,12 +24,15 @@ per event happens here, without the GIL.  Layout of this extension:
     sched/proc.pxi      Ms' micro-steps: schedule, findRunnable, stealWork, wakep, startm, stopm
     sched/cpu.pxi       Ms beyond the cores time-share them (per-core FIFO, OS time slice)
     sched/loop.pxi      the event loop; step_fns (and m_step), the dispatch of a micro-step by M state
+    sched/guard.pxi     the livelock guard (no goroutine progress at one instant) and the
+                        periodic invariant check, both behind run_loop's one event-count test
     sched/check.pxi     the scheduler invariants, checked on demand
     sched/arrivals.pxi  open arrivals: goroutines injected from outside the Ps
     sched/chan.pxi      channels: sudog wait queues, chansend / chanrecv / closechan
     sched/select.pxi    selectgo: channel, timeout, ctx.Done() and default cases
     sched/mutex.pxi     sync.Mutex (normal and starvation modes) over a sema queue
     sched/rwmutex.pxi   sync.RWMutex
+    sched/sema.pxi      their semaphores' semaRoot lock: unlocked before goready
     sched/timers.pxi    per-P timer heaps, checkTimers, the M blocked in netpoll
     sched/sysmon.pxi    sysmon: time-slice preemption, back-off, deep sleep
     sched/syscall.pxi   entersyscall / exitsyscall, retake, handoffp
@@ -85,12 +88,14 @@ include "sched/proc.pxi"
 include "sched/steal.pxi"
 include "sched/cpu.pxi"
 include "sched/loop.pxi"
+include "sched/guard.pxi"
 include "sched/check.pxi"
 include "sched/arrivals.pxi"
 include "sched/chan.pxi"
 include "sched/select.pxi"
 include "sched/mutex.pxi"
 include "sched/rwmutex.pxi"
+include "sched/sema.pxi"
 include "sched/timers.pxi"
 include "sched/sysmon.pxi"
 include "sched/syscall.pxi"
@@ -341,10 +346,19 @@ cdef class Engine:
         return out, self.s.trace_lost
 
     def mutex_stats(self):
-        return [dict(self.s.mutexes[i]) for i in range(self.s.nmutexes)]
+        return [dict(self.s.mutexes[i], **self._sema_lock(self.s.mutexes[i].sema_lock))
+                for i in range(self.s.nmutexes)]
 
     def rwmutex_stats(self):
-        return [dict(self.s.rwmutexes[i]) for i in range(self.s.nrwmutexes)]
+        return [dict(self.s.rwmutexes[i], **self._sema_lock(self.s.rwmutexes[i].sema_lock))
+                for i in range(self.s.nrwmutexes)]
+
+    def _sema_lock(self, int32_t i):
+        # the semaRoot lock's counters (sched/sema.pxi)
+        return {"sema_acquisitions": self.s.locks[i].acquisitions,
+                "sema_contended": self.s.locks[i].contended,
+                "sema_wait_cycles": self.s.locks[i].wait_cycles,
+                "sema_hold_cycles": self.s.locks[i].hold_cycles}
 
     def pool_stats(self):
         """Per sync.Pool: Get/Put counts by where Get found its value, and what the pool's
@@ -374,9 +388,11 @@ cdef class Engine:
                      sleeps=self.s.locks[i].sleeps, wakes=self.s.locks[i].wakes,
                      tail_wakes=self.s.locks[i].tail_wakes,
                      spin_acquires=self.s.locks[i].spin_acquires)
-                # (the locks of channels made at run time follow the runtime locks)
+                # (the semaRoot locks of the mutexes and RWMutexes, then those of the channels
+                # made at run time, follow the runtime locks)
                 for i in range(self.s.rtlock0,
-                               self.s.nlocks - (self.s.nchans - self.s.nchans_static))]
+                               self.s.nlocks - (self.s.nchans - self.s.nchans_static)
+                               - self.s.nmutexes - self.s.nrwmutexes)]
 
     def chan_stats(self):
         cdef Chan *c

@@ -104,12 +104,16 @@ cdef enum:
     G_FLAG_SYSTEM = 1       # a runtime goroutine (not counted as a user goroutine)
     G_FLAG_STARTED = 2      # has run at least once (start_order records only the first run)
     G_FLAG_CLOSED = 4       # woken by closechan (a receive gets the zero value, !ok)
-    G_FLAG_HANDOFF = 8      # sync.Mutex: ownership handed over (starvation mode, sema ticket)
+    G_FLAG_HANDOFF = 8      # sync.Mutex: its semacquire returned (a starvation-mode ticket or a
+                            # count of m.sema): lockSlow goes on (owner if the mutex starves)
     G_FLAG_RESUME = 16      # preempted mid-compute: g_wait holds the cycles left
     G_FLAG_PREEMPT = 32     # gp.preempt: stop at the next safe point (sync preemption)
     G_FLAG_SELWOKE = 64     # woken in a select: g_wait holds the index of the case won
-    G_FLAG_SEMRETRY = 128   # woken from an RWMutex semaphore: retry cansemacquire (the count
+    G_FLAG_SEMRETRY = 128   # woken from a sync.Mutex / RWMutex semaphore: retry cansemacquire (the count
                             # was not handed to it: semrelease handoff=false)
+    G_FLAG_SEMALIFO = 4     # (G_FLAG_CLOSED's bit, which closechan no longer sets) parked on a
+                            # sync.Mutex semaphore by a semacquire call with lifo=true: queue
+                            # again at the front if woken without the count (sched/mutex.pxi)
 
 # ---------------------------------------------------------------------------------------------
 # A processor.  The ring itself lives in a separate buffer (Engine.runq_buf) so its capacity is
@@ -289,6 +293,10 @@ ctypedef struct Mutex:
     int64_t starvation_switches
     int64_t handoffs
     int64_t wait_cycles     # cycles goroutines spent parked waiting for it
+    int32_t sema_lock       # the lock of m.sema's semaRoot (runtime/sema.go), in State.locks
+    int32_t sema            # m.sema: the semaphore's count (sema.go: *addr)
+    int32_t root_nwait      # Gs queued on the semaRoot for m.sema (root.nwait; nwait above is
+                            # the state word's waiter count, which counts Gs on their way too)
 
 # A sync.RWMutex (sync/rwmutex.go): a writer Mutex, the reader count (minus rwmutexMaxReaders
 # while a writer is pending), the readers a pending writer waits for, and two semaphores.
@@ -307,6 +315,8 @@ ctypedef struct RWMutex:
     int64_t wlocks
     int64_t reader_waits    # RLocks that had to wait for a writer
     int64_t writer_waits    # Locks that had to wait for readers to leave
+    int32_t sema_lock       # the lock of the semaRoot that readerSem and writerSem share (they
+                            # sit in one 8-byte word: sema.go rootFor hashes addr >> 3)
 
 # A WaitGroup (sync.WaitGroup): counter plus a FIFO of waiters (the sema queue).
 ctypedef struct WaitGroup:
@@ -664,6 +674,8 @@ cdef enum MState:
     MS_GCWORK = 60           # a GC mark worker on this P: the next chunk of scan work, or stop
                              #   (sched/gc.pxi gc_work_step; numbered apart from other streams)
     MS_GCASSIST = 61         # a mark assist's scan work is over (gc.pxi gc_assist_end)
+    MS_SEMA_LOCKED = 70      # a sync.Mutex / RWMutex semaphore's semaRoot lock granted
+                             #   (sched/sema.pxi sema_locked; numbered apart from other streams)
 
 # ---------------------------------------------------------------------------------------------
 # Cycle costs of scheduler micro-operations (gmpcore.CostModel fills this; see its docstring for
@@ -949,6 +961,8 @@ cdef enum ErrCode:
     ERR_SHIFT = 15           # panic: runtime error: negative shift amount
     ERR_CLOSE_NIL = 16       # panic: close of nil channel
     ERR_BAD_CHAN = 17        # a channel value that is no channel (err_arg: the value)
+    ERR_LIVELOCK = 18        # no goroutine progress at one instant for too long (sched/guard.pxi;
+                             # err_arg: the events the guard watched)
 
 cdef enum:  # which cycle total overflowed (ERR_OVERFLOW's err_arg; gmpcore.runner names them)
     OVF_IDLE = 1
@@ -1401,6 +1415,13 @@ ctypedef struct State:
     int64_t lockedm_handoffs # startlockedm hand-offs of a P to a locked M
     int64_t syscall_block    # entersyscallblock calls
     GCState gcs              # the GC pacer, mark workers, assists, forEachP (sched/gc.pxi)
+    # the livelock guard and the periodic invariant check (sched/guard.pxi)
+    int64_t guard_next       # s.events at the guard's next look (0: not started)
+    int64_t guard_now        # emulated time at its last look
+    int64_t guard_sig        # goroutine-progress signature at its last look
+    int64_t guard_since      # s.events when the current instant without progress began
+    int64_t guard_verify_end # > 0: watching every event until this count
+    int64_t inv_next         # s.events at the next check_invariants (check_every)
     # stealWork's walk (sched/steal.pxi): the fastmod constant of steal_fm_n (2^64 / n + 1)
     uint64_t steal_fm
     int32_t steal_fm_n       # the GOMAXPROCS steal_fm is for (0: none yet)

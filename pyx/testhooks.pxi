@@ -127,3 +127,13 @@ def _bench_runq(Engine eng, long long rounds):
             p1.runqhead = p1.runqtail
             mp.gbatch_n = 0
     return ops
+
+
+def _test_livelock_poller(bint on):
+    """Revert (on=True) or restore timers.pxi become_poller's fix for the zero-cost poll
+    livelock, for every engine of this process: tests force a real livelock with it and check
+    that the livelock guard (sched/guard.pxi) stops the run.  Returns the previous setting."""
+    global g_test_flags
+    cdef bint was = g_test_flags & 1
+    g_test_flags = (g_test_flags | 1) if on else (g_test_flags & ~1)
+    return was

@@ -238,7 +238,7 @@ cdef int32_t check_invariants(State *s) noexcept nogil:
             if seen_add(s, seen, gi, SEEN_WAIT):
                 return check_fail(s, seen, 1)
             gi = getg(s, gi).schedlink
-        if n != s.mutexes[i].nwait:
+        if n != s.mutexes[i].root_nwait or s.mutexes[i].nwait < 0 or s.mutexes[i].sema < 0:
             return check_fail(s, seen, 31)
     for i in range(s.nrwmutexes):
         for k in range(2):

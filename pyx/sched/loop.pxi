@@ -21,7 +21,8 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
     # ticks per M step, and a chunk counted in M steps alone took tens of seconds to end
     cdef int64_t popped = 0
     cdef int64_t cost, t
-    cdef int64_t next_check = events + check_every if check_every > 0 else INT64_MAX
+    # check_every's invariant checks and the livelock guard (sched/guard.pxi): one compare
+    cdef int64_t next_check = periodic_start(s, events, check_every)
     cdef Event ev, pend
     cdef bint pending = False       # pend: the M's next event, not yet in the heap (see below)
     cdef bint nofast = False        # (cpu.pxi: the M's next event must go through the heap)
@@ -93,8 +94,7 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
                 cost = cpu_after_step(s, mp, mi, cost)   # shared cores (cpu.pxi)
                 nofast = s.m_cpu_owed[mi] != 0      # its next event is a slice end: via the heap
             if events >= next_check:
-                next_check = events + check_every
-                check_invariants(s)
+                next_check = periodic_check(s, mi, events, check_every)
             if cost < 0 or s.status != ST_RUNNING:
                 break
             t = s.now + cost
@@ -302,5 +302,7 @@ cdef int64_t m_step(State *s, M *mp, int32_t mi) noexcept nogil:
         return startm_locked(s, mp, mi)
     elif st == MS_LOCKEDM_WAKE:
         return lockedm_wake(s, mp, mi)
+    elif st == MS_SEMA_LOCKED:
+        return sema_locked(s, mp, mi)              # sync.Mutex/RWMutex semaRoot (sema.pxi)
     fail(s, ERR_INVARIANT, 1000 + st)
     return -1

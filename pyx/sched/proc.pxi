@@ -232,13 +232,16 @@ cdef int32_t next_victim(State *s, M *mp) noexcept nogil:
     return -1
 
 
-cdef inline bint victim_in_syscall(State *s, P *victim) noexcept nogil:
-    # runqgrab: "if gp := mp.curg; gp == nil || readgstatus(gp)&^_Gscan != _Gsyscall" sleeps
+cdef inline bint runnext_backoff(State *s, P *victim) noexcept nogil:
+    # runqgrab: usleep(3) before stealing runnext only when "pp.status == _Prunning", "mp :=
+    # pp.m.ptr(); mp != nil" and "gp := mp.curg; gp == nil || readgstatus(gp)&^_Gscan !=
+    # _Gsyscall": not when the victim's M is in a syscall (its P cannot schedule runnext
+    # soon), nor when the running P has no M
     cdef M *vm
-    if victim.m < 0:
+    if victim.status != _Prunning or victim.m < 0:
         return False
     vm = &s.allm[victim.m]
-    return vm.curg >= 0 and getg(s, vm.curg).status == _Gsyscall
+    return vm.curg < 0 or getg(s, vm.curg).status != _Gsyscall
 
 
 cdef int64_t steal_probe(State *s, M *mp, int32_t vi) noexcept nogil:
@@ -288,9 +291,8 @@ cdef inline int64_t runqgrab_probe(State *s, M *mp, int32_t vi) noexcept nogil:
             if victim.runnext != -1:
                 mp.steal_next = victim.runnext
                 mp.state = MS_STEAL_RUNNEXT
-                if victim.status == _Prunning and not victim_in_syscall(s, victim):
-                    # usleep(3): the victim is probably about to run it (runqgrab); not when
-                    # the victim's M is in a syscall, whose P cannot schedule runnext soon
+                if runnext_backoff(s, victim):
+                    # usleep(3): the victim is probably about to run it (runqgrab)
                     s.cpu_sleep = 1             # (a nanosleep: off its core, cpu.pxi)
                     return s.cost.steal_probe + s.cost.runnext_backoff
                 return s.cost.steal_probe

@@ -36,7 +36,10 @@ cdef int state_alloc(State *s, list caps, list rws, list kinds, bint deadlines,
         s.wgs[i].waithead = -1
         s.wgs[i].waittail = -1
     s.nchans = len(caps)
-    s.nlocks = 1 + s.nchans + nrtlocks
+    # State.locks: sched.lock, the channels' hchan.locks, the program's runtime locks, then one
+    # semaRoot lock per sync.Mutex and per sync.RWMutex (sched/sema.pxi); channels made at run
+    # time append theirs
+    s.nlocks = 1 + s.nchans + nrtlocks + s.nmutexes + len(rws)
     s.rtlock0 = 1 + s.nchans
     s.poller = -1
     s.sudog_free = -1
@@ -97,6 +100,9 @@ cdef int state_alloc(State *s, list caps, list rws, list kinds, bint deadlines,
     for i in range(s.nmutexes):
         s.mutexes[i].semahead = -1
         s.mutexes[i].sematail = -1
+        s.mutexes[i].sema_lock = s.rtlock0 + nrtlocks + i
+    for i in range(s.nrwmutexes):
+        s.rwmutexes[i].sema_lock = s.rtlock0 + nrtlocks + s.nmutexes + i
     return 0
 
 

@@ -173,7 +173,7 @@ cdef bint become_poller(State *s, M *mp, int32_t mi) noexcept nogil:
         until = s.timer_when[s.netpoll_hp][0]       # a descriptor becomes ready first
     if until == 0:
         return False
-    if until <= s.now and s.sched.npidle == 0:
+    if until <= s.now and s.sched.npidle == 0 and not (g_test_flags & 1):
         # the timer is already due and every P is busy: Go's netpoll(0) returns at once,
         # pidleget finds no P and the M stopm()s (proc.go findRunnable, after `netpoll(delay)`);
         # the timer runs at its P's next checkTimers.  Polling again here would loop at this
