@@ -923,6 +923,11 @@ ctypedef struct Counters:
     int64_t gc_heap_goal          # the pacer's heap goal now (bytes)
     int64_t gc_heap_marked        # heapMarked of the last cycle (bytes)
     int64_t gc_heap_live          # heapLive now (bytes)
+    # CPU time-sharing, the OS side (sched/cpu.pxi; zero unless procs > Machine.cores)
+    int64_t cpu_idle_cycles       # core-time with no thread on the core, summed over cores
+    int64_t cpu_unbalanced_cycles # time some core sat idle while a thread waited for a core
+    int64_t cpu_migrations        # a thread put on another core than its own: an idle core
+                                  # pulled it from a queue, or it woke onto an idle core
 
 cdef enum:
     HIST_SUB_BITS = 5
@@ -969,6 +974,7 @@ cdef enum:  # which cycle total overflowed (ERR_OVERFLOW's err_arg; gmpcore.runn
     OVF_BUSY = 7
     OVF_RUNNABLE = 8     # p_unpark_cycles or gc_pause_cycles (core/observe.pxi)
     OVF_CPU_WAIT = 9         # Counters.cpu_wait_cycles (sched/cpu.pxi)
+    OVF_CPU_IDLE = 10        # Counters.cpu_idle_cycles / cpu_unbalanced_cycles (sched/cpu.pxi)
 
 # ---------------------------------------------------------------------------------------------
 # Cache model.  Every piece of shared scheduler state sits on a modelled 64-byte line; a
@@ -1420,3 +1426,7 @@ ctypedef struct State:
     uint64_t steal_fm
     int32_t steal_fm_n       # the GOMAXPROCS steal_fm is for (0: none yet)
     StealCache *steal_cache  # per P, allocated at the first next_victim_skip (NULL: none)
+    # CPU time-sharing accounting (sched/cpu.pxi cpu_account): the state integrated since
+    int64_t cpu_acct_t       # when the core state last changed
+    int32_t cpu_nidle        # cores without a thread then
+    int32_t cpu_unbal        # 1: then some core was idle while a thread waited for a core

@@ -131,6 +131,7 @@ ENUMS = {"_Gidle": _Gidle, "_Grunnable": _Grunnable, "_Grunning": _Grunning,
          "OVF_LOCK_WAIT": OVF_LOCK_WAIT, "OVF_LOCK_HOLD": OVF_LOCK_HOLD,
          "OVF_MUTEX_WAIT": OVF_MUTEX_WAIT, "OVF_CACHE": OVF_CACHE, "OVF_BUSY": OVF_BUSY,
          "OVF_CPU_WAIT": OVF_CPU_WAIT,
+         "OVF_CPU_IDLE": OVF_CPU_IDLE,
          "LC_P_HEAD": LC_P_HEAD,
          "LC_P_TAIL": LC_P_TAIL, "LC_P_RING": LC_P_RING, "LC_P_RUNNEXT": LC_P_RUNNEXT,
          "LC_SCHED_LOCK": LC_SCHED_LOCK, "LC_SCHED_RUNQ": LC_SCHED_RUNQ,
@@ -185,7 +186,8 @@ OVERFLOW_NAMES = {OVF_IDLE: "idle_cycles", OVF_SPINNING: "spinning_cycles",
                   OVF_MUTEX_WAIT: "sync.Mutex wait cycles", OVF_CACHE: "cache cycles",
                   OVF_BUSY: "per-P busy_cycles",
                   OVF_RUNNABLE: "P unpark latency or GC pause cycles",
-                  OVF_CPU_WAIT: "cpu_wait_cycles"}
+                  OVF_CPU_WAIT: "cpu_wait_cycles",
+                  OVF_CPU_IDLE: "cpu_idle_cycles or cpu_unbalanced_cycles"}
 #: ERR_MEMLIMIT's (and ERR_NOMEM's) err_arg: the recording buffer that grew (grow's `what`)
 RECORDING_BUFFERS = {4: "start order", 5: "marks", 6: "steals", 7: "samples",
                      8: "channels made by the program"}
