@@ -23,7 +23,7 @@ per event happens here, without the GIL.  Layout of this extension:
                         marks with values, channels made at run time
     sched/proc.pxi      Ms' micro-steps: schedule, findRunnable, stealWork, wakep, startm, stopm
     sched/cpu.pxi       Ms beyond the cores time-share them (per-core FIFO, OS time slice)
-    sched/loop.pxi      the event loop; step_fns (and m_step), the dispatch of a micro-step by M state
+    sched/loop.pxi      the event loop; step_fns, the dispatch of a micro-step by M state
     sched/guard.pxi     the livelock guard (no goroutine progress at one instant) and the
                         periodic invariant check, both behind run_loop's one event-count test
     sched/check.pxi     the scheduler invariants, checked on demand

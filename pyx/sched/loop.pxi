@@ -1,6 +1,6 @@
 # The event loop: pop the earliest event and run that M's micro-steps, or the sampler, sysmon or
-# the GC controller.  Provides run_loop (called by Engine.run without the GIL) and m_step, the
-# dispatch of an M's micro-step to the function of its state (MS_*).
+# the GC controller.  Provides run_loop (called by Engine.run without the GIL) and step_fns,
+# the dispatch of an M's micro-step to the function of its state (MS_*).
 # Uses: core/heap.pxi, core/observe.pxi (take_sample), sched/check.pxi (check_invariants), the
 # per-state functions of sched/*.pxi, sysmon_tick, gc_event.
 
@@ -86,7 +86,7 @@ cdef int run_loop(State *s, int64_t budget, int64_t check_every) noexcept nogil:
             if <uint32_t> st < NSTEPFN:
                 cost = step_fns[st](s, mp, mi)  # the micro-step named by the M's state
             else:
-                cost = m_step(s, mp, mi)
+                cost = st_invalid(s, mp, mi)
             if cost >= 0:
                 cost += s.step_acc              # cycles of the step's cache accesses
             events += 1
@@ -138,15 +138,15 @@ cdef bint bg_event(State *s, Event *ev) noexcept nogil:
 
 
 # The dispatch of an M's micro-step: a table of one function per state (MS_*), indexed by
-# m.state, filled at import by init_step_fns.  Every state's entry defaults to m_step, the chain
-# of tests below, which stays the reference for what each state runs; the states whose chain
-# entry is one call with (s, mp, mi) get that function directly (or a one-line adapter), which
-# skips the chain's tests and the prologue of one big function that inlines many of the states:
-# ~25 host instructions per event.  A state added later needs only its line in m_step.
+# m.state and filled at import by init_step_fns -- the one place that says what each state runs.
+# Each step runs at cycle s.now, sets the M's next state and returns the cycles until that step
+# (-1: the M waits for someone to wake it).  A table call skips the chain of state tests a
+# switch would make (~25 host instructions per event).  A new state needs its line in
+# init_step_fns (and NSTEPFN above its value); a state without one fails as an invariant.
 ctypedef int64_t (*step_fn)(State *s, M *mp, int32_t mi) noexcept nogil
 
 cdef enum:
-    NSTEPFN = 64                        # > every MS_* value (MS_GCASSIST = 61)
+    NSTEPFN = 80                        # > every MS_* value (MS_SEMA_LOCKED = 70)
 cdef step_fn step_fns[NSTEPFN]
 
 
@@ -175,10 +175,21 @@ cdef int64_t st_steal_probe(State *s, M *mp, int32_t mi) noexcept nogil:
     return steal_probe(s, mp, mp.steal_victim)   # runqgrab's retry loop: same victim
 
 
+cdef int64_t st_sel_locked(State *s, M *mp, int32_t mi) noexcept nogil:
+    # select's lockorder pass: the case lock just granted, then the next one (select.pxi)
+    lock_granted(s, &s.locks[mp.lock_id], mi)
+    return sel_lock_next(s, mp, mi)
+
+
+cdef int64_t st_invalid(State *s, M *mp, int32_t mi) noexcept nogil:
+    fail(s, ERR_INVARIANT, 1000 + mp.state)     # a state with no step function
+    return -1
+
+
 cdef void init_step_fns() noexcept nogil:
     cdef int i
     for i in range(NSTEPFN):
-        step_fns[i] = m_step
+        step_fns[i] = st_invalid
     step_fns[<int> MS_RUN] = interp
     step_fns[<int> MS_SCHEDULE] = st_schedule
     step_fns[<int> MS_FR_TOP] = st_fr_top
@@ -207,102 +218,21 @@ cdef void init_step_fns() noexcept nogil:
     step_fns[<int> MS_ARRIVE] = arrive
     step_fns[<int> MS_INJECT_LOCKED] = inject_locked
     step_fns[<int> MS_TIMERS] = run_timers
+    step_fns[<int> MS_CHAN_LOCKED] = chan_locked
+    step_fns[<int> MS_PREEMPT] = gopreempt
+    step_fns[<int> MS_EXITSYSCALL] = exitsyscall
+    step_fns[<int> MS_EXITSYSCALL_LOCKED] = exitsyscall_locked
+    step_fns[<int> MS_POLL_LOCKED] = poll_locked
+    step_fns[<int> MS_GCSTOPM_LOCKED] = gcstopm_locked
+    step_fns[<int> MS_STW_START] = stw_start_step
+    step_fns[<int> MS_GCWORK] = gc_work_step
+    step_fns[<int> MS_GCASSIST] = gc_assist_end
+    step_fns[<int> MS_SEL_LOCKED] = st_sel_locked
+    step_fns[<int> MS_RTLOCK_LOCKED] = rtlock_locked
+    step_fns[<int> MS_POLL_WAKE] = poll_wake
+    step_fns[<int> MS_FR_FAIR_LOCKED] = fr_fair_locked
+    step_fns[<int> MS_LOCKEDM_WAKE] = lockedm_wake
+    step_fns[<int> MS_SEMA_LOCKED] = sema_locked        # sync.Mutex/RWMutex semaRoot (sema.pxi)
 
 
 init_step_fns()
-
-
-cdef int64_t m_step(State *s, M *mp, int32_t mi) noexcept nogil:
-    # Run the micro-step named by m.state at cycle s.now; it sets the next state and returns the
-    # cycles until that step (-1: the M waits for someone to wake it).  One function per state;
-    # run_loop calls most of them through step_fns; the rest come here.
-    cdef int32_t st = mp.state
-    if st == MS_RUN:
-        return interp(s, mp, mi)
-    elif st == MS_SCHEDULE:
-        return st_schedule(s, mp, mi)
-    elif st == MS_ARRIVE:
-        return arrive(s, mp, mi)
-    elif st == MS_INJECT_LOCKED:
-        return inject_locked(s, mp, mi)
-    elif st == MS_FR_TOP:
-        return fr_top(s, mp, mi, 0)
-    elif st == MS_LOCK:
-        return st_lock(s, mp, mi)
-    elif st == MS_CHAN_LOCKED:
-        return chan_locked(s, mp, mi)
-    elif st == MS_PREEMPT:
-        return gopreempt(s, mp, mi)
-    elif st == MS_EXITSYSCALL:
-        return exitsyscall(s, mp, mi)
-    elif st == MS_EXITSYSCALL_LOCKED:
-        return exitsyscall_locked(s, mp, mi)
-    elif st == MS_POLL_LOCKED:
-        return poll_locked(s, mp, mi)
-    elif st == MS_GCSTOPM_LOCKED:
-        return gcstopm_locked(s, mp, mi)
-    elif st == MS_STW_START:
-        return stw_start_step(s, mp, mi)
-    elif st == MS_GCWORK:
-        return gc_work_step(s, mp, mi)
-    elif st == MS_GCASSIST:
-        return gc_assist_end(s, mp, mi)
-    elif st == MS_SEL_LOCKED:
-        lock_granted(s, &s.locks[mp.lock_id], mi)
-        return sel_lock_next(s, mp, mi)
-    elif st == MS_RTLOCK_LOCKED:
-        return rtlock_locked(s, mp, mi)
-    elif st == MS_TIMERS:
-        return run_timers(s, mp, mi)
-    elif st == MS_POLL_WAKE:
-        return poll_wake(s, mp, mi)
-    elif st == MS_FR_FAIR_LOCKED:
-        return fr_fair_locked(s, mp, mi)
-    elif st == MS_FR_LOCAL:
-        return fr_local(s, mp, &s.allp[mp.p], 0)
-    elif st == MS_FR_LOCAL_CAS:
-        return runqget_cas(s, mp, mi)
-    elif st == MS_FR_GLOBAL:
-        return fr_global(s, mp, mi)
-    elif st == MS_FR_GLOBAL_LOCKED:
-        return fr_global_locked(s, mp, mi)
-    elif st == MS_FR_SPIN:
-        return fr_spin(s, mp, mi)
-    elif st == MS_STEAL_PASS:
-        return stealwork_pass(s, mp, mi)
-    elif st == MS_STEAL_VICTIM:
-        return stealwork_victim(s, mp, mi)
-    elif st == MS_STEAL_PROBE:
-        return steal_probe(s, mp, mp.steal_victim)   # runqgrab's retry loop: same victim
-    elif st == MS_STEAL_CAS:
-        return runqgrab_cas(s, mp, mi)
-    elif st == MS_STEAL_RUNNEXT:
-        return runqgrab_runnext(s, mp, mi)
-    elif st == MS_FR_IDLE_LOCKED:
-        return fr_idle_locked(s, mp, mi)
-    elif st == MS_FR_DROP:
-        return fr_drop(s, mp, mi)
-    elif st == MS_FR_DROP_LOCKED:
-        return fr_drop_locked(s, mp, mi)
-    elif st == MS_CHECKRUNQS_LOCKED:
-        return checkrunqs_locked(s, mp, mi)
-    elif st == MS_STOPM_LOCKED:
-        return stopm_locked(s, mp, mi)
-    elif st == MS_WAKE:
-        return mwake(s, mp, mi)
-    elif st == MS_EXECUTE:
-        return execute_step(s, mp, mi)
-    elif st == MS_AFTERPUT:
-        return afterput(s, mp, mi)
-    elif st == MS_GLOBPUT_LOCKED:
-        return globput_locked(s, mp, mi)
-    elif st == MS_WAKEP_LOCKED:
-        return wakep_locked(s, mp, mi)
-    elif st == MS_STARTM_LOCKED:
-        return startm_locked(s, mp, mi)
-    elif st == MS_LOCKEDM_WAKE:
-        return lockedm_wake(s, mp, mi)
-    elif st == MS_SEMA_LOCKED:
-        return sema_locked(s, mp, mi)              # sync.Mutex/RWMutex semaRoot (sema.pxi)
-    fail(s, ERR_INVARIANT, 1000 + st)
-    return -1

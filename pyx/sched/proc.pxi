@@ -1,7 +1,7 @@
 # The scheduler as micro-steps of M actors (runtime/proc.go: schedule, findRunnable, stealWork,
 # runqgrab, execute, wakep, startm, stopm).
 #
-# Each MS_* state has a function here (m_step in sched/loop.pxi dispatches on m.state) that
+# Each MS_* state has a function here (step_fns in sched/loop.pxi dispatches on m.state) that
 # performs the step at cycle s.now, sets the next state and returns the cycles until that next step (or -1 when the M waits: parked on sched.midle, or
 # queued on a lock, which schedules it at hand-off).  Effects of a step happen at the cycle of
 # the step; a load in one step and the CAS in a later step are separated by that step's cost, so
