@@ -663,12 +663,10 @@ class Function:
             raise TypeError(f"if_({c}): the condition must be a comparison (e.g. {c} != 0), "
                             f"got {_type_name(c.type)}")
         self._ops.append(("IF", c))
-        token = object()
-        self._scopes.append(token)
         try:
-            yield self
+            with self._scope(object()):
+                yield self
         finally:
-            self._scopes.pop()
             self._ops.append(("ENDIF",))
 
     @contextlib.contextmanager
@@ -678,12 +676,10 @@ class Function:
             raise ValueError(f"function {self.name!r}: else_() must follow an if_() block "
                              f"directly")
         self._ops.append(("ELSE",))
-        token = object()
-        self._scopes.append(token)
         try:
-            yield self
+            with self._scope(object()):
+                yield self
         finally:
-            self._scopes.pop()
             self._ops.append(("ENDELSE",))
 
     def make_chan(self, name: str = "ch", cap: int = 0) -> Expr:
